@@ -1,0 +1,1 @@
+"""liveboard: analytics for TikTok Shop LIVE sessions."""
