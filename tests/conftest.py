@@ -1,0 +1,271 @@
+"""Shared fixtures: an isolated Jupyter environment, Voilà servers, and headless Chromium via Playwright.
+
+Browser tests are marked ``browser`` and need Debian's Chromium at /usr/bin/chromium
+(``apt-get install -y --no-install-recommends chromium``; never ``playwright install``). Without it they
+are skipped loudly, or fail when the ``CI`` environment variable is set.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from liveboard.serve import find_free_port, stop_process, voila_command, voila_env, wait_for_port
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_NOTEBOOKS = Path(__file__).resolve().parent / "fixtures" / "notebooks"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_INSTALL = "apt-get install -y --no-install-recommends chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+NO_CHROMIUM_REASON = (
+    f"BROWSER TEST NOT RUN: {CHROMIUM} is missing. Install it with `{CHROMIUM_INSTALL}` (never `playwright install`)."
+)
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+VOILA_START_TIMEOUT = 60.0  # seconds until the TCP port must be open
+PAGE_TIMEOUT_MS = 60_000  # navigation + rendering; the machine has 2 cores and kernels start cold
+
+
+# --------------------------------------------------------------------------- chromium availability
+
+
+def require_chromium() -> None:
+    """Skip (locally) or fail (``CI`` set) when Chromium is not installed."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{NO_CHROMIUM_REASON} CI is set, so this is a failure, not a skip.", pytrace=False)
+    pytest.skip(NO_CHROMIUM_REASON)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("browser") is not None:
+        require_chromium()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    skipped = [
+        rep
+        for rep in terminalreporter.stats.get("skipped", [])
+        if isinstance(rep.longrepr, tuple) and NO_CHROMIUM_REASON in str(rep.longrepr[-1])
+    ]
+    if skipped:
+        terminalreporter.write_sep(
+            "!",
+            f"WARNING: {len(skipped)} browser test(s) SKIPPED because {CHROMIUM} is missing — "
+            f"install it with: {CHROMIUM_INSTALL}",
+            red=True,
+            bold=True,
+        )
+
+
+# --------------------------------------------------------------------------- jupyter environment
+
+
+@pytest.fixture(scope="session", autouse=True)
+def jupyter_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Point Jupyter's and IPython's per-user folders at a temporary folder for the whole session.
+
+    Applied to ``os.environ`` (so in-process papermill/nbval runs and child processes inherit it) and
+    returned as a dict. Only the *user* folders move: ``jupyter_path()`` still lists
+    ``sys.prefix/share/jupyter``, where the installed labextensions (widgets, bqplot) and Voilà's
+    templates live, so nothing has to be copied.
+    """
+    root = tmp_path_factory.mktemp("jupyter-home")
+    env = {
+        "JUPYTER_CONFIG_DIR": str(root / "config"),
+        "JUPYTER_DATA_DIR": str(root / "data"),
+        "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
+        "IPYTHONDIR": str(root / "ipython"),
+        "XDG_CACHE_HOME": str(root / "cache"),
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            Path(value).mkdir(parents=True, exist_ok=True)
+            mp.setenv(key, value)
+        # A user-level JUPYTER_PATH or JUPYTER_CONFIG_PATH would leak the user's config back in.
+        mp.delenv("JUPYTER_PATH", raising=False)
+        mp.delenv("JUPYTER_CONFIG_PATH", raising=False)
+        yield env
+
+
+# --------------------------------------------------------------------------- voila servers
+
+
+class VoilaServers:
+    """Factory fixture: ``voila_server(notebook_or_dir, store=..., env=...)`` → base URL.
+
+    Runs :func:`liveboard.serve.voila_command` (what ``serve`` runs) on a free port bound to
+    127.0.0.1 and waits for the TCP port (not an HTTP GET: each GET starts a kernel). Teardown:
+    terminate → wait 5 s → kill, since Voilà 0.5.13 can ignore SIGTERM.
+    """
+
+    def __init__(self, tmp_path: Path, jupyter_env: dict[str, str]):
+        self._tmp_path = tmp_path
+        self._jupyter_env = jupyter_env
+        self._procs: list[tuple[subprocess.Popen, Path]] = []
+        self.logs: dict[str, Path] = {}
+        self.startup_seconds: dict[str, float] = {}
+
+    def __call__(
+        self,
+        notebook_or_dir: Path | str,
+        *,
+        store: Path | None = None,
+        env: dict[str, str] | None = None,
+        extra: tuple[str, ...] = (),
+        timeout: float = VOILA_START_TIMEOUT,
+    ) -> str:
+        host = "127.0.0.1"
+        port = find_free_port(host)
+        store = store if store is not None else self._tmp_path / "store"
+        base_env = {**os.environ, **self._jupyter_env, **(env or {})}
+        log_path = self._tmp_path / f"voila-{port}.log"
+        cmd = voila_command(Path(notebook_or_dir).resolve(), port=port, host=host, extra=extra)
+        started = time.monotonic()
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                cmd, env=voila_env(store, base=base_env), stdout=log, stderr=subprocess.STDOUT, cwd=self._tmp_path
+            )
+        self._procs.append((proc, log_path))
+        try:
+            wait_for_port(host, port, timeout, proc=proc)
+        except (TimeoutError, RuntimeError) as exc:
+            stop_process(proc)
+            raise RuntimeError(f"voila did not start: {exc}\n--- voila log ---\n{log_path.read_text()}") from exc
+        url = f"http://{host}:{port}"
+        self.logs[url] = log_path
+        self.startup_seconds[url] = time.monotonic() - started
+        return url
+
+    def log(self, url: str) -> str:
+        return self.logs[url].read_text(errors="replace")
+
+    def stop_all(self) -> None:
+        for proc, _ in self._procs:
+            stop_process(proc, timeout=5.0)
+        self._procs.clear()
+
+
+@pytest.fixture
+def voila_server(tmp_path: Path, jupyter_env: dict[str, str]) -> Iterator[VoilaServers]:
+    servers = VoilaServers(tmp_path, jupyter_env)
+    try:
+        yield servers
+    finally:
+        servers.stop_all()
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def console_errors() -> list[str]:
+    """Console errors and uncaught page errors seen by the ``page`` fixture."""
+    return []
+
+
+@pytest.fixture
+def blocked_requests() -> list[str]:
+    """URLs the ``page`` fixture refused to fetch (anything not on localhost)."""
+    return []
+
+
+@pytest.fixture
+def page(browser, console_errors: list[str], blocked_requests: list[str]):
+    """A fresh page in its own context that can only reach localhost.
+
+    Voilà's lab template loads Font Awesome from cdn.jsdelivr.net; offline, the page would wait on it.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+
+    def only_local(route) -> None:
+        url = route.request.url
+        if urlsplit(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            blocked_requests.append(url)
+            route.abort()
+
+    def block(route) -> None:
+        blocked_requests.append(route.request.url)
+        route.abort()
+
+    # Later registrations are tried first: the explicit CDN block, then the catch-all.
+    context.route("**/*", only_local)
+    context.route("**/cdn.jsdelivr.net/**", block)
+    page = context.new_page()
+
+    def on_console(msg) -> None:
+        if msg.type == "error":
+            location = msg.location.get("url", "") if msg.location else ""
+            console_errors.append(f"{msg.text} ({location})" if location else msg.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: console_errors.append(f"pageerror: {exc}"))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def open_voila(page, url: str, ready_selector: str, timeout: float = PAGE_TIMEOUT_MS) -> float:
+    """Open a Voilà page and wait until it is ready; return the seconds it took. No sleeps.
+
+    Voilà streams the executed notebook in the HTML response, so ``domcontentloaded`` means all cells
+    ran; then its ``#loading`` overlay goes away once widgets are rendered, then ``ready_selector`` (a
+    selector of the notebook's own widget) must become visible.
+    """
+    start = time.monotonic()
+    page.goto(url, wait_until="domcontentloaded", timeout=timeout)
+    page.wait_for_selector("#loading", state="hidden", timeout=timeout)
+    page.wait_for_selector(ready_selector, state="visible", timeout=timeout)
+    return time.monotonic() - start
+
+
+@pytest.fixture(name="open_voila")
+def open_voila_fixture() -> Callable[..., float]:
+    """The :func:`open_voila` helper, as a fixture (test modules should not import conftest)."""
+    return open_voila
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """``<repo>/test-artifacts/`` (git-ignored) for screenshots and other things to look at."""
+    path = REPO_ROOT / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def fixture_notebooks() -> Path:
+    return FIXTURE_NOTEBOOKS
