@@ -104,7 +104,13 @@ EVENT_TYPES: dict[str, tuple[Field, ...]] = {
     "viewer_count": (_f("count", "int", minimum=0),),
 }
 
-_ARROW_KIND = {"str": pa.string(), "int": pa.int64(), "bool": pa.bool_(), "money": MONEY, "str_list": pa.list_(pa.string())}
+_ARROW_KIND = {
+    "str": pa.string(),
+    "int": pa.int64(),
+    "bool": pa.bool_(),
+    "money": MONEY,
+    "str_list": pa.list_(pa.string()),
+}
 
 
 def _payload_columns() -> dict[str, str]:

@@ -1,0 +1,5 @@
+import sys
+
+from liveboard.cli import main
+
+sys.exit(main())

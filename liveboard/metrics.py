@@ -1,0 +1,236 @@
+"""The metric registry: every session metric of event-log-v1 section 3, defined once.
+
+Each surface (the LIVE list, the live board, reports, the CLI, the glossary) reads labels, units and
+formulas from here. *Base* metrics are aggregates over events (computed by :mod:`liveboard.queries` in
+batch and by :mod:`liveboard.live` incrementally); *derived* metrics are SQL expressions over base
+metrics, evaluated by the same DuckDB expression on either path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    unit: str  # currency | count | rate | seconds | datetime | diamonds | viewers
+    category: str  # session | sales | traffic | engagement | products
+    formula: str
+    description: str
+    derived: str | None = None  # SQL over base metrics; None for a base aggregate
+
+    @property
+    def is_money(self) -> bool:
+        return self.unit == "currency"
+
+
+def _m(*args, **kw) -> Metric:
+    return Metric(*args, **kw)
+
+
+METRICS: tuple[Metric, ...] = (
+    _m("start", "Start time", "datetime", "session", "ts of session_start", "When the LIVE began."),
+    _m("end", "End time", "datetime", "session", "ts of session_end", "When the LIVE ended; empty while it runs."),
+    _m(
+        "duration_s",
+        "Duration",
+        "seconds",
+        "session",
+        "end − start",
+        "Length of the LIVE. While a session has no session_end, its last event stands in for the end.",
+    ),
+    _m("gmv", "GMV", "currency", "sales", "Σ amount over paid orders", "Gross merchandise value, refunds included."),
+    _m(
+        "direct_gmv",
+        "Direct GMV",
+        "currency",
+        "sales",
+        "Σ amount over paid orders with attribution = direct",
+        "GMV of orders placed directly from the LIVE (last click).",
+    ),
+    _m("refunded_gmv", "Refunded GMV", "currency", "sales", "Σ amount over refunded orders", "Part of GMV refunded."),
+    _m(
+        "items_sold", "Items sold", "count", "sales", "Σ quantity over paid orders", "Units sold (3 of A + 2 of B = 5)."
+    ),
+    _m("sku_orders", "SKU orders", "count", "sales", "count of paid orders", "Paid order lines."),
+    _m("customers", "Customers", "count", "sales", "distinct user_id over paid orders", "Unique paying viewers."),
+    _m(
+        "avg_price",
+        "Average price",
+        "currency",
+        "sales",
+        "gmv / items_sold",
+        "Average price per unit sold.",
+        derived="round(gmv / NULLIF(items_sold, 0), 2)",
+    ),
+    _m("impressions", "LIVE impressions", "count", "traffic", "count of impression", "Times the room was shown."),
+    _m("views", "Views", "count", "traffic", "count of viewer_enter", "Entries into the room."),
+    _m("viewers", "Viewers", "count", "traffic", "distinct user_id over viewer_enter", "Unique people who entered."),
+    _m(
+        "enter_room_rate",
+        "Enter-room rate",
+        "rate",
+        "traffic",
+        "views / impressions",
+        "Share of impressions that became views.",
+        derived="views / NULLIF(impressions, 0)",
+    ),
+    _m("pcu", "PCU", "viewers", "traffic", "peak of views open at once", "Peak concurrent viewers."),
+    _m(
+        "acu",
+        "ACU",
+        "viewers",
+        "traffic",
+        "Σ view durations / duration_s",
+        "Average concurrent viewers.",
+        derived="view_seconds / NULLIF(duration_s, 0)",
+    ),
+    _m(
+        "avg_view_duration_s",
+        "Avg. viewing duration",
+        "seconds",
+        "traffic",
+        "Σ view durations / views",
+        "How long a view lasts on average.",
+        derived="view_seconds / NULLIF(views, 0)",
+    ),
+    _m("comments", "Comments", "count", "engagement", "count of comment", "Comments posted."),
+    _m("likes", "Likes", "count", "engagement", "Σ count over like", "Taps on the like button."),
+    _m("shares", "Shares", "count", "engagement", "count of share", "Times the LIVE was shared."),
+    _m("new_followers", "New followers", "count", "engagement", "distinct user_id over follow", "Follows gained."),
+    _m("gift_diamonds", "Gift diamonds", "diamonds", "engagement", "Σ diamonds × count over gift", "Gifts received."),
+    _m(
+        "engaged_viewers",
+        "Engaged viewers",
+        "count",
+        "engagement",
+        "distinct user_id over comment, like, share, follow, gift",
+        "People who interacted.",
+    ),
+    _m(
+        "engagement_rate",
+        "Engagement rate",
+        "rate",
+        "engagement",
+        "engaged_viewers / viewers",
+        "Share of viewers who interacted.",
+        derived="engaged_viewers / NULLIF(viewers, 0)",
+    ),
+    _m(
+        "product_impressions",
+        "Product impressions",
+        "count",
+        "products",
+        "count of product_impression",
+        "Product cards shown.",
+    ),
+    _m("product_clicks", "Product clicks", "count", "products", "count of product_click", "Product cards clicked."),
+    _m(
+        "live_ctr",
+        "CTR",
+        "rate",
+        "products",
+        "product_clicks / views",
+        "TikTok's LIVE click-through rate.",
+        derived="product_clicks / NULLIF(views, 0)",
+    ),
+    _m(
+        "product_ctr",
+        "Product CTR",
+        "rate",
+        "products",
+        "product_clicks / product_impressions",
+        "Clicks per product card shown.",
+        derived="product_clicks / NULLIF(product_impressions, 0)",
+    ),
+    _m(
+        "ctor",
+        "CTOR",
+        "rate",
+        "products",
+        "sku_orders / product_clicks",
+        "Click-to-order rate.",
+        derived="sku_orders / NULLIF(product_clicks, 0)",
+    ),
+    _m(
+        "watch_gpm",
+        "Watch GPM",
+        "currency",
+        "sales",
+        "1000 × gmv / views",
+        "GMV per thousand views.",
+        derived="round(1000 * gmv / NULLIF(views, 0), 2)",
+    ),
+    _m(
+        "show_gpm",
+        "Show GPM",
+        "currency",
+        "sales",
+        "1000 × gmv / impressions",
+        "GMV per thousand impressions.",
+        derived="round(1000 * gmv / NULLIF(impressions, 0), 2)",
+    ),
+    _m("violations", "Violations", "count", "session", "count of violation", "Policy warnings during the LIVE."),
+)
+
+REGISTRY: dict[str, Metric] = {m.name: m for m in METRICS}
+
+#: Session metric names in spec order, as the ``sessions`` CSV columns follow them.
+SESSION_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS)
+MONEY_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.is_money)
+DERIVED: dict[str, str] = {m.name: m.derived for m in METRICS if m.derived}
+#: Base aggregates the derived formulas need beyond the session metrics themselves.
+HELPER_BASES: tuple[str, ...] = ("view_seconds",)
+
+PRODUCT_COLUMNS = ("impressions", "clicks", "ctr", "sku_orders", "items_sold", "gmv", "ctor", "featured_s")
+PRODUCT_DERIVED = {"ctr": "clicks / NULLIF(impressions, 0)", "ctor": "sku_orders / NULLIF(clicks, 0)"}
+TREND_COLUMNS = (
+    "gmv",
+    "sku_orders",
+    "items_sold",
+    "views",
+    "impressions",
+    "product_impressions",
+    "product_clicks",
+    "comments",
+    "likes",
+    "shares",
+    "new_followers",
+    "gift_diamonds",
+    "online",
+)
+
+
+def derived_select() -> str:
+    """``expr AS name`` for every derived metric, over columns named after the base metrics."""
+    return ",\n ".join(f"{expr} AS {name}" for name, expr in DERIVED.items())
+
+
+def apply_derived(base: pd.DataFrame) -> pd.DataFrame:
+    """Add the derived metrics to a frame of base metrics with the registry's own SQL (the live path)."""
+    keep = [c for c in base.columns if c not in DERIVED]
+    con = duckdb.connect()
+    con.register("base", base[keep])
+    return con.sql(f"SELECT *, {derived_select()} FROM base").df()
+
+
+def glossary() -> pd.DataFrame:
+    """The registry as a table: what each metric means and how it is computed."""
+    return pd.DataFrame(
+        [
+            {
+                "metric": m.name,
+                "label": m.label,
+                "category": m.category,
+                "unit": m.unit,
+                "formula": m.formula,
+                "description": m.description,
+            }
+            for m in METRICS
+        ]
+    )

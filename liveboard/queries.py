@@ -1,0 +1,428 @@
+"""Every SQL query of the product, in one place.
+
+Queries read a relation named ``ev`` (events of :data:`liveboard.events.EVENT_SCHEMA`, already restricted
+to the sessions at hand and de-duplicated by ``(session_id, id)``) and are written in portable SQL
+(CTEs, window functions, ``FILTER``), so a distributed engine can run them over the same Parquet files.
+The definitions follow event-log-v1 section 3; :mod:`liveboard.metrics` holds their names and labels.
+"""
+
+from __future__ import annotations
+
+from liveboard.metrics import derived_select
+
+MICROS = 1_000_000
+
+#: Shared building blocks: session bounds, order states, paid orders, views.
+BASE_CTES = """
+bounds AS (
+    SELECT session_id,
+           min(ts) FILTER (WHERE type = 'session_start') AS start,
+           max(ts) FILTER (WHERE type = 'session_end') AS "end",
+           min(ts) AS first_ts,
+           max(ts) AS last_ts,
+           coalesce(max(ts) FILTER (WHERE type = 'session_end'), max(ts)) AS close_ts,
+           coalesce(min(ts) FILTER (WHERE type = 'session_start'), min(ts)) AS origin
+    FROM ev GROUP BY session_id
+),
+order_states AS (
+    SELECT * FROM (
+        SELECT session_id, order_id, user_id, product_id, quantity, amount, status, attribution, ts, seq,
+               row_number() OVER (PARTITION BY session_id, order_id ORDER BY ts DESC, seq DESC) AS rn
+        FROM ev WHERE type = 'order'
+    ) WHERE rn = 1
+),
+paid AS (SELECT * FROM order_states WHERE status IN ('paid', 'refunded')),
+view_marks AS (
+    SELECT session_id, user_id, type, ts, seq, channel,
+           lead(ts) OVER (PARTITION BY session_id, user_id ORDER BY ts, seq) AS next_ts
+    FROM ev WHERE type IN ('viewer_enter', 'viewer_leave')
+),
+views AS (
+    SELECT m.session_id, m.user_id, m.channel,
+           least(m.ts, b.close_ts) AS vstart,
+           greatest(least(coalesce(m.next_ts, b.close_ts), b.close_ts), least(m.ts, b.close_ts)) AS vend,
+           b.close_ts, b.origin
+    FROM view_marks m JOIN bounds b USING (session_id)
+    WHERE m.type = 'viewer_enter'
+),
+view_deltas AS (
+    SELECT session_id, vstart AS t, 1 AS d FROM views WHERE vend > vstart
+    UNION ALL
+    SELECT session_id, vend AS t, -1 AS d FROM views WHERE vend > vstart
+),
+concurrency AS (
+    SELECT session_id, max(open_views) AS pcu FROM (
+        SELECT session_id,
+               sum(d) OVER (PARTITION BY session_id ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS open_views
+        FROM view_deltas
+    ) GROUP BY session_id
+)
+"""
+
+
+def _secs(a: str, b: str) -> str:
+    """Seconds from ``a`` to ``b`` as a double (portable: epoch microseconds difference)."""
+    return f"((epoch_us({b}) - epoch_us({a})) / {MICROS}.0)"
+
+
+SESSION_BASE = f"""
+WITH {BASE_CTES},
+meta AS (
+    SELECT * FROM (
+        SELECT session_id, account_id, title, live_event_id, currency,
+               row_number() OVER (PARTITION BY session_id ORDER BY ts, seq) AS rn
+        FROM ev WHERE type = 'session_start'
+    ) WHERE rn = 1
+),
+counts AS (
+    SELECT session_id,
+           count(*) AS event_count,
+           count(*) FILTER (WHERE type = 'impression') AS impressions,
+           count(*) FILTER (WHERE type = 'viewer_enter') AS views,
+           count(DISTINCT user_id) FILTER (WHERE type = 'viewer_enter') AS viewers,
+           count(*) FILTER (WHERE type = 'comment') AS comments,
+           coalesce(sum("count") FILTER (WHERE type = 'like'), 0)::BIGINT AS likes,
+           count(*) FILTER (WHERE type = 'share') AS shares,
+           count(DISTINCT user_id) FILTER (WHERE type = 'follow') AS new_followers,
+           coalesce(sum(diamonds * "count") FILTER (WHERE type = 'gift'), 0)::BIGINT AS gift_diamonds,
+           count(DISTINCT user_id) FILTER (WHERE type IN ('comment', 'like', 'share', 'follow', 'gift'))
+               AS engaged_viewers,
+           count(*) FILTER (WHERE type = 'product_impression') AS product_impressions,
+           count(*) FILTER (WHERE type = 'product_click') AS product_clicks,
+           count(*) FILTER (WHERE type = 'violation') AS violations,
+           count(DISTINCT product_id) FILTER (WHERE type = 'product_pin') AS featured_products,
+           count(DISTINCT giveaway_id) FILTER (WHERE type = 'giveaway_start') AS giveaways,
+           coalesce(sum(len(winner_ids)) FILTER (WHERE type = 'giveaway_end'), 0)::BIGINT AS winners
+    FROM ev GROUP BY session_id
+),
+sales AS (
+    SELECT session_id,
+           sum(amount) AS gmv,
+           sum(amount) FILTER (WHERE attribution = 'direct') AS direct_gmv,
+           sum(amount) FILTER (WHERE status = 'refunded') AS refunded_gmv,
+           sum(quantity)::BIGINT AS items_sold,
+           count(*) AS sku_orders,
+           count(DISTINCT user_id) AS customers
+    FROM paid GROUP BY session_id
+),
+watch AS (
+    SELECT session_id, sum({_secs("vstart", "vend")}) AS view_seconds FROM views GROUP BY session_id
+)
+SELECT b.session_id, meta.title, meta.account_id, meta.live_event_id, coalesce(meta.currency, 'USD') AS currency,
+       b.start, b."end", {_secs("b.start", "b.close_ts")} AS duration_s, b.last_ts,
+       coalesce(s.gmv, 0)::DECIMAL(38, 2) AS gmv,
+       coalesce(s.direct_gmv, 0)::DECIMAL(38, 2) AS direct_gmv,
+       coalesce(s.refunded_gmv, 0)::DECIMAL(38, 2) AS refunded_gmv,
+       coalesce(s.items_sold, 0)::BIGINT AS items_sold,
+       coalesce(s.sku_orders, 0) AS sku_orders,
+       coalesce(s.customers, 0) AS customers,
+       c.impressions, c.views, c.viewers,
+       coalesce(cc.pcu, 0)::BIGINT AS pcu,
+       coalesce(w.view_seconds, 0) AS view_seconds,
+       c.comments, c.likes, c.shares, c.new_followers, c.gift_diamonds, c.engaged_viewers,
+       c.product_impressions, c.product_clicks, c.violations,
+       c.featured_products, c.giveaways, c.winners, c.event_count
+FROM bounds b
+JOIN counts c USING (session_id)
+LEFT JOIN meta USING (session_id)
+LEFT JOIN sales s USING (session_id)
+LEFT JOIN concurrency cc USING (session_id)
+LEFT JOIN watch w USING (session_id)
+"""
+
+
+def session_summaries() -> str:
+    """One row per session: identity, bounds, every base and derived metric of spec section 3."""
+    return f"SELECT *, {derived_select()} FROM ({SESSION_BASE}) base ORDER BY start, session_id"
+
+
+def _minute(ts: str, origin: str = "b.origin") -> str:
+    return f"greatest(0, floor((epoch_us({ts}) - epoch_us({origin})) / {60 * MICROS}))::BIGINT"
+
+
+def trend() -> str:
+    """Per session and minute since start: counts, GMV and ``online`` (views open at the minute's end).
+
+    ``online`` at the end of minute m counts views with ``vstart <= t`` and not yet closed at ``t``; views
+    still open when the session closes count as online in its last minute.
+    """
+    return f"""
+WITH {BASE_CTES},
+minutes AS (
+    SELECT b.session_id, b.origin, b.close_ts, m.minute
+    FROM bounds b,
+         LATERAL (SELECT range AS minute FROM range(0, {_minute("b.close_ts")} + 1)) m
+),
+ev_min AS (
+    SELECT ev.session_id, {_minute("ev.ts")} AS minute,
+           count(*) FILTER (WHERE type = 'viewer_enter') AS views,
+           count(*) FILTER (WHERE type = 'impression') AS impressions,
+           count(*) FILTER (WHERE type = 'product_impression') AS product_impressions,
+           count(*) FILTER (WHERE type = 'product_click') AS product_clicks,
+           count(*) FILTER (WHERE type = 'comment') AS comments,
+           coalesce(sum("count") FILTER (WHERE type = 'like'), 0)::BIGINT AS likes,
+           count(*) FILTER (WHERE type = 'share') AS shares,
+           count(DISTINCT user_id) FILTER (WHERE type = 'follow') AS new_followers,
+           coalesce(sum(diamonds * "count") FILTER (WHERE type = 'gift'), 0)::BIGINT AS gift_diamonds
+    FROM ev JOIN bounds b USING (session_id) GROUP BY ALL
+),
+sales_min AS (
+    SELECT p.session_id, {_minute("p.ts")} AS minute, sum(amount) AS gmv, count(*) AS sku_orders,
+           sum(quantity)::BIGINT AS items_sold
+    FROM paid p JOIN bounds b USING (session_id) GROUP BY ALL
+),
+starts_min AS (
+    SELECT session_id, greatest(0, ceil((epoch_us(vstart) - epoch_us(origin)) / {60 * MICROS}) - 1)::BIGINT AS minute,
+           count(*) AS n
+    FROM views GROUP BY ALL
+),
+ends_min AS (
+    SELECT session_id, greatest(0, ceil((epoch_us(vend) - epoch_us(origin)) / {60 * MICROS}) - 1)::BIGINT AS minute,
+           count(*) AS n
+    FROM views WHERE vend < close_ts GROUP BY ALL
+)
+SELECT m.session_id, m.minute,
+       m.origin + to_microseconds(m.minute * {60 * MICROS}) AS ts,
+       coalesce(s.gmv, 0)::DECIMAL(38, 2) AS gmv,
+       coalesce(s.sku_orders, 0) AS sku_orders,
+       coalesce(s.items_sold, 0)::BIGINT AS items_sold,
+       coalesce(e.views, 0) AS views,
+       coalesce(e.impressions, 0) AS impressions,
+       coalesce(e.product_impressions, 0) AS product_impressions,
+       coalesce(e.product_clicks, 0) AS product_clicks,
+       coalesce(e.comments, 0) AS comments,
+       coalesce(e.likes, 0) AS likes,
+       coalesce(e.shares, 0) AS shares,
+       coalesce(e.new_followers, 0) AS new_followers,
+       coalesce(e.gift_diamonds, 0) AS gift_diamonds,
+       (sum(coalesce(st.n, 0)) OVER w - sum(coalesce(en.n, 0)) OVER w)::BIGINT AS online
+FROM minutes m
+LEFT JOIN ev_min e USING (session_id, minute)
+LEFT JOIN sales_min s USING (session_id, minute)
+LEFT JOIN starts_min st USING (session_id, minute)
+LEFT JOIN ends_min en USING (session_id, minute)
+WINDOW w AS (PARTITION BY m.session_id ORDER BY m.minute ROWS UNBOUNDED PRECEDING)
+ORDER BY m.session_id, m.minute
+"""
+
+
+PINS_CTE = """
+pin_marks AS (
+    SELECT session_id, type, product_id, name, price, ts, seq,
+           lead(ts) OVER (PARTITION BY session_id ORDER BY ts, seq) AS next_pin_ts
+    FROM ev WHERE type = 'product_pin'
+),
+pins AS (
+    SELECT p.session_id, p.product_id, p.name, p.price, p.ts AS pin_start,
+           least(coalesce(p.next_pin_ts, b.close_ts), b.close_ts,
+                 coalesce((SELECT min(u.ts) FROM ev u
+                           WHERE u.session_id = p.session_id AND u.type = 'product_unpin'
+                             AND u.product_id = p.product_id AND (u.ts, u.seq) > (p.ts, p.seq)), b.close_ts)
+           ) AS pin_end
+    FROM pin_marks p JOIN bounds b USING (session_id)
+)
+"""
+
+
+def pins() -> str:
+    """Featured-product intervals: a pin lasts until its unpin, the next pin, or the end."""
+    return f"""
+WITH {BASE_CTES}, {PINS_CTE}
+SELECT session_id, product_id, name, price::DECIMAL(38, 2) AS price, pin_start AS start,
+       greatest(pin_end, pin_start) AS "end", greatest({_secs("pin_start", "pin_end")}, 0) AS featured_s
+FROM pins ORDER BY session_id, start
+"""
+
+
+def products() -> str:
+    """Per session and product: impressions, clicks, CTR, orders, items, GMV, CTOR and featured seconds."""
+    return f"""
+WITH {BASE_CTES}, {PINS_CTE},
+catalog AS (
+    SELECT session_id, product_id,
+           arg_max(name, (ts, seq)) FILTER (WHERE name IS NOT NULL) AS name,
+           arg_max(price, (ts, seq)) FILTER (WHERE price IS NOT NULL) AS price
+    FROM ev WHERE product_id IS NOT NULL GROUP BY ALL
+),
+traffic AS (
+    SELECT session_id, product_id,
+           count(*) FILTER (WHERE type = 'product_impression') AS impressions,
+           count(*) FILTER (WHERE type = 'product_click') AS clicks
+    FROM ev WHERE type IN ('product_impression', 'product_click') GROUP BY ALL
+),
+sales AS (
+    SELECT session_id, product_id, count(*) AS sku_orders, sum(quantity)::BIGINT AS items_sold, sum(amount) AS gmv
+    FROM paid GROUP BY ALL
+),
+featured AS (
+    SELECT session_id, product_id, sum(greatest({_secs("pin_start", "pin_end")}, 0)) AS featured_s,
+           count(*) AS pins
+    FROM pins GROUP BY ALL
+),
+ids AS (
+    SELECT session_id, product_id FROM traffic UNION SELECT session_id, product_id FROM sales
+    UNION SELECT session_id, product_id FROM featured
+)
+SELECT i.session_id, i.product_id, c.name, c.price::DECIMAL(38, 2) AS price,
+       coalesce(t.impressions, 0) AS impressions, coalesce(t.clicks, 0) AS clicks,
+       coalesce(t.clicks, 0) / NULLIF(coalesce(t.impressions, 0), 0) AS ctr,
+       coalesce(s.sku_orders, 0) AS sku_orders, coalesce(s.items_sold, 0)::BIGINT AS items_sold,
+       coalesce(s.gmv, 0)::DECIMAL(38, 2) AS gmv,
+       coalesce(s.sku_orders, 0) / NULLIF(coalesce(t.clicks, 0), 0) AS ctor,
+       coalesce(f.featured_s, 0) AS featured_s, coalesce(f.pins, 0) AS pins
+FROM ids i
+LEFT JOIN catalog c USING (session_id, product_id)
+LEFT JOIN traffic t USING (session_id, product_id)
+LEFT JOIN sales s USING (session_id, product_id)
+LEFT JOIN featured f USING (session_id, product_id)
+ORDER BY i.session_id, gmv DESC, clicks DESC, i.product_id
+"""
+
+
+def channels() -> str:
+    """Per session and traffic channel: impressions, views, distinct viewers, and GMV.
+
+    Each paid order is credited to the channel of its buyer's latest ``viewer_enter`` at or before the
+    order's time, or to ``unattributed``.
+    """
+    return f"""
+WITH {BASE_CTES},
+marks AS (
+    SELECT session_id, user_id, ts, seq, 0 AS kind, channel, NULL::DECIMAL(24, 6) AS amount
+    FROM ev WHERE type = 'viewer_enter'
+    UNION ALL
+    SELECT session_id, user_id, ts, seq, 1 AS kind, NULL AS channel, amount FROM paid
+),
+credited AS (
+    SELECT session_id, amount,
+           coalesce(last_value(channel IGNORE NULLS) OVER (
+               PARTITION BY session_id, user_id ORDER BY ts, kind, seq ROWS UNBOUNDED PRECEDING), 'unattributed')
+               AS channel
+    FROM marks
+),
+sales AS (SELECT session_id, channel, sum(amount) AS gmv FROM credited WHERE amount IS NOT NULL GROUP BY ALL),
+traffic AS (
+    SELECT session_id, channel,
+           count(*) FILTER (WHERE type = 'impression') AS impressions,
+           count(*) FILTER (WHERE type = 'viewer_enter') AS views,
+           count(DISTINCT user_id) FILTER (WHERE type = 'viewer_enter') AS viewers
+    FROM ev WHERE type IN ('impression', 'viewer_enter') GROUP BY ALL
+)
+SELECT coalesce(t.session_id, s.session_id) AS session_id, coalesce(t.channel, s.channel) AS channel,
+       CASE WHEN coalesce(t.channel, s.channel) = 'promoted' THEN 'promoted'
+            WHEN coalesce(t.channel, s.channel) = 'unattributed' THEN 'unattributed'
+            ELSE 'organic' END AS "group",
+       coalesce(t.impressions, 0) AS impressions, coalesce(t.views, 0) AS views,
+       coalesce(t.viewers, 0) AS viewers, coalesce(s.gmv, 0)::DECIMAL(38, 2) AS gmv
+FROM traffic t FULL OUTER JOIN sales s USING (session_id, channel)
+ORDER BY session_id, views DESC, channel
+"""
+
+
+def giveaways() -> str:
+    """Per giveaway: times, prize, view/click UV, participants, winners and GMV of paid orders during it."""
+    return f"""
+WITH {BASE_CTES},
+starts AS (
+    SELECT session_id, giveaway_id, min(ts) AS start,
+           arg_min(prize, ts) AS prize, arg_min(product_id, ts) AS product_id,
+           arg_min(winners_planned, ts) AS winners_planned
+    FROM ev WHERE type = 'giveaway_start' GROUP BY ALL
+),
+ends AS (
+    SELECT session_id, giveaway_id, max(ts) AS "end", arg_max(winner_ids, (ts, seq)) AS winner_ids
+    FROM ev WHERE type = 'giveaway_end' GROUP BY ALL
+),
+uv AS (
+    SELECT session_id, giveaway_id,
+           count(DISTINCT user_id) FILTER (WHERE type = 'giveaway_view') AS view_uv,
+           count(DISTINCT user_id) FILTER (WHERE type = 'giveaway_click') AS click_uv,
+           count(DISTINCT user_id) FILTER (WHERE type = 'giveaway_join') AS participants
+    FROM ev WHERE type IN ('giveaway_view', 'giveaway_click', 'giveaway_join') GROUP BY ALL
+),
+g AS (
+    SELECT s.*, e."end", e.winner_ids FROM starts s LEFT JOIN ends e USING (session_id, giveaway_id)
+)
+SELECT g.session_id, g.giveaway_id, g.prize, g.product_id, g.winners_planned, g.start, g."end",
+       coalesce(uv.view_uv, 0) AS view_uv, coalesce(uv.click_uv, 0) AS click_uv,
+       coalesce(uv.participants, 0) AS participants,
+       len(g.winner_ids) AS winners, g.winner_ids,
+       (SELECT coalesce(sum(p.amount), 0) FROM paid p
+        WHERE p.session_id = g.session_id AND p.ts >= g.start
+          AND p.ts <= coalesce(g."end", b.close_ts))::DECIMAL(38, 2) AS gmv_during
+FROM g JOIN bounds b USING (session_id)
+LEFT JOIN uv USING (session_id, giveaway_id)
+ORDER BY g.session_id, g.start
+"""
+
+
+AUDIENCE_DIMENSIONS = ("follower", "gender", "age", "region")
+
+
+def audience() -> str:
+    """Shares of follower status, gender, age and region over viewers and over paying customers.
+
+    A viewer's profile is their first ``viewer_enter``; a missing field counts as ``unknown``.
+    """
+    return f"""
+WITH {BASE_CTES},
+profiles AS (
+    SELECT session_id, user_id,
+           arg_min(CASE WHEN is_follower THEN 'follower' ELSE 'non-follower' END, (ts, seq)) AS follower,
+           arg_min(coalesce(gender, 'unknown'), (ts, seq)) AS gender,
+           arg_min(coalesce(age, 'unknown'), (ts, seq)) AS age,
+           arg_min(coalesce(region, 'unknown'), (ts, seq)) AS region
+    FROM ev WHERE type = 'viewer_enter' GROUP BY ALL
+),
+buyers AS (SELECT DISTINCT session_id, user_id FROM paid),
+people AS (
+    SELECT 'viewers' AS audience, * FROM profiles
+    UNION ALL
+    SELECT 'customers' AS audience, b.session_id, b.user_id,
+           coalesce(p.follower, 'unknown'), coalesce(p.gender, 'unknown'),
+           coalesce(p.age, 'unknown'), coalesce(p.region, 'unknown')
+    FROM buyers b LEFT JOIN profiles p USING (session_id, user_id)
+),
+long AS (
+    UNPIVOT people ON follower, gender, age, region INTO NAME dimension VALUE value
+)
+SELECT session_id, audience, dimension, value, count(*) AS users,
+       count(*) / sum(count(*)) OVER (PARTITION BY session_id, audience, dimension) AS share
+FROM long GROUP BY session_id, audience, dimension, value
+ORDER BY session_id, audience DESC, dimension, users DESC, value
+"""
+
+
+def comments() -> str:
+    """Comments with their minute; text is untrusted and must be escaped by whoever shows it."""
+    return f"""
+WITH {BASE_CTES}
+SELECT ev.session_id, ev.ts, {_minute("ev.ts")} AS minute, ev.user_id, ev.text
+FROM ev JOIN bounds b USING (session_id) WHERE ev.type = 'comment'
+ORDER BY ev.session_id, ev.ts, ev.seq
+"""
+
+
+def violations() -> str:
+    return f"""
+WITH {BASE_CTES}
+SELECT ev.session_id, ev.ts, {_minute("ev.ts")} AS minute, ev.violation_id, ev.policy, ev.severity, ev.detail
+FROM ev JOIN bounds b USING (session_id) WHERE ev.type = 'violation'
+ORDER BY ev.session_id, ev.ts, ev.seq
+"""
+
+
+def markers() -> str:
+    """Moments to mark on time axes: product features, giveaways, violations."""
+    return f"""
+WITH {BASE_CTES}
+SELECT ev.session_id, ev.ts, {_minute("ev.ts")} AS minute,
+       CASE ev.type WHEN 'product_pin' THEN 'product' WHEN 'giveaway_start' THEN 'giveaway'
+                    ELSE 'violation' END AS kind,
+       CASE ev.type WHEN 'product_pin' THEN coalesce(ev.name, ev.product_id)
+                    WHEN 'giveaway_start' THEN ev.prize ELSE ev.policy END AS label,
+       coalesce(ev.product_id, ev.giveaway_id, ev.violation_id) AS ref
+FROM ev JOIN bounds b USING (session_id)
+WHERE ev.type IN ('product_pin', 'giveaway_start', 'violation')
+ORDER BY ev.session_id, ev.ts, ev.seq
+"""

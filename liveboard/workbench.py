@@ -1,0 +1,215 @@
+"""The analyst's entry point: ``wb = liveboard.open("data/store")`` and tidy DataFrames from there.
+
+Every figure comes from :mod:`liveboard.queries` over one snapshot of the store, so a notebook, a
+dashboard and the CLI print the same numbers for the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from functools import cached_property
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from liveboard import queries
+from liveboard.events import EVENT_SCHEMA
+from liveboard.metrics import SESSION_METRICS
+from liveboard.store import Store, StoreError, default_store_path
+
+IDENTITY_COLUMNS = ("session_id", "title", "account_id", "live_event_id", "start", "end", "duration_s")
+SESSION_COLUMNS = IDENTITY_COLUMNS + tuple(m for m in SESSION_METRICS if m not in IDENTITY_COLUMNS)
+EXTRA_COLUMNS = ("currency", "featured_products", "giveaways", "winners", "event_count", "sealed", "source")
+
+
+class InputError(ValueError):
+    """A parameter from outside (CLI, URL, widget) that cannot be used; the message says which and why."""
+
+
+def parse_date(value: str | dt.date | dt.datetime | None, name: str, *, end_of_day: bool = False):
+    """A date or datetime from user input, as an aware UTC datetime (dates: start or end of that day)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        ts = value
+    elif isinstance(value, dt.date):
+        ts = dt.datetime.combine(value, dt.time.min)
+        if end_of_day:
+            ts += dt.timedelta(days=1)
+    else:
+        text = str(value).strip()
+        try:
+            ts = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise InputError(f"{name}: {text!r} is not a date (use YYYY-MM-DD or an ISO 8601 time)") from None
+        if end_of_day and len(text) <= 10:
+            ts += dt.timedelta(days=1)
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=dt.UTC)
+    return ts.astimezone(dt.UTC)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class Workbench:
+    """Read access to one store; cheap to create, reads the newest snapshot on each call."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def __repr__(self) -> str:
+        return f"liveboard.open({str(self.store.root)!r})"
+
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        con, _ = self.store.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        return con
+
+    def sessions(
+        self,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+        search: str | None = None,
+        account: str | None = None,
+        live_event: str | None = None,
+    ) -> pd.DataFrame:
+        """One row per session, newest first, with every session metric of the spec.
+
+        ``since`` / ``until`` bound the start time (``until`` as a date includes that whole day); ``search``
+        matches the title, case-insensitively, as plain text.
+        """
+        con = self._con()
+        start = parse_date(since, "since")
+        stop = parse_date(until, "until", end_of_day=True)
+        if start and stop and start >= stop:
+            raise InputError(f"since ({since}) must be before until ({until})")
+        where, params = ["true"], {}
+        if start:
+            where.append("start >= $since")
+            params["since"] = start
+        if stop:
+            where.append("start < $until")
+            params["until"] = stop
+        if search:
+            where.append("(title ILIKE $search ESCAPE '\\' OR session_id ILIKE $search ESCAPE '\\')")
+            params["search"] = _like_pattern(str(search))
+        if account:
+            where.append("account_id = $account")
+            params["account"] = str(account)
+        if live_event:
+            where.append("live_event_id = $live_event")
+            params["live_event"] = str(live_event)
+        try:
+            cols = {r[0] for r in con.execute("DESCRIBE sessions").fetchall()}
+        except duckdb.Error:
+            cols = set()
+        if "start" not in cols:
+            return pd.DataFrame(columns=list(SESSION_COLUMNS + EXTRA_COLUMNS))
+        select = ", ".join(f'"{c}"' for c in SESSION_COLUMNS + EXTRA_COLUMNS if c in cols)
+        sql = f"SELECT {select} FROM sessions WHERE {' AND '.join(where)} ORDER BY start DESC NULLS LAST, session_id"
+        return con.execute(sql, params).df()
+
+    def accounts(self) -> pd.DataFrame:
+        """Accounts in the store with their number of sessions and first and last LIVE."""
+        con = self._con()
+        try:
+            return con.sql(
+                "SELECT account_id, count(*) AS sessions, min(start) AS first_live, max(start) AS last_live "
+                "FROM sessions GROUP BY account_id ORDER BY account_id NULLS LAST"
+            ).df()
+        except duckdb.Error:
+            return pd.DataFrame(columns=["account_id", "sessions", "first_live", "last_live"])
+
+    def live_events(self, account: str | None = None) -> pd.DataFrame:
+        """LIVE events with their sessions: a session without ``live_event_id`` is its own event."""
+        df = self.sessions(account=account)
+        if df.empty:
+            return df.assign(event_id=pd.Series(dtype=str))
+        df = df.assign(event_id=df["live_event_id"].fillna(df["session_id"]))
+        return df.sort_values(["start"], ascending=False)
+
+    def session(self, session_id: str) -> SessionData:
+        con = self._con()
+        row = con.execute("SELECT * FROM sessions WHERE session_id = ?", [str(session_id)]).df()
+        if row.empty:
+            raise InputError(f"no session {session_id!r} in {self.store.root}")
+        return SessionData(self, row.iloc[0])
+
+    def quarantine(self) -> pd.DataFrame:
+        """Rows set aside by imports: file, line, reason, and the raw text."""
+        return self._con().sql("SELECT * FROM quarantine").df()
+
+
+class SessionData:
+    """Everything about one session; its events are loaded once, on first use."""
+
+    def __init__(self, wb: Workbench, info: pd.Series):
+        self.wb = wb
+        self.info = info
+        self.id: str = str(info["session_id"])
+
+    def __repr__(self) -> str:
+        return f"<session {self.id!r}: {self.info.get('title')!r}>"
+
+    @cached_property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        con = self.wb._con()
+        self.wb.store.define_events(con, [self.id], materialize=True)
+        return con
+
+    def _q(self, sql: str) -> pd.DataFrame:
+        return self._con.sql(sql).df().drop(columns=["session_id"], errors="ignore")
+
+    def summary(self) -> pd.Series:
+        """Every session metric, fresh from the events (a stored summary may lag a live session)."""
+        df = self._con.sql(queries.session_summaries()).df()
+        if df.empty:
+            return self.info.copy()
+        return df.iloc[0]
+
+    def trend(self) -> pd.DataFrame:
+        return self._q(queries.trend())
+
+    def products(self) -> pd.DataFrame:
+        return self._q(queries.products())
+
+    def pins(self) -> pd.DataFrame:
+        return self._q(queries.pins())
+
+    def channels(self) -> pd.DataFrame:
+        return self._q(queries.channels())
+
+    def giveaways(self) -> pd.DataFrame:
+        return self._q(queries.giveaways())
+
+    def audience(self) -> pd.DataFrame:
+        return self._q(queries.audience())
+
+    def violations(self) -> pd.DataFrame:
+        return self._q(queries.violations())
+
+    def markers(self) -> pd.DataFrame:
+        return self._q(queries.markers())
+
+    def comments(self, search: str | None = None) -> pd.DataFrame:
+        df = self._q(queries.comments())
+        if search:
+            df = df[df["text"].str.contains(str(search), case=False, regex=False, na=False)]
+        return df.reset_index(drop=True)
+
+    def events(self) -> pa.Table:
+        """The session's events in event-log order (for export and replay)."""
+        return self._con.sql("SELECT * FROM ev ORDER BY ts, seq").to_arrow_table().cast(EVENT_SCHEMA)
+
+
+def open(store: str | os.PathLike | None = None) -> Workbench:  # noqa: A001 - liveboard.open reads well
+    """Open a store (default ``$LIVEBOARD_STORE`` or ``./data/store``) for reading."""
+    try:
+        return Workbench(Store(store if store is not None else default_store_path()))
+    except StoreError:
+        raise
