@@ -36,6 +36,7 @@ from liveboard.events import AGES, CHANNELS, EVENT_SCHEMA, GENDERS, MONEY, SEVER
 
 __all__ = [
     "DEFAULT_NOW",
+    "HOSTILE_TEXTS",
     "MEGA_EVENTS_MIN",
     "Product",
     "product_catalogue",
@@ -49,7 +50,7 @@ DEFAULT_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 #: The mega session has at least this many events.
 MEGA_EVENTS_MIN = 5_000_000
 MEGA_DURATION_S = 3 * 3600
-_MEGA_SCALE = 52.0  # audience scale of the mega session (about 5.6 M events in 3 h)
+_MEGA_SCALE = 30.0  # audience scale of the mega session (about 6 M events in 3 h)
 
 # First arrivals per second at scale 1 (~2,500 views an hour before drift and giveaway boosts).
 _BASE_ARRIVALS_PER_S = 0.65
@@ -916,8 +917,11 @@ def simulate_session(
 
     ci, ct = _in_views(rng, v_enter, v_end, v_prop / 110.0, engage_mult)
     nc = ci.size
-    langs = [lang for lang, _w in market.langs]
-    lang_pick = _cdf_pick(rng.random(nc), [w for _l, w in market.langs])
+    langs = list(_COMMENTS)
+    home = dict(market.langs)
+    # mostly the market's languages, plus a few cross-border viewers writing in any of the others
+    lang_w = [0.95 * home.get(lang, 0.0) + 0.05 / len(langs) for lang in langs]
+    lang_pick = _cdf_pick(rng.random(nc), lang_w)
     lo_arr = np.array([lang_slices[lang][0] for lang in langs])
     size_arr = np.array([lang_slices[lang][1] - lang_slices[lang][0] for lang in langs])
     text = lo_arr[lang_pick] + (rng.random(nc) * size_arr[lang_pick]).astype(np.int64)
@@ -927,14 +931,13 @@ def simulate_session(
     b.add("comment", us(ct), user_id=v_user[ci], text=text)
 
     # likes: bursts of several like events a second or two apart, each with a tap count
-    bi, bt = _in_views(rng, v_enter, v_end, v_prop / 80.0, engage_mult)
+    bi, bt = _in_views(rng, v_enter, v_end, v_prop / 150.0, engage_mult)
     per = rng.geometric(0.35, bi.size)
     li = np.repeat(bi, per)
     first = np.repeat(np.cumsum(per) - per, per)
     step = np.arange(li.size) - first
     gaps = rng.uniform(0.6, 2.5, li.size)
     cum = np.cumsum(gaps)
-    lt = np.repeat(bt, per) + cum - np.repeat(cum[np.cumsum(per) - per], per) * (step > 0) - gaps * (step == 0) * 0
     lt = np.repeat(bt, per) + np.where(step > 0, cum - np.repeat(cum[np.cumsum(per) - per], per), 0.0)
     keep = lt < v_end[li]
     li, lt = li[keep], lt[keep]
@@ -984,7 +987,7 @@ def simulate_session(
     prod = np.where(pin_card, pinned_now, _cdf_pick(rng.random(pi.size), popularity))
     b.add("product_impression", us(ptm), user_id=v_user[pi], product_id=pid_off + prod)
 
-    click_p = np.minimum(np.where(pin_card, 0.075, 0.028) * v_buyer[pi], 0.9)
+    click_p = np.minimum(np.where(pin_card, 0.04, 0.015) * v_buyer[pi], 0.9)
     clicked = rng.random(pi.size) < click_p
     k_i, k_prod, k_pin = pi[clicked], prod[clicked], pin_card[clicked]
     k_t = ptm[clicked] + 0.3 + _lognormal(rng, 3.0, 0.6, k_i.size)
@@ -992,7 +995,7 @@ def simulate_session(
     k_i, k_prod, k_pin, k_t = k_i[ok], k_prod[ok], k_pin[ok], k_t[ok]
     b.add("product_click", us(k_t), user_id=v_user[k_i], product_id=pid_off + k_prod)
 
-    buy_p = np.minimum(np.where(k_pin, 0.17, 0.08) * v_buyer[k_i], 0.9)
+    buy_p = np.minimum(np.where(k_pin, 0.12, 0.06) * v_buyer[k_i], 0.9)
     bought = rng.random(k_i.size) < buy_p
     o_i, o_prod, o_t = k_i[bought], k_prod[bought], k_t[bought] + 3.0 + _lognormal(rng, 35.0, 0.7, int(bought.sum()))
     ok = o_t < D - 2
