@@ -61,6 +61,7 @@ def _read_lines(path: Path) -> pa.Table:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise EventLogError(f"{path}:{line}: not UTF-8 text") from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write is not part of line 1
     lines = pc.list_flatten(pc.split_pattern(pa.array([text], pa.large_string()), "\n"))
     lines = pc.utf8_rtrim(lines, "\r")
     numbers = pa.array(range(1, len(lines) + 1), pa.int64())
@@ -73,6 +74,8 @@ def _q(s: str) -> str:
 
 
 _NUMBER = ("UBIGINT", "BIGINT", "DOUBLE")
+#: Epoch milliseconds of 0001-01-01 and 9999-12-31T23:59:59.999 UTC: integer ``ts`` outside is a bad row.
+_MS_MIN, _MS_MAX = -62135596800000, 253402300799999
 _INTEGER = ("UBIGINT", "BIGINT")
 
 
@@ -91,7 +94,12 @@ def _field_check(f: Field, t: str, v: str) -> list[tuple[str, str]]:
                 (f"{present} AND {v} NOT IN ({allowed})", f"field '{f.name}' must be one of {', '.join(f.choices)}")
             )
     elif f.kind == "int":
-        checks.append((f"{present} AND {t} NOT IN ('UBIGINT', 'BIGINT')", f"field '{f.name}' must be an integer"))
+        checks.append(
+            (
+                f"{present} AND ({t} NOT IN ('UBIGINT', 'BIGINT') OR TRY_CAST({v} AS BIGINT) IS NULL)",
+                f"field '{f.name}' must be an integer",
+            )
+        )
         if f.minimum is not None:
             checks.append(
                 (
@@ -136,6 +144,10 @@ def _validation_sql() -> tuple[str, list[str]]:
             "'ts' must be an ISO 8601 string with a UTC offset or integer epoch milliseconds",
         ),
         (
+            f"{t('ts')} <> 'VARCHAR' AND NOT coalesce(TRY_CAST({v('ts')} AS BIGINT) BETWEEN {_MS_MIN} AND {_MS_MAX}, false)",
+            "'ts' epoch milliseconds out of range (years 1 to 9999)",
+        ),
+        (
             f"{t('ts')} = 'VARCHAR' AND (NOT regexp_matches({v('ts')}, '(Z|z|[+-]\\d\\d(:?\\d\\d)?)$') "
             f"OR TRY_CAST({v('ts')} AS TIMESTAMPTZ) IS NULL)",
             "'ts' is not an ISO 8601 timestamp with a UTC offset",
@@ -173,7 +185,8 @@ def _validation_sql() -> tuple[str, list[str]]:
         cols.append(f"CASE WHEN {own} AND NOT {absent} OR {own} AND {default is not None} THEN {expr} END AS {name}")
     ts_expr = (
         f"CASE WHEN {t('ts')} = 'VARCHAR' THEN TRY_CAST({v('ts')} AS TIMESTAMPTZ) "
-        f"ELSE make_timestamptz(TRY_CAST({v('ts')} AS BIGINT) * 1000) END"
+        f"WHEN TRY_CAST({v('ts')} AS BIGINT) BETWEEN {_MS_MIN} AND {_MS_MAX} "
+        f"THEN make_timestamptz(TRY_CAST({v('ts')} AS BIGINT) * 1000) END"
     )
     known_keys = "{" + ", ".join(f'"{k}": null' for k in paths) + "}"
     sql = f"""
