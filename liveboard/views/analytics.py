@@ -1,0 +1,582 @@
+"""LIVE Analytics: all past LIVE sessions, the data overview, LIVE events, and each session's board.
+
+The seed's "after LIVE" experience (Analytics > LIVE Analytics > All LIVE videos). One ipywidgets object,
+the same in Voilà (``notebooks/live_analytics.ipynb``) and in JupyterLab::
+
+    from liveboard.views.analytics import LiveAnalytics
+    LiveAnalytics(liveboard.open()).show()
+
+The sessions catalog is read once (``wb.sessions()``) and cached; every filter, search, sort or page change
+works on that DataFrame in memory and formats only the visible page, so 10,000 sessions refresh in
+milliseconds. Every value from a widget or the URL is validated here, in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from urllib.parse import parse_qs
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+
+from liveboard import insights
+from liveboard.metrics import REGISTRY, SESSION_METRICS
+from liveboard.store import StoreError, default_store_path
+from liveboard.views import format as fmt
+from liveboard.views.charts import TimeChart
+from liveboard.views.session_detail import MAX_SESSION_ID, SessionDetail, validate_session_id
+from liveboard.views.widgets import Column, Debouncer, cards, error_html, html, html_table, style, versus
+from liveboard.workbench import InputError, Workbench
+
+PAGE_SIZE = 50
+MAX_SEARCH = 200
+RANGES = (
+    ("Last 7 days", "7"),
+    ("Last 28 days", "28"),
+    ("Last 90 days", "90"),
+    ("All time", "all"),
+    ("Custom", "custom"),
+)
+CATEGORIES = ("key", "sales", "traffic", "engagement", "products")
+CATEGORY_LABELS = {"key": "Key metrics", "sales": "Sales", "traffic": "Traffic", "engagement": "Engagement"}
+CATEGORY_LABELS["products"] = "Products"
+DEFAULT_COLUMNS = ("start", "gmv", "direct_gmv", "live_ctr", "ctor", "items_sold")
+LIST_METRICS = tuple(m for m in SESSION_METRICS if m not in ("start", "end"))
+EXTRA_LABELS = {"featured_products": "Featured products", "giveaways": "Giveaways", "winners": "Winners"}
+OVERVIEW_METRICS = ("gmv", "items_sold", "views", "viewers", "pcu", "live_ctr", "ctor", "engagement_rate")
+NAV = (("All LIVE videos", "list"), ("Data overview", "overview"), ("LIVE events", "events"), ("Session", "detail"))
+MAX_EVENTS_SHOWN = 100
+
+
+def category_columns(category: str) -> tuple[str, ...]:
+    """Table columns of a category tab: start time, then the category's metrics from the registry."""
+    if category == "key":
+        return DEFAULT_COLUMNS
+    return ("start",) + tuple(m.name for m in REGISTRY.values() if m.category == category and m.name != "start")
+
+
+def _label(col: str) -> str:
+    return REGISTRY[col].label if col in REGISTRY else EXTRA_LABELS.get(col, col)
+
+
+def _utc_now() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC")
+
+
+class LiveAnalytics:
+    """All LIVE videos, Data overview, LIVE events and Session tabs over one store (read-only)."""
+
+    def __init__(
+        self,
+        wb: Workbench,
+        *,
+        account: str | None = None,
+        session: str | None = None,
+        now: str | dt.datetime | None = None,
+        tz: str | None = None,
+        page_size: int = PAGE_SIZE,
+        search_delay: float = 0.25,
+    ):
+        self.wb = wb
+        self.tz = tz
+        self.page_size = max(1, min(int(page_size), 500))
+        self.now = pd.Timestamp(now) if now else _utc_now()
+        if self.now.tzinfo is None:
+            self.now = self.now.tz_localize("UTC")
+        self.last_refresh_ms = 0.0
+        self._load()
+        # ---------------------------------------------------------------- controls
+        accounts = sorted(a for a in self.df["account_id"].dropna().unique())
+        self.account = W.Dropdown(
+            options=[("All accounts", "")] + [(a, a) for a in accounts],
+            value=account if account in accounts else "",
+            description="Account",
+            layout=W.Layout(width="300px", display="" if len(accounts) > 1 else "none"),
+        )
+        self.account.add_class("lb-account")
+        self.range = W.Dropdown(options=list(RANGES), value="all", description="Time range")
+        self.range.add_class("lb-range")
+        self.date_from = W.DatePicker(description="From", layout=W.Layout(display="none", width="230px"))
+        self.date_to = W.DatePicker(description="To", layout=W.Layout(display="none", width="230px"))
+        self.search = W.Text(placeholder="Search LIVE name", description="Search", continuous_update=True)
+        self.search.add_class("lb-search")
+        self.category = W.ToggleButtons(options=[(CATEGORY_LABELS[c], c) for c in CATEGORIES], value="key")
+        self.category.add_class("lb-category")
+        self.columns = W.SelectMultiple(
+            options=[(_label(c), c) for c in ("start",) + LIST_METRICS + tuple(EXTRA_LABELS)],
+            value=DEFAULT_COLUMNS,
+            rows=6,
+            description="Columns",
+            layout=W.Layout(width="300px"),
+        )
+        self.columns.add_class("lb-columns")
+        self.sort = W.Dropdown(
+            options=[("Title", "title")] + [(_label(c), c) for c in ("start",) + LIST_METRICS + tuple(EXTRA_LABELS)],
+            value="start",
+            description="Sort by",
+        )
+        self.sort.add_class("lb-sort")
+        self.order = W.ToggleButtons(options=[("↓ High to low", "desc"), ("↑ Low to high", "asc")], value="desc")
+        self.order.style.button_width = "110px"
+        self.page = 0
+        self.prev = W.Button(description="‹ Previous", layout=W.Layout(width="110px"))
+        self.next = W.Button(description="Next ›", layout=W.Layout(width="110px"))
+        self.page_label = html("", "lb-page-label")
+        self.table = html("", "lb-sessions-table")
+        self.status = html("", "lb-status")
+        self.pick = W.Dropdown(options=[], description="Session", layout=W.Layout(width="520px"))
+        self.pick.add_class("lb-pick")
+        self.open_btn = W.Button(description="Open session", button_style="primary")
+        self.open_btn.add_class("lb-open")
+        # overview
+        self.ov_metric = W.Dropdown(
+            options=[(_label(m), m) for m in LIST_METRICS if m != "duration_s"] + [("Duration", "duration_s")],
+            value="gmv",
+            description="Metric",
+        )
+        self.ov_metric.add_class("lb-overview-metric")
+        self.ov_cards = html("", "lb-overview-cards")
+        self.ov_chart = TimeChart("", height="260px", css_class="lb-overview-chart")
+        self.ov_table = html("", "lb-overview-table")
+        # events
+        self.events_html = html("", "lb-events-table")
+        self.ev_pick = W.Dropdown(options=[], description="Session", layout=W.Layout(width="520px"))
+        self.ev_open = W.Button(description="Open session", button_style="primary")
+        # detail
+        self.detail_box = W.VBox([html('<div class="lb-note">Choose a session in the list to open it.</div>')])
+        self.detail: SessionDetail | None = None
+        self.nav = W.ToggleButtons(options=list(NAV), value="list")
+        self.nav.add_class("lb-nav")
+        self.nav.style.button_width = "150px"
+        self.message = html("", "lb-message")
+        # ---------------------------------------------------------------- wiring
+        self._search_debounce = Debouncer(self._filters_changed, search_delay)
+        self.search.observe(lambda _c: self._search_debounce.trigger(), "value")
+        for w in (self.account, self.range, self.date_from, self.date_to):
+            w.observe(lambda _c: self._filters_changed(), "value")
+        self.category.observe(self._category_changed, "value")
+        for w in (self.columns, self.sort, self.order):
+            w.observe(lambda _c: self.refresh_table(), "value")
+        self.prev.on_click(lambda _b: self._turn(-1))
+        self.next.on_click(lambda _b: self._turn(1))
+        self.open_btn.on_click(lambda _b: self.open_session(self.pick.value))
+        self.ev_open.on_click(lambda _b: self.open_session(self.ev_pick.value))
+        self.ov_metric.observe(lambda _c: self.refresh_overview(), "value")
+        self.nav.observe(lambda _c: self._show_view(), "value")
+        self.views = self._build_views()
+        self.body = W.VBox([self.views["list"]], layout=W.Layout(width="100%"))
+        title = html(
+            '<h2 class="lb-h">LIVE Analytics</h2><div class="lb-muted">All past LIVE sessions · '
+            f"{len(self.df):,} in this store</div>"
+        )
+        self.widget = W.VBox([style(), title, self.nav, self.message, self.body], layout=W.Layout(width="100%"))
+        self.widget.add_class("lb-app")
+        self.widget.add_class("lb-analytics")
+        self._filters_changed()
+        if session:
+            self.open_session(session)
+
+    # ------------------------------------------------------------------ display
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def show(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    # ------------------------------------------------------------------ data
+
+    def _load(self) -> None:
+        df = self.wb.sessions()
+        if "start" in df and not isinstance(df["start"].dtype, pd.DatetimeTZDtype):
+            df["start"] = pd.to_datetime(df["start"], utc=True)
+        df = df.reset_index(drop=True)
+        df["_search"] = (df["title"].fillna("") + "\n" + df["session_id"].fillna("")).str.lower()
+        df["_event"] = df["live_event_id"].fillna(df["session_id"])
+        self.df = df
+        self._ids = set(df["session_id"].astype(str))
+
+    def reload(self) -> None:
+        """Read the sessions catalog again (new sessions imported) and refresh."""
+        self._load()
+        self._filters_changed()
+
+    def _range_bounds(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        choice = self.range.value
+        if choice in ("7", "28", "90"):
+            return self.now - pd.Timedelta(days=int(choice)), None
+        if choice == "custom":
+            lo = pd.Timestamp(self.date_from.value, tz="UTC") if self.date_from.value else None
+            hi = pd.Timestamp(self.date_to.value, tz="UTC") + pd.Timedelta(days=1) if self.date_to.value else None
+            return lo, hi
+        return None, None
+
+    def filtered(self, *, with_search: bool = True) -> pd.DataFrame:
+        """The cached catalog narrowed by account, time range and (optionally) the title search."""
+        df = self.df
+        mask = np.ones(len(df), dtype=bool)
+        acct = self.account.value
+        if acct:
+            mask &= (df["account_id"] == acct).to_numpy(dtype=bool, na_value=False)
+        lo, hi = self._range_bounds()
+        if lo is not None:
+            mask &= (df["start"] >= lo).to_numpy(dtype=bool, na_value=False)
+        if hi is not None:
+            mask &= (df["start"] < hi).to_numpy(dtype=bool, na_value=False)
+        q = str(self.search.value or "").strip().lower()[:MAX_SEARCH] if with_search else ""
+        if q:
+            mask &= df["_search"].str.contains(q, regex=False).to_numpy(dtype=bool, na_value=False)
+        return df[mask]
+
+    # ------------------------------------------------------------------ list
+
+    def _filters_changed(self) -> None:
+        custom = self.range.value == "custom"
+        for w in (self.date_from, self.date_to):
+            w.layout.display = "" if custom else "none"
+        self.message.value = ""
+        lo, hi = self._range_bounds()
+        if lo is not None and hi is not None and lo >= hi:
+            self.message.value = error_html("The custom range ends before it starts: pick a later “To” date.")
+        self.page = 0
+        self._current = self.filtered()
+        self._ranged = self.filtered(with_search=False)
+        self.refresh_table()
+        self.refresh_overview()
+        self.refresh_events()
+
+    def _category_changed(self, change) -> None:
+        if change["new"] in CATEGORIES:
+            self.columns.value = category_columns(change["new"])
+
+    def _turn(self, step: int) -> None:
+        pages = max(1, -(-len(self._current) // self.page_size))
+        self.page = min(max(0, self.page + step), pages - 1)
+        self.refresh_table()
+
+    def _sorted(self) -> pd.DataFrame:
+        key = self.sort.value if self.sort.value in self.df.columns else "start"
+        asc = self.order.value == "asc"
+        if key == "title":
+            return self._current.sort_values("title", key=lambda s: s.str.lower(), ascending=asc, na_position="last")
+        return self._current.sort_values(key, ascending=asc, na_position="last", kind="stable")
+
+    def refresh_table(self) -> None:
+        """Render the visible page of the filtered, sorted sessions (only that page is formatted)."""
+        t0 = time.perf_counter()
+        df = self._sorted()
+        n = len(df)
+        pages = max(1, -(-n // self.page_size))
+        self.page = min(self.page, pages - 1)
+        rows = df.iloc[self.page * self.page_size : (self.page + 1) * self.page_size]
+        chosen = [c for c in self.columns.value if c in self.df.columns] or list(DEFAULT_COLUMNS)
+        tz = self.tz
+        cols = [
+            Column(
+                "title",
+                "LIVE",
+                lambda v: v,
+                raw_html=True,
+            )
+        ]
+        rows = rows.assign(
+            title=[
+                f"{fmt.esc(t) or fmt.MISSING}<span class='lb-id'>{fmt.esc(s)}</span>"
+                for t, s in zip(rows["title"], rows["session_id"], strict=True)
+            ]
+        )
+        for c in chosen:
+            if c == "start":
+                cols.append(Column("start", _label(c), lambda v: fmt.when(v, tz)))
+            elif c in EXTRA_LABELS:
+                cols.append(Column(c, _label(c), fmt.count, True))
+            else:
+                cols.append(Column(c, _label(c), str, True))  # formatted per row below (currency)
+        # currency differs per account: format money per row
+        recs = []
+        for rec in rows.to_dict("records"):
+            cur = rec.get("currency") or "USD"
+            for c in chosen:
+                if c in REGISTRY and c != "start":
+                    rec[c] = fmt.metric(c, rec.get(c), cur)
+            recs.append(rec)
+        self.table.value = html_table(
+            recs, cols, "lb-sessions", sorted_key=self.sort.value, empty="No LIVE sessions match these filters."
+        )
+        first = self.page * self.page_size + 1 if n else 0
+        self.page_label.value = (
+            f'<span class="lb-muted">{first:,}–{min(n, (self.page + 1) * self.page_size):,} of {n:,} sessions · '
+            f"page {self.page + 1} of {pages}</span>"
+        )
+        self.prev.disabled = self.page == 0
+        self.next.disabled = self.page >= pages - 1
+        opts = [
+            (f"{str(t)[:80]} — {fmt.when(s, tz)}", str(i))
+            for t, s, i in zip(
+                df["title"].iloc[self.page * self.page_size : (self.page + 1) * self.page_size],
+                df["start"].iloc[self.page * self.page_size : (self.page + 1) * self.page_size],
+                df["session_id"].iloc[self.page * self.page_size : (self.page + 1) * self.page_size],
+                strict=True,
+            )
+        ]
+        self.pick.options = opts
+        self.pick.value = opts[0][1] if opts else None
+        self.open_btn.disabled = not opts
+        self.last_refresh_ms = (time.perf_counter() - t0) * 1000
+
+    # ------------------------------------------------------------------ overview
+
+    def refresh_overview(self) -> None:
+        df = self._ranged
+        metric = self.ov_metric.value if self.ov_metric.value in self.df.columns else "gmv"
+        currencies = df["currency"].dropna().unique() if len(df) else []
+        cur = str(currencies[0]) if len(currencies) == 1 else None
+        items = [("Sessions", fmt.count(len(df)), "in this range")]
+        for m in OVERVIEW_METRICS:
+            avg = pd.to_numeric(df[m], errors="coerce").mean() if len(df) else np.nan
+            if REGISTRY[m].is_money and cur is None and len(currencies) > 1:
+                items.append((f"Avg. {REGISTRY[m].label}", fmt.MISSING, "several currencies: choose an account"))
+            else:
+                items.append((f"Avg. {REGISTRY[m].label}", fmt.metric(m, avg, cur or "USD"), "per session"))
+        self.ov_cards.value = cards(items)
+        ordered = df.sort_values("start")
+        self.ov_chart.figure.title = f"{_label(metric)} per session"
+        self.ov_chart.update(ordered["start"], {metric: ordered[metric]}, labels={metric: _label(metric)})
+        recent = df.head(PAGE_SIZE)  # df is newest first
+        rows = []
+        for _, s in recent.iterrows():
+            comp = insights.compare_to_average(s, df, [metric]).iloc[0]
+            rows.append(
+                {
+                    "title": s["title"],
+                    "start": s["start"],
+                    "value": fmt.metric(metric, comp["value"], s.get("currency") or "USD"),
+                    "average": fmt.metric(metric, comp["average"], s.get("currency") or "USD"),
+                    "vs": versus(comp["diff_pct"]),
+                }
+            )
+        cols = [
+            Column("title", "LIVE"),
+            Column("start", "Start time", lambda v: fmt.when(v, self.tz)),
+            Column("value", _label(metric), numeric=True),
+            Column("average", "Average", numeric=True),
+            Column("vs", "Against the average", lambda v: v, raw_html=True),
+        ]
+        note = (
+            f"The {min(len(df), PAGE_SIZE)} most recent of {len(df):,} sessions in the range, each against the "
+            "average of the range."
+        )
+        self.ov_table.value = f'<div class="lb-note">{fmt.esc(note)}</div>' + html_table(
+            rows, cols, "lb-overview-data", empty="No sessions in this range."
+        )
+
+    # ------------------------------------------------------------------ events
+
+    def refresh_events(self) -> None:
+        df = self._current
+        if df.empty:
+            self.events_html.value = html_table([], [Column("title", "LIVE")], "lb-events", empty="No LIVE events.")
+            self.ev_pick.options = []
+            return
+        grouped = df.groupby("_event", sort=False)
+        order = grouped["start"].max().sort_values(ascending=False)
+        shown = order.index[:MAX_EVENTS_SHOWN]
+        recs, classes, opts = [], [], []
+        for ev in shown:
+            part = grouped.get_group(ev).sort_values("start")
+            cur = part["currency"].iloc[0] or "USD"
+            multi = len(part) > 1 or not part["live_event_id"].isna().all()
+            if multi:
+                recs.append(
+                    {
+                        "title": f"LIVE event {ev} · {len(part)} sessions",
+                        "start": part["start"].min(),
+                        "duration_s": part["duration_s"].sum(min_count=1),
+                        "gmv": fmt.money(part["gmv"].sum(min_count=1), cur),
+                        "featured_products": part["featured_products"].sum(min_count=1),
+                        "giveaways": part["giveaways"].sum(min_count=1),
+                        "winners": part["winners"].sum(min_count=1),
+                        "session_id": "",
+                    }
+                )
+                classes.append("lb-event-row")
+            for _, s in part.iterrows():
+                recs.append(
+                    {
+                        "title": s["title"],
+                        "start": s["start"],
+                        "duration_s": s["duration_s"],
+                        "gmv": fmt.money(s["gmv"], cur),
+                        "featured_products": s["featured_products"],
+                        "giveaways": s["giveaways"],
+                        "winners": s["winners"],
+                        "session_id": s["session_id"],
+                    }
+                )
+                classes.append("lb-nested lb-session-row" if multi else "lb-session-row")
+                opts.append((f"{str(s['title'])[:80]} — {fmt.when(s['start'], self.tz)}", str(s["session_id"])))
+        cols = [
+            Column("title", "LIVE event / session"),
+            Column("session_id", "Session id"),
+            Column("start", "Start time", lambda v: fmt.when(v, self.tz)),
+            Column("duration_s", "Duration", fmt.duration, True),
+            Column("gmv", "GMV", numeric=True),
+            Column("featured_products", "Featured products", fmt.count, True),
+            Column("giveaways", "Giveaways", fmt.count, True),
+            Column("winners", "Winners", fmt.count, True),
+        ]
+        note = f"{len(order):,} LIVE event{'s' if len(order) != 1 else ''}" + (
+            f" (the {MAX_EVENTS_SHOWN} most recent shown)" if len(order) > MAX_EVENTS_SHOWN else ""
+        )
+        self.events_html.value = f'<div class="lb-note">{fmt.esc(note)}</div>' + html_table(
+            recs, cols, "lb-events", row_classes=classes
+        )
+        self.ev_pick.options = opts
+        self.ev_pick.value = opts[0][1] if opts else None
+
+    # ------------------------------------------------------------------ detail
+
+    def open_session(self, session_id: object) -> bool:
+        """Show a session's board; an unknown or invalid id shows an ``lb-error`` message instead."""
+        self.nav.value = "detail"
+        try:
+            sid = validate_session_id(session_id)
+            if sid is None:
+                raise InputError("No session chosen.")
+            if sid not in self._ids:
+                raise InputError(f"There is no session {sid!r} in this store.")
+            peers = self.df[self.df["account_id"] == self.df.loc[self.df["session_id"] == sid, "account_id"].iloc[0]]
+            self.detail = SessionDetail(self.wb.session(sid), peers=peers, tz=self.tz)
+        except InputError as exc:
+            self.detail = None
+            self.detail_box.children = [html(error_html(str(exc)), "lb-error")]
+            return False
+        back = W.Button(description="‹ All LIVE videos")
+        back.on_click(lambda _b: setattr(self.nav, "value", "list"))
+        note = html('<div class="lb-note">Core data is compared with the average of this account\'s sessions.</div>')
+        self.detail_box.children = [back, note, self.detail.widget]
+        return True
+
+    def _show_view(self) -> None:
+        view = self.nav.value if self.nav.value in self.views else "list"
+        self.body.children = [self.views[view]]
+
+    def _build_views(self) -> dict[str, W.Widget]:
+        filters = W.HBox([self.account, self.range, self.date_from, self.date_to])
+        lst = W.VBox(
+            [
+                filters,
+                W.HBox([self.search]),
+                self.category,
+                W.HBox([self.columns, W.VBox([self.sort, self.order])]),
+                self.table,
+                W.HBox([self.prev, self.page_label, self.next]),
+                W.HBox([self.pick, self.open_btn]),
+            ]
+        )
+        lst.add_class("lb-list")
+        overview = W.VBox(
+            [
+                html(
+                    '<h3 class="lb-h">Data overview</h3><div class="lb-note">Averages over the time range and '
+                    "account chosen in the list; each session against them.</div>"
+                ),
+                self.ov_cards,
+                self.ov_metric,
+                self.ov_chart.figure,
+                self.ov_table,
+            ]
+        )
+        overview.add_class("lb-overview")
+        events = W.VBox(
+            [
+                html(
+                    '<h3 class="lb-h">LIVE events</h3><div class="lb-note">Sessions of one multi-session LIVE event '
+                    "appear under it. Filters of the list apply.</div>"
+                ),
+                self.events_html,
+                W.HBox([self.ev_pick, self.ev_open]),
+            ]
+        )
+        events.add_class("lb-events-tab")
+        return {"list": lst, "overview": overview, "events": events, "detail": self.detail_box}
+
+
+# ---------------------------------------------------------------------- page entry point
+
+
+def query_session(query_string: str | None) -> str | None:
+    """The ``session`` parameter of a query string, validated (:class:`InputError` when unusable)."""
+    if not query_string:
+        return None
+    if len(query_string) > 4 * MAX_SESSION_ID + 200:
+        raise InputError("The address is too long.")
+    try:
+        params = parse_qs(query_string, keep_blank_values=True, max_num_fields=20)
+    except ValueError:
+        raise InputError("The address has too many parameters.") from None
+    values = params.get("session") or []
+    return validate_session_id(values[-1]) if values else None
+
+
+def request_query_string() -> str:
+    """The page's query string under Voilà (``QUERY_STRING``); empty in JupyterLab or papermill."""
+    if not os.environ.get("VOILA_KERNEL_ID") and "QUERY_STRING" not in os.environ:
+        return ""
+    try:
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+    except Exception:  # noqa: BLE001 - not under a preheated Voilà: the variable is already set or absent
+        pass
+    return os.environ.get("QUERY_STRING", "")
+
+
+def store_missing_message(path: object) -> str:
+    return (
+        f'<div class="lb-error"><b>No liveboard store at {fmt.esc(path)}.</b><br>Create one with simulated '
+        "sessions:<br><code>liveboard simulate --out data/events &amp;&amp; liveboard import data/events "
+        "--store data/store</code><br>or import your own event logs with <code>liveboard import FILES --store "
+        "data/store</code>, then reload this page (set <code>LIVEBOARD_STORE</code> to use another folder).</div>"
+    )
+
+
+def app(
+    store: str | os.PathLike | None = None,
+    *,
+    session: str | None = None,
+    account: str | None = None,
+    now: str | None = None,
+    tz: str | None = None,
+) -> W.Widget:
+    """The LIVE Analytics page: what ``notebooks/live_analytics.ipynb`` displays.
+
+    ``store`` defaults to ``$LIVEBOARD_STORE`` or ``./data/store``; ``session`` (or ``?session=`` in the
+    page's address under Voilà) opens that session's board.
+    """
+    import liveboard
+
+    path = store or default_store_path()
+    try:
+        wb = liveboard.open(path)
+    except StoreError:
+        return W.VBox([style(), html(store_missing_message(path), "lb-error")])
+    problem = ""
+    try:
+        from_url = query_session(request_query_string())
+    except InputError as exc:
+        from_url, problem = None, str(exc)
+    try:
+        sid = validate_session_id(session) or from_url
+    except InputError as exc:
+        sid, problem = None, str(exc)
+    view = LiveAnalytics(wb, account=account or None, session=sid, now=now or None, tz=tz or None)
+    if problem:
+        view.nav.value = "detail"
+        view.detail_box.children = [html(error_html(problem), "lb-error")]
+    return view.widget
