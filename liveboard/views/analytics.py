@@ -539,7 +539,7 @@ def request_query_string() -> str:
 
 def store_missing_message(path: object) -> str:
     return (
-        f'<div class="lb-error"><b>No liveboard store at {fmt.esc(path)}.</b><br>Create one with simulated '
+        f'<div class="lb-error"><strong>No liveboard store at {fmt.esc(path)}.</strong><br>Create one with simulated '
         "sessions:<br><code>liveboard simulate --out data/events &amp;&amp; liveboard import data/events "
         "--store data/store</code><br>or import your own event logs with <code>liveboard import FILES --store "
         "data/store</code>, then reload this page (set <code>LIVEBOARD_STORE</code> to use another folder).</div>"

@@ -365,7 +365,7 @@ class SessionDetail:
         ]
         tips = insights.product_tips(p) if not p.empty else []
         tips_html = "".join(
-            f'<div class="lb-tip{" lb-warning" if t.severity == "warning" else ""}"><b>{fmt.esc(t.title)}</b> — '
+            f'<div class="lb-tip{" lb-warning" if t.severity == "warning" else ""}"><strong>{fmt.esc(t.title)}</strong> — '
             f'{fmt.esc(t.advice)}<div class="lb-evidence">{fmt.esc(t.evidence_text())}</div></div>'
             for t in tips
         )

@@ -1,0 +1,279 @@
+"""LIVE Analytics widgets on a simulated store, without a browser."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import liveboard
+from liveboard.eventlog import read_event_log
+from liveboard.simulator import simulate
+from liveboard.store import Store
+from liveboard.views import format as fmt
+from liveboard.views.analytics import LiveAnalytics, app, category_columns, query_session
+from liveboard.views.session_detail import SessionDetail, open_detail, validate_session_id
+from liveboard.views.widgets import decode_data_url
+from liveboard.workbench import InputError
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
+HOSTILE_COMMENTS = ["<b>bold</b> hello", '=HYPERLINK("http://x","y")', "+SUM(1)"]
+
+
+def hostile_comments(table: pa.Table, texts: list[str] = HOSTILE_COMMENTS) -> pa.Table:
+    """Overwrite the first comments of a simulated session with hostile text."""
+    idx = pc.indices_nonzero(pc.equal(table["type"], "comment")).to_pylist()[: len(texts)]
+    text = table["text"].to_pylist()
+    for i, t in zip(idx, texts, strict=False):
+        text[i] = t
+    col = table.schema.get_field_index("text")
+    return table.set_column(col, table.schema.field("text"), pa.array(text, table.schema.field("text").type))
+
+
+def build_store(path, *, sessions=12, accounts=3, scale=0.02, now=NOW, seed=0):
+    store = Store(path, create=True)
+    for table in simulate(seed, accounts=accounts, sessions=sessions, scale=scale, now=now):
+        title = table.filter(pc.equal(table["type"], "session_start"))["title"][0].as_py()
+        if HOSTILE_TITLE in title:
+            table = hostile_comments(table)
+        store.append(table)
+    return path
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    return build_store(tmp_path_factory.mktemp("analytics") / "store")
+
+
+@pytest.fixture(scope="module")
+def wb(store_path):
+    return liveboard.open(store_path)
+
+
+@pytest.fixture
+def view(wb):
+    return LiveAnalytics(wb, now=NOW, search_delay=0)
+
+
+def rows(view: LiveAnalytics) -> int:
+    return view.table.value.count("<tr") - 1 - ("No LIVE sessions match" in view.table.value)
+
+
+def hostile_id(wb) -> str:
+    df = wb.sessions()
+    return df.loc[df["title"].str.contains(HOSTILE_TITLE, regex=False), "session_id"].iloc[0]
+
+
+def test_builds_with_all_sessions_and_default_columns(view, wb):
+    n = len(wb.sessions())
+    assert rows(view) == n == 12
+    assert f"of {n} sessions" in view.page_label.value
+    for label in ("Start time", "GMV", "Direct GMV", "CTR", "CTOR", "Items sold"):
+        assert f">{label}<" in view.table.value or f">{label} ⇅<" in view.table.value
+    assert view.account.layout.display == ""  # several accounts: the selector shows
+    assert view.pick.value in set(wb.sessions()["session_id"])
+    assert "lb-sessions-table" in view.table._dom_classes
+
+
+def test_range_search_account_narrow(view, wb):
+    df = wb.sessions()
+    view.range.value = "28"
+    expected = int((df["start"] >= NOW - __import__("datetime").timedelta(days=28)).sum())
+    assert 0 < rows(view) == expected < len(df)
+    view.range.value = "all"
+    view.search.value = "MARATHON"  # case-insensitive, plain text
+    assert rows(view) == int(df["title"].str.lower().str.contains("marathon").sum()) >= 2
+    view.search.value = ""
+    acct = df["account_id"].iloc[0]
+    view.account.value = acct
+    assert rows(view) == int((df["account_id"] == acct).sum()) < len(df)
+    view.account.value = ""
+    view.range.value = "custom"
+    view.date_from.value = df["start"].min().date()
+    view.date_to.value = df["start"].min().date()
+    assert rows(view) >= 1
+    view.search.value = "no such live %_"
+    assert rows(view) == 0 and "No LIVE sessions match" in view.table.value
+
+
+def test_categories_columns_sort_paging(wb):
+    v = LiveAnalytics(wb, now=NOW, page_size=5, search_delay=0)
+    assert "page 1 of 3" in v.page_label.value and rows(v) == 5
+    v.next.click()
+    assert "page 2 of 3" in v.page_label.value
+    v.category.value = "traffic"
+    assert v.columns.value == category_columns("traffic")
+    assert ">PCU<" in v.table.value and ">GMV<" not in v.table.value
+    v.sort.value = "gmv"
+    v.order.value = "asc"
+    v.columns.value = ("gmv",)
+    df = wb.sessions().sort_values("gmv")
+    first_page = LiveAnalytics(wb, now=NOW, page_size=5, search_delay=0)
+    first_page.sort.value, first_page.order.value, first_page.columns.value = "gmv", "asc", ("gmv",)
+    cur = df["currency"].iloc[0]
+    assert fmt.money(df["gmv"].iloc[0], cur) in first_page.table.value
+
+
+def test_missing_values_render_as_dash(wb):
+    v = LiveAnalytics(wb, now=NOW, search_delay=0)
+    v.df.loc[0, "ctor"] = float("nan")
+    v.df.loc[0, "gmv"] = float("nan")
+    v.sort.value = "title"
+    v.search.value = str(v.df.loc[0, "session_id"])
+    cells = re.findall(r'<td class="lb-num">([^<]*)</td>', v.table.value)
+    assert cells.count(fmt.MISSING) >= 2
+    assert "$0.00" not in cells[:2] and "0.00%" not in cells
+
+
+def test_hostile_title_and_comments_escaped(view, wb):
+    view.search.value = "onerror"
+    assert "&lt;img src=x onerror=alert(1)&gt;" in view.table.value
+    assert "<img" not in view.table.value
+    view.search.value = ""
+    sid = hostile_id(wb)
+    assert view.open_session(sid)
+    d = view.detail
+    assert "&lt;img src=x onerror=alert(1)&gt;" in d.header.value and "<img" not in d.header.value
+    assert "&lt;b&gt;bold&lt;/b&gt; hello" in d.comments_html.value
+    assert "<b>" not in d.comments_html.value
+    d.comment_search.value = "<b>"
+    assert "1 of " in d.comments_html.value
+    assert "&lt;img" in view.events_html.value and "<img" not in view.events_html.value
+    assert "&lt;img" in view.ov_table.value
+
+
+def test_session_detail_sections(wb):
+    sid = hostile_id(wb)
+    d = SessionDetail(wb.session(sid), peers=wb.sessions())
+    for cls in (
+        "lb-session-detail",
+        "lb-core",
+        "lb-traffic",
+        "lb-channels",
+        "lb-trends",
+        "lb-products",
+        "lb-violations",
+        "lb-giveaways",
+        "lb-comments",
+        "lb-audience",
+    ):
+        assert any(cls in w._dom_classes for w in [d.widget, *d.widget.children]), cls
+    assert "lb-core-data" in d.core._dom_classes and "GMV" in d.core.value and "average" in d.core.value
+    assert "organic" in d.channels_html.value.lower() and "promoted" in d.channels_html.value.lower()
+    assert len(d.traffic_chart.lines[0].x) > 0
+    d.trend_pick.value = ("gmv", "views", "online")
+    assert sum(line.visible for line in d.trend_chart.lines) == 3
+    d.range.value = (5, 10)
+    assert len(d.traffic_chart.lines[0].x) == 6
+    assert "CTOR" in d.products_html.value
+    if wb.session(sid).violations().empty:
+        assert "No violations" in d.violations_html.value
+    else:
+        assert "appeal" in d.violations_html.value.lower()
+
+
+def test_query_string_and_id_validation(view, wb):
+    assert query_session("") is None
+    assert query_session("session=abc&x=1") == "abc"
+    assert query_session("session=a%20b") == "a b"
+    with pytest.raises(InputError, match="at most 200"):
+        query_session("session=" + "x" * 201)
+    with pytest.raises(InputError, match="control"):
+        query_session("session=abc%0Adef")
+    with pytest.raises(InputError, match="control"):
+        validate_session_id("abc\x00")
+    assert validate_session_id("  ") is None
+    # unknown id → an lb-error message in the page, never a traceback
+    assert view.open_session("no-such-session") is False
+    err = view.detail_box.children[0]
+    assert "lb-error" in err._dom_classes and "no session" in err.value.lower()
+    assert view.open_session("<script>x</script>") is False
+    assert "&lt;script&gt;" in view.detail_box.children[0].value
+    w = open_detail(wb, "nope")
+    assert "lb-error" in w._dom_classes
+
+
+def test_app_reads_query_string(store_path, monkeypatch, wb):
+    sid = hostile_id(wb)
+    monkeypatch.setenv("QUERY_STRING", f"session={sid}")
+    w = app(store_path)
+    assert "lb-analytics" in w._dom_classes
+    body = w.children[-1]
+    detail = body.children[0].children[-1]
+    assert "lb-session-detail" in detail._dom_classes
+    monkeypatch.setenv("QUERY_STRING", "session=" + "y" * 300)
+    w = app(store_path)
+    assert "at most 200" in w.children[-1].children[0].children[0].value
+
+
+def test_app_without_store(tmp_path):
+    w = app(tmp_path / "missing")
+    text = w.children[-1].value
+    assert "lb-error" in text and "liveboard simulate" in text and "liveboard import" in text
+
+
+def test_downloads_decode(wb, tmp_path):
+    sid = hostile_id(wb)
+    d = SessionDetail(wb.session(sid))
+    links = dict(re.findall(r'class="(lb-download-\w+)"[^>]*href="([^"]+)"', d.downloads.value))
+    assert set(links) == {"lb-download-events", "lb-download-comments"}
+    events = decode_data_url(links["lb-download-events"])
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(events)
+    back = read_event_log(path)
+    assert back.bad.num_rows == 0
+    assert back.events.num_rows == wb.session(sid).events().num_rows
+    assert set(back.events["session_id"].to_pylist()) == {sid}
+    texts = set(back.events.filter(pc.equal(back.events["type"], "comment"))["text"].to_pylist())
+    assert set(HOSTILE_COMMENTS) <= texts
+    comments = list(csv.DictReader(io.StringIO(decode_data_url(links["lb-download-comments"]).decode("utf-8"))))
+    assert len(comments) == len(wb.session(sid).comments())
+    got = {r["text"] for r in comments}
+    assert '\'=HYPERLINK("http://x","y")' in got and "'+SUM(1)" in got and "<b>bold</b> hello" in got
+    assert not any(r["text"].startswith(("=", "+", "-", "@")) for r in comments)
+
+
+def test_downloads_bounded(wb, monkeypatch):
+    from liveboard.views import session_detail
+
+    monkeypatch.setattr(session_detail, "MAX_DOWNLOAD_EVENTS", 10)
+    d = SessionDetail(wb.session(hostile_id(wb)))
+    assert "lb-download-events" not in re.findall(r'<a class="([\w-]+)"', d.downloads.value)
+    assert "too many to download" in d.downloads.value and "liveboard export" in d.downloads.value
+
+
+def test_overview_and_events(view, wb):
+    df = wb.sessions()
+    assert "Avg. GMV" not in view.ov_cards.value or "several currencies" in view.ov_cards.value
+    view.account.value = df["account_id"].iloc[0]
+    assert (
+        "Avg. GMV" in view.ov_cards.value
+        and fmt.MISSING not in re.findall(r'lb-card-value">([^<]*)<', view.ov_cards.value)[1:2]
+    )
+    assert "above average" in view.ov_table.value or "below average" in view.ov_table.value
+    view.ov_metric.value = "ctor"
+    assert "CTOR per session" == view.ov_chart.figure.title
+    view.account.value = ""
+    html = view.events_html.value
+    multi = df[df["live_event_id"].notna()]
+    assert len(multi) >= 2
+    assert f"LIVE event {multi['live_event_id'].iloc[0]} · {len(multi)} sessions" in html
+    assert html.count("lb-nested") == len(multi)
+    assert ">Featured products<" in html and ">Winners<" in html
+
+
+def test_single_account_hides_selector(tmp_path):
+    path = build_store(tmp_path / "one", sessions=3, accounts=1, scale=0.01)
+    v = LiveAnalytics(liveboard.open(path), now=NOW)
+    assert v.account.layout.display == "none"
+
+
+def test_repr_mimebundle(view):
+    bundle = view._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
