@@ -108,7 +108,7 @@ class Workbench:
             cols = {r[0] for r in con.execute("DESCRIBE sessions").fetchall()}
         except duckdb.Error:
             cols = set()
-        if "start" not in cols:
+        if not {"start", "gmv"} <= cols:  # no catalog yet: the empty frame still has every column
             return pd.DataFrame(columns=list(SESSION_COLUMNS + EXTRA_COLUMNS))
         select = ", ".join(f'"{c}"' for c in SESSION_COLUMNS + EXTRA_COLUMNS if c in cols)
         sql = f"SELECT {select} FROM sessions WHERE {' AND '.join(where)} ORDER BY start DESC NULLS LAST, session_id"

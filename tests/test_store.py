@@ -1,0 +1,268 @@
+"""The store: idempotent imports, sealing, quarantine, snapshots, layout, and leftovers of killed imports."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from logbuilder import LogBuilder, import_files, write_lines
+
+import liveboard
+from liveboard.eventlog import read_event_log
+from liveboard.store import Store, StoreError
+
+
+def session_log(session_id: str = "s1", account: str = "acct1", end: bool = True, t0: float = 0) -> LogBuilder:
+    b = LogBuilder(session_id)
+    b.start(t0, account_id=account, title=f"LIVE {session_id}", id=f"{session_id}-start")
+    b.enter(t0 + 10, "u1", id=f"{session_id}-enter")
+    b.order(t0 + 20, "o1", "u1", amount="4.20", id=f"{session_id}-order")
+    b.ev("comment", t0 + 30, user_id="u1", text="hi", id=f"{session_id}-comment")
+    if end:
+        b.end(t0 + 60, id=f"{session_id}-end")
+    return b
+
+
+def state(root):
+    wb = liveboard.open(root)
+    df = wb.sessions().sort_values("session_id").reset_index(drop=True)
+    return df.drop(columns=["source"], errors="ignore")
+
+
+def test_reimport_is_idempotent(tmp_path):
+    path = session_log().write(tmp_path / "log.jsonl")
+    _, first = import_files(tmp_path / "store", [path])
+    assert (first.imported, first.duplicates, first.bad) == (5, 0, 0)
+    before = state(tmp_path / "store")
+    files_before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "store").rglob("*.parquet"))
+    _, again = import_files(tmp_path / "store", [path])
+    assert (again.imported, again.duplicates, again.refused, again.bad) == (0, 5, 0, 0)
+    assert again.ok
+    assert again.version == first.version  # nothing to commit
+    after = state(tmp_path / "store")
+    assert after.equals(before)
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "store").rglob("*.parquet")) == files_before
+    assert Store(tmp_path / "store").events().num_rows == 5
+
+
+def test_reimport_with_overlap_adds_only_new(tmp_path):
+    b = session_log(end=False)
+    p1 = b.write(tmp_path / "a.jsonl", b.events[:3])
+    p2 = b.write(tmp_path / "b.jsonl", b.events[1:])
+    import_files(tmp_path / "store", [p1])
+    _, rep = import_files(tmp_path / "store", [p2])
+    assert (rep.imported, rep.duplicates) == (1, 2)
+    assert Store(tmp_path / "store").events().num_rows == 4
+
+
+def test_sealed_session_refuses_new_events(tmp_path):
+    log = session_log()
+    path = log.write(tmp_path / "log.jsonl")
+    _, first = import_files(tmp_path / "store", [path])
+    assert first.sealed == ["s1"]
+    late = LogBuilder("s1")
+    late.ev("comment", 90, user_id="u2", text="too late", id="late-1")
+    late.order(91, "o9", "u2", amount="100.00", id="late-2")
+    other = session_log("s2", end=False)
+    late_path = late.write(tmp_path / "late.jsonl", late.events + other.events)
+    _, rep = import_files(tmp_path / "store", [late_path, path])
+    assert rep.refused == 2
+    assert rep.duplicates == 5
+    assert rep.imported == len(other.events)
+    assert not rep.ok
+    assert any("s1" in p and "sealed" in p for p in rep.problems)
+    r = state(tmp_path / "store").set_index("session_id")
+    assert r.loc["s1", "comments"] == 1 and r.loc["s1", "gmv"] == pytest.approx(4.2)
+    assert r.loc["s1", "event_count"] == 5
+    assert bool(r.loc["s1", "sealed"]) and not bool(r.loc["s2", "sealed"])
+    q = liveboard.open(tmp_path / "store").quarantine()
+    refused = q[q["reason"].str.contains("sealed")]
+    assert len(refused) == 2
+    assert set(refused["reason"].str.extract(r"event (\S+)")[0]) == {"late-1", "late-2"}
+    # duplicates of a sealed session are still fine
+    _, dup = import_files(tmp_path / "store", [path])
+    assert (dup.imported, dup.duplicates, dup.refused) == (0, 5, 0) and dup.ok
+
+
+def test_session_end_in_a_later_import_seals(tmp_path):
+    b = session_log(end=False)
+    import_files(tmp_path / "store", [b.write(tmp_path / "a.jsonl")])
+    assert not bool(state(tmp_path / "store")["sealed"].iloc[0])
+    end = LogBuilder("s1")
+    end.end(120)
+    _, rep = import_files(tmp_path / "store", [end.write(tmp_path / "b.jsonl")])
+    assert rep.sealed == ["s1"] and rep.imported == 1
+    r = state(tmp_path / "store").iloc[0]
+    assert bool(r["sealed"]) and r["duration_s"] == 120 and r["event_count"] == 5
+
+
+def test_quarantine_keeps_bad_rows_across_imports(tmp_path):
+    a = write_lines(tmp_path / "a.jsonl", [*session_log().lines(), "{broken"])
+    b = write_lines(tmp_path / "b.jsonl", ["", '{"id": "x"}'])
+    _, r1 = import_files(tmp_path / "store", [a])
+    _, r2 = import_files(tmp_path / "store", [b])
+    assert r1.bad == 1 and r2.bad == 1
+    q = liveboard.open(tmp_path / "store").quarantine().sort_values("file")
+    assert q["file"].tolist() == [str(a), str(b)]
+    assert q["line"].tolist() == [6, 2]
+    assert q["raw"].tolist() == ["{broken", '{"id": "x"}']
+    assert all(isinstance(x, str) and x for x in q["reason"])
+
+
+def test_bad_rows_only_import_still_commits_quarantine(tmp_path):
+    p = write_lines(tmp_path / "a.jsonl", ["nope"])
+    _, rep = import_files(tmp_path / "store", [p])
+    assert rep.imported == 0 and rep.bad == 1
+    wb = liveboard.open(tmp_path / "store")
+    assert len(wb.quarantine()) == 1
+    assert wb.sessions().empty
+
+
+def test_old_snapshot_keeps_working_while_writer_commits(tmp_path):
+    root = tmp_path / "store"
+    import_files(root, [session_log("s1").write(tmp_path / "1.jsonl")])
+    store = Store(root)
+    snap = store.snapshot()
+    con, _ = store.connect(snap)
+    store.define_events(con, None)
+    session = liveboard.open(root).session("s1")
+    trend_before = session.trend()
+    for i in range(2, 6):
+        import_files(root, [session_log(f"s{i}", t0=i * 100).write(tmp_path / f"{i}.jsonl")])
+    # the reader's connection and its snapshot still answer with the old state
+    assert con.execute("SELECT count(*) FROM sessions").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM ev").fetchone()[0] == 5
+    con2, _ = store.connect(snap)
+    store.define_events(con2, None)
+    assert con2.execute("SELECT count(*) FROM ev").fetchone()[0] == 5
+    assert session.trend().equals(trend_before)
+    assert len(liveboard.open(root).sessions()) == 5
+    assert store.snapshot().version == snap.version + 4
+
+
+def test_readers_see_whole_commits_during_writes(tmp_path):
+    root = tmp_path / "store"
+    logs = [session_log(f"s{i}", t0=i * 100) for i in range(6)]
+    paths = [b.write(tmp_path / f"{i}.jsonl") for i, b in enumerate(logs)]
+    import_files(root, paths[:1])
+    seen, errors, done = [], [], threading.Event()
+
+    def reader():
+        while not done.is_set():
+            try:
+                df = liveboard.open(root).sessions()
+                seen.append((len(df), int(df["event_count"].sum())))
+            except Exception as exc:  # noqa: BLE001 - any error is a failure
+                errors.append(exc)
+
+    th = threading.Thread(target=reader)
+    th.start()
+    try:
+        for p in paths[1:]:
+            import_files(root, [p])
+    finally:
+        done.set()
+        th.join(30)
+    assert not errors
+    assert seen
+    assert all(events == 5 * n for n, events in seen)  # never half a session
+    assert [n for n, _ in seen] == sorted(n for n, _ in seen)
+
+
+def test_store_env_default(tmp_path, monkeypatch):
+    root = tmp_path / "envstore"
+    import_files(root, [session_log().write(tmp_path / "log.jsonl")])
+    monkeypatch.setenv("LIVEBOARD_STORE", str(root))
+    assert Store().root == root
+    assert liveboard.open().sessions()["session_id"].tolist() == ["s1"]
+    monkeypatch.setenv("LIVEBOARD_STORE", str(tmp_path / "nothing"))
+    with pytest.raises(StoreError):
+        liveboard.open()
+
+
+def test_partition_layout(tmp_path):
+    a = session_log("s1", account="shopA")  # 2026-03-01 12:00 UTC
+    b = LogBuilder("s2", fmt="-05")
+    b.start(12 * 3600, account_id="shopB", title="late")  # 2026-03-02 00:00 UTC = 03-01 19:00 -05:00
+    b.ev("comment", 13 * 3600, user_id="u", text="x")
+    c = LogBuilder("s3", fmt="+08")
+    c.start(-13 * 3600, account_id="shopA", title="early")  # 2026-02-28 23:00 UTC = 03-01 07:00 +08:00
+    c.ev("comment", -11 * 3600, user_id="u", text="past midnight UTC")  # still in the start's partition
+    root = tmp_path / "store"
+    import_files(root, [a.write(tmp_path / "a.jsonl"), b.write(tmp_path / "b.jsonl"), c.write(tmp_path / "c.jsonl")])
+    by_session = {}
+    for f in (root / "events").rglob("*.parquet"):
+        rel = f.relative_to(root / "events")
+        assert len(rel.parts) == 3, rel
+        for sid in set(pq.read_table(f)["session_id"].to_pylist()):
+            by_session.setdefault(sid, set()).add(rel.parent.as_posix())
+    assert by_session == {
+        "s1": {"account=shopA/date=2026-03-01"},
+        "s2": {"account=shopB/date=2026-03-02"},
+        "s3": {"account=shopA/date=2026-02-28"},
+    }
+    assert set(state(root)["account_id"]) == {"shopA", "shopB"}
+
+
+def test_partition_names_are_safe(tmp_path):
+    b = LogBuilder("s1")
+    b.start(0, account_id="../../etc/x y")
+    root = tmp_path / "store"
+    import_files(root, [b.write(tmp_path / "a.jsonl")])
+    files = list(root.rglob("*.parquet"))
+    assert all(root in f.parents for f in files)
+    parts = [f.relative_to(root / "events").parts for f in (root / "events").rglob("*.parquet")]
+    assert len(parts) == 1 and len(parts[0]) == 3
+    assert parts[0][0].startswith("account=") and parts[0][0] not in ("account=..", "account=.")
+    assert state(root)["account_id"].tolist() == ["../../etc/x y"]
+
+
+def test_uncommitted_leftovers_are_never_read_and_removed(tmp_path):
+    root = tmp_path / "store"
+    import_files(root, [session_log("s1").write(tmp_path / "a.jsonl")])
+    v = Store(root).snapshot().version
+    nxt = f"v{v + 1:012d}"
+    # a killed import of version v+1 left real-looking files behind, but no _log entry
+    ghost = read_event_log(session_log("s1").write(tmp_path / "ghost.jsonl")).events
+    ghost = ghost.set_column(1, ghost.schema.field("id"), pa.array([f"g{i}" for i in range(ghost.num_rows)]))
+    part = root / "events" / "account=acct1" / "date=2026-03-01"
+    pq.write_table(ghost, part / f"{nxt}-00000.parquet")
+    (root / "events" / "account=ghost" / "date=2026-01-01").mkdir(parents=True)
+    pq.write_table(ghost, root / "events" / "account=ghost" / "date=2026-01-01" / f"{nxt}-00000.parquet")
+    (root / "catalog" / f"sessions-{nxt}.parquet").write_bytes(b"garbage")
+    (root / "quarantine" / f"{nxt}.parquet").write_bytes(b"garbage")
+    (part / f".{nxt}-00001.parquet.tmp").write_bytes(b"half")
+    (root / "_log" / f".{v + 1:012d}.json.abc.tmp").write_text(json.dumps({"sessions": "catalog/x"}))
+    # readers do not see them
+    wb = liveboard.open(root)
+    assert wb.sessions()["event_count"].tolist() == [5]
+    assert wb.session("s1").events().num_rows == 5
+    assert Store(root).snapshot().version == v
+    # the next writer removes them before committing its own version v+1
+    b2 = session_log("s2", t0=500)
+    _, rep = import_files(root, [b2.write(tmp_path / "b.jsonl")])
+    assert rep.version == v + 1
+    assert not (root / "events" / "account=ghost" / "date=2026-01-01" / f"{nxt}-00000.parquet").exists()
+    assert not (part / f".{nxt}-00001.parquet.tmp").exists()
+    assert not (root / "quarantine" / f"{nxt}.parquet").exists()
+    df = liveboard.open(root).sessions().set_index("session_id")
+    assert df["event_count"].to_dict() == {"s1": 5, "s2": 5}
+    assert Store(root).events().num_rows == 10
+
+
+def test_store_without_create_is_an_error(tmp_path):
+    with pytest.raises(StoreError, match="no liveboard store"):
+        Store(tmp_path / "missing")
+    with pytest.raises(StoreError):
+        liveboard.open(tmp_path)
+
+
+def test_empty_store_reads(tmp_path):
+    Store(tmp_path / "s", create=True)
+    wb = liveboard.open(tmp_path / "s")
+    assert wb.sessions().empty
+    assert wb.quarantine().empty
+    assert "gmv" in wb.sessions().columns
