@@ -56,17 +56,42 @@ def _read_lines(path: Path) -> pa.Table:
         raise EventLogError(f"{path}: no such file") from None
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise EventLogError(f"{path}: cannot read ({exc})") from None
+    return _split_lines(raw)
+
+
+def _split_lines(raw: bytes) -> pa.Table:
+    """Cut a byte buffer into numbered lines without a Python loop or a Python string per line."""
+    import numpy as np
+
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    ends = np.flatnonzero(buf == 10) + 1
+    if len(raw) and (not len(ends) or ends[-1] != len(raw)):
+        ends = np.append(ends, len(raw))
+    offsets = np.concatenate([[0], ends]).astype(np.int64)
+    lines = pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(raw))
+    pre_reason = pa.nulls(len(ends), pa.string())
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise EventLogError(f"{path}:{line}: not UTF-8 text") from None
-    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write is not part of line 1
-    lines = pc.list_flatten(pc.split_pattern(pa.array([text], pa.large_string()), "\n"))
-    lines = pc.utf8_rtrim(lines, "\r")
-    numbers = pa.array(range(1, len(lines) + 1), pa.int64())
-    table = pa.table({"line_no": numbers, "line": lines})
-    return table.filter(pc.not_equal(pc.utf8_trim_whitespace(lines), ""))
+        lines.validate(full=True)
+    except pa.ArrowInvalid:
+        lines, pre_reason = _mark_non_utf8(raw, offsets)
+    lines = pc.utf8_rtrim(lines, "\r\n")
+    numbers = pa.array(np.arange(1, len(ends) + 1, dtype=np.int64))
+    table = pa.table({"line_no": numbers, "line": lines, "pre_reason": pre_reason})
+    return table.filter(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(lines)), 0))
+
+
+def _mark_non_utf8(raw: bytes, offsets) -> tuple[pa.Array, pa.Array]:
+    """The rare slow path: lines that are not UTF-8 become bad rows; the others are kept."""
+    texts, reasons = [], []
+    for a, b in zip(offsets[:-1], offsets[1:], strict=True):
+        chunk = raw[a:b]
+        try:
+            texts.append(chunk.decode("utf-8"))
+            reasons.append(None)
+        except UnicodeDecodeError:
+            texts.append(chunk.decode("utf-8", "backslashreplace"))
+            reasons.append("not UTF-8 text")
+    return pa.array(texts, pa.large_string()), pa.array(reasons, pa.string())
 
 
 def _q(s: str) -> str:
@@ -154,7 +179,11 @@ def _validation_sql() -> tuple[str, list[str]]:
         ),
         (f"{v('id')} = '' OR {v('session_id')} = ''", "'id' and 'session_id' must not be empty"),
     ]
-    whens = ["WHEN NOT is_json THEN 'not valid JSON'", "WHEN root <> 'OBJECT' THEN 'not a JSON object'"]
+    whens = [
+        "WHEN pre_reason IS NOT NULL THEN pre_reason",
+        "WHEN NOT is_json THEN 'not valid JSON'",
+        "WHEN root <> 'OBJECT' THEN 'not a JSON object'",
+    ]
     whens += [f"WHEN {cond} THEN {_q(reason)}" for cond, reason in common]
     for etype, fields in EVENT_TYPES.items():
         for f in fields:
@@ -191,11 +220,11 @@ def _validation_sql() -> tuple[str, list[str]]:
     known_keys = "{" + ", ".join(f'"{k}": null' for k in paths) + "}"
     sql = f"""
     WITH valid AS (
-        SELECT line_no, line, json_valid(line) AS is_json,
+        SELECT line_no, line, pre_reason, json_valid(line) AS is_json,
                CASE WHEN json_valid(line) THEN line ELSE '{{}}' END AS j
         FROM lines
     ), parsed AS (
-        SELECT line_no, line, is_json, json_type(j) AS root, j,
+        SELECT line_no, line, pre_reason, is_json, json_type(j) AS root, j,
                json_type(j, {json_paths}) AS jt, json_extract_string(j, {json_paths}) AS js
         FROM valid
     ), judged AS (
@@ -216,8 +245,10 @@ _SQL, _ = _validation_sql()
 
 
 def parse_lines(lines: pa.Table, source: str, con: duckdb.DuckDBPyConnection | None = None) -> ReadResult:
-    """Validate a table of (line_no, line) from one source into events, bad rows and unknown types."""
+    """Validate a table of (line_no, line[, pre_reason]) from one source into events, bad rows and unknown types."""
     con = con or duckdb.connect()
+    if "pre_reason" not in lines.column_names:
+        lines = lines.append_column("pre_reason", pa.nulls(lines.num_rows, pa.string()))
     con.register("lines", lines)
     try:
         out = con.sql(_SQL).to_arrow_table()
