@@ -171,6 +171,28 @@ def cmd_serve(args) -> int:
     return serve(store=Path(store), host=args.host, port=args.port, open_browser=args.open)
 
 
+def cmd_report(args) -> int:
+    """Post-LIVE reports: papermill runs of notebooks/session_report.ipynb, exported as HTML without code."""
+    from liveboard import report
+
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    options = report.check_options(args.window_days, args.currency_display, args.timezone)
+    report.parse_since(args.since, "--since")
+    report.parse_since(args.until, "--until")
+    store = args.store or default_store_path()
+    wb = Workbench(Store(store))
+    sessions = report.select_sessions(wb, args.session_ids, since=args.since, until=args.until, account=args.account)
+    results = report.run_batch(sessions, args.out, store, options, jobs=args.jobs, progress=not args.quiet)
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        print(f"liveboard: report failed for {r.session_id}: {r.error}", file=sys.stderr)
+    print(f"{len(results) - len(failed)} report(s) written to {args.out} (index: {Path(args.out) / 'index.html'})")
+    if failed:
+        print(f"{len(failed)} of {len(results)} report(s) failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def build_demo_store(store: Path, seed: int = 0) -> None:
     """Generate the demo sessions and import them: what the README's first command shows."""
     from liveboard.simulator import write_simulation
@@ -231,6 +253,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="build a demo store first if the store is empty")
     p.add_argument("--open", action="store_true", help="open a browser")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("report", help="post-LIVE reports: executed notebook + standalone HTML per session")
+    p.add_argument("session_ids", nargs="*", metavar="SESSION_ID", help="sessions to report on")
+    p.add_argument("--since", help="without ids: sessions starting on or after this date (YYYY-MM-DD)")
+    p.add_argument("--until", help="without ids: sessions starting on or before this date (YYYY-MM-DD)")
+    p.add_argument("--account", help="without ids: sessions of this account")
+    p.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports/)")
+    p.add_argument("--jobs", type=int, default=1, help="reports run at the same time (default 1)")
+    p.add_argument("--window-days", default=28, help="compare with the account's sessions of this many days before")
+    p.add_argument("--timezone", default="UTC", help="display time zone, e.g. Asia/Kuala_Lumpur (default UTC)")
+    p.add_argument("--currency-display", choices=["symbol", "code"], default="symbol")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _store_arg(p)
+    p.set_defaults(func=cmd_report)
     return ap
 
 
