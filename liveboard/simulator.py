@@ -50,7 +50,7 @@ DEFAULT_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 #: The mega session has at least this many events.
 MEGA_EVENTS_MIN = 5_000_000
 MEGA_DURATION_S = 3 * 3600
-_MEGA_SCALE = 30.0  # audience scale of the mega session (about 6 M events in 3 h)
+_MEGA_SCALE = 28.0  # audience scale of the mega session (about 5.6-6.5 M events in 3 h)
 
 # First arrivals per second at scale 1 (~2,500 views an hour before drift and giveaway boosts).
 _BASE_ARRIVALS_PER_S = 0.65
@@ -247,7 +247,8 @@ class _Market:
     region_w: tuple[float, ...]
     langs: tuple[tuple[str, float], ...]
     fx: float  # local major units per USD
-    step: int  # prices are rounded to this many minor units
+    step: int  # prices are rounded to this many hundredths of the major unit
+    shave: int  # ... and lowered by this many hundredths (24.99 rather than 25.00)
 
 
 _MARKETS = {
@@ -272,6 +273,7 @@ _MARKETS = {
         (16, 12, 10, 9, 5, 4, 4, 4, 3, 4, 3, 3, 3, 2, 2),
         (("en", 0.85), ("es", 0.12), ("zh", 0.03)),
         1.0,
+        100,
         1,
     ),
     "MYR": _Market(
@@ -280,12 +282,14 @@ _MARKETS = {
         (("ms", 0.45), ("en", 0.30), ("zh", 0.20), ("id", 0.05)),
         4.4,
         10,
+        0,
     ),
     "THB": _Market(
         ("TH", "TH-10", "TH-50", "TH-20", "MY", "LA"),
         (55, 25, 8, 6, 3, 3),
         (("th", 0.86), ("en", 0.09), ("zh", 0.05)),
         35.0,
+        1000,
         100,
     ),
     "VND": _Market(
@@ -294,6 +298,7 @@ _MARKETS = {
         (("vi", 0.9), ("en", 0.1)),
         25_000.0,
         100_000,
+        0,
     ),
     "IDR": _Market(
         ("ID", "ID-JK", "ID-JB", "ID-JI", "MY"),
@@ -301,12 +306,14 @@ _MARKETS = {
         (("id", 0.9), ("en", 0.07), ("ms", 0.03)),
         16_000.0,
         100_000,
+        0,
     ),
     "PHP": _Market(
         ("PH", "PH-00", "PH-CEB", "US-CA"),
         (55, 30, 12, 3),
         (("en", 0.92), ("es", 0.05), ("zh", 0.03)),
         58.0,
+        1000,
         100,
     ),
     "SGD": _Market(
@@ -315,6 +322,7 @@ _MARKETS = {
         (("en", 0.6), ("zh", 0.33), ("ms", 0.07)),
         1.35,
         10,
+        0,
     ),
 }
 
@@ -517,12 +525,8 @@ def product_catalogue(account_id: str, *, seed: int = 0, currency: str = "USD") 
     out = []
     for i, (k, p) in enumerate(zip(picked, usd, strict=True)):
         minor = p * market.fx * 100
-        if market.step == 1:  # x.99 style
-            minor = int(minor // 100) * 100 + 99
-        else:  # round to a local "nice" step, minus one step's hundredth for 299 / 149,000-style prices
-            minor = max(int(round(minor / market.step)), 1) * market.step
-            if market.step in (100, 10):
-                minor = max(minor - (100 if market.step == 100 else 1), market.step)
+        # round to the market's "nice" step, then shave off a little: 24.99, 79.90, 299, 149,000
+        minor = max(int(round(minor / market.step)), 1) * market.step - market.shave
         out.append(Product(f"17{base:010d}{i:03d}", names[int(k)], int(minor)))
     return out
 
@@ -581,22 +585,35 @@ class _Builder:
         n = int(sum(sizes))
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         ts = np.concatenate([b[1] for b in self.blocks])
-        order = np.argsort(ts, kind="stable")
+        order = _stable_argsort(ts)
         pos = np.empty(n, dtype=np.int64)
         pos[order] = np.arange(n, dtype=np.int64)
         ts_sorted = ts[order]
         del ts, order
 
-        def placed(col: str, fill, dtype) -> tuple[np.ndarray, np.ndarray | None]:
-            full = np.full(n, fill, dtype=dtype)
-            any_ = False
+        def gather(col: str) -> tuple[np.ndarray, np.ndarray]:
+            """(sorted positions, values) of the rows that have a value (>= 0) in ``col``."""
+            ps, vs = [], []
             for (_et, _t, cols), lo, hi in zip(self.blocks, offsets[:-1], offsets[1:], strict=True):
                 if col in cols:
-                    full[pos[lo:hi]] = cols[col]
-                    any_ = True
-            return full, any_
+                    v = np.broadcast_to(cols[col], (hi - lo,))
+                    ok = v >= 0
+                    ps.append(pos[lo:hi][ok])
+                    vs.append(v[ok])
+            if not ps:
+                return np.empty(0, np.int64), np.empty(0, np.int64)
+            p, v = np.concatenate(ps), np.concatenate(vs).astype(np.int64)
+            if len(p) > n // 4:  # scatter instead of sorting a large array
+                present = np.zeros(n, dtype=bool)
+                present[p] = True
+                tmp = np.zeros(n, dtype=np.int64)
+                tmp[p] = v
+                p = np.flatnonzero(present)
+                return p, tmp[p]
+            o = np.argsort(p, kind="stable")
+            return p[o], v[o]
 
-        type_codes = np.empty(n, dtype=np.int32)
+        type_codes = np.empty(n, dtype=np.int8)
         for (et, _t, _c), lo, hi in zip(self.blocks, offsets[:-1], offsets[1:], strict=True):
             type_codes[pos[lo:hi]] = _TYPE_ORDER.index(et)
 
@@ -608,33 +625,34 @@ class _Builder:
             "seq": pa.array(np.arange(n, dtype=np.int64)),
             "extra": pa.nulls(n, pa.string()),
         }
+        del type_codes, ts_sorted
         for field in EVENT_SCHEMA:
-            name = field.name
+            name, typ = field.name, field.type
             if name in arrays:
                 continue
-            typ = field.type
-            if name == "user_id":
-                full, _ = placed(name, -1, np.int64)
-                nums = pa.array(full, mask=full < 0).cast(pa.string())
-                arrays[name] = pc.binary_join_element_wise(pa.scalar("u"), nums, pa.scalar(""))
-            elif name == "winner_ids":
+            if name == "winner_ids":
                 arrays[name] = self._winner_column(n, pos, offsets)
-            elif typ == pa.string():
-                full, any_ = placed(name, -1, np.int64)
-                if not any_:
-                    arrays[name] = pa.nulls(n, pa.string())
-                    continue
-                voc = pa.array(self.vocab.get(name, []), pa.string())
-                arrays[name] = voc.take(pa.array(full, mask=full < 0))
+                continue
+            p, v = gather(name)
+            if typ == pa.string():
+                if name == "user_id":
+                    dense = pc.binary_join_element_wise(pa.scalar("u"), pa.array(v).cast(pa.string()), pa.scalar(""))
+                else:
+                    dense = pa.array(self.vocab.get(name, []), pa.string()).take(pa.array(v.astype(np.int32)))
+                arrays[name] = _spread_strings(n, p, dense)
             elif typ == pa.int64():
-                full, _ = placed(name, -1, np.int64)
-                arrays[name] = pa.array(full, mask=full < 0)
+                data = np.zeros(n, dtype=np.int64)
+                data[p] = v
+                arrays[name] = pa.Array.from_buffers(typ, n, _validity(n, p) + [pa.py_buffer(data)], n - len(p))
             elif typ == pa.bool_():
-                full, _ = placed(name, -1, np.int8)
-                arrays[name] = pa.array(full == 1, mask=full < 0)
+                bits = np.zeros(n, dtype=bool)
+                bits[p] = v == 1
+                data = pa.py_buffer(np.packbits(bits, bitorder="little"))
+                arrays[name] = pa.Array.from_buffers(typ, n, _validity(n, p) + [data], n - len(p))
             elif typ == MONEY:
-                full, _ = placed(name, -1, np.int64)
-                arrays[name] = _money(full)
+                words = np.zeros(2 * n, dtype=np.int64)
+                words[2 * p] = v * 10_000  # hundredths -> millionths; values are non-negative
+                arrays[name] = pa.Array.from_buffers(typ, n, _validity(n, p) + [pa.py_buffer(words)], n - len(p))
             else:  # pragma: no cover - schema grew a kind we do not produce
                 arrays[name] = pa.nulls(n, typ)
         return pa.Table.from_arrays([arrays[f.name] for f in EVENT_SCHEMA], schema=EVENT_SCHEMA)
@@ -661,28 +679,63 @@ class _Builder:
         )
 
 
+def _stable_argsort(ts: np.ndarray) -> np.ndarray:
+    """Stable argsort of int64 timestamps: an LSD radix sort in 16-bit digits (numpy radix-sorts uint16)."""
+    rel = ts - ts.min() if len(ts) else ts
+    top = int(rel.max()) if len(rel) else 0
+    if len(rel) < 200_000 or top >= 1 << 48:
+        return np.argsort(ts, kind="stable")
+    perm = np.argsort((rel & 0xFFFF).astype(np.uint16), kind="stable")
+    for shift in (16, 32):
+        if top >> shift == 0:
+            break
+        digit = ((rel[perm] >> shift) & 0xFFFF).astype(np.uint16)
+        perm = perm[np.argsort(digit, kind="stable")]
+    return perm
+
+
 def _hex_ids(seq: np.ndarray, salt: int) -> pa.Array:
     """12-hex-digit event ids: a bijective scramble of ``seq`` (so unique), built without Python strings."""
     width = 12
     mask = np.uint64((1 << (4 * width)) - 1)
-    v = (seq * np.uint64(0x9E3779B1 | 1) + np.uint64(salt)) & mask
-    shifts = np.arange(4 * (width - 1), -1, -4, dtype=np.uint64)
-    digits = ((v[:, None] >> shifts[None, :]) & np.uint64(0xF)).astype(np.uint8)
-    chars = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)[digits]
+    v = (seq * np.uint64(0x9E3779B1) + np.uint64(salt)) & mask  # odd multiplier: a bijection mod 2**48
+    lut = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
     n = len(seq)
+    chars = np.empty((n, width), dtype=np.uint8)
+    for j in range(width):
+        chars[:, j] = lut[((v >> np.uint64(4 * (width - 1 - j))) & np.uint64(0xF)).astype(np.intp)]
     offs = np.arange(0, width * n + 1, width, dtype=np.int32)
-    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offs), pa.py_buffer(np.ascontiguousarray(chars))])
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offs), pa.py_buffer(chars)])
 
 
-def _money(minor: np.ndarray) -> pa.Array:
-    """decimal128(24, 6) from integer hundredths (negative = null), exactly and without Python objects."""
-    n = len(minor)
-    valid = minor >= 0
-    words = np.zeros(2 * n, dtype=np.int64)
-    words[0::2] = np.where(valid, minor, 0) * 10_000  # hundredths -> millionths; values are non-negative
-    bitmap = np.packbits(valid, bitorder="little")
-    null_count = int(n - valid.sum())
-    return pa.Array.from_buffers(MONEY, n, [pa.py_buffer(bitmap), pa.py_buffer(words)], null_count=null_count)
+def _validity(n: int, present: np.ndarray) -> list:
+    """A one-element buffer list: the validity bitmap of ``n`` rows with values at ``present`` (None if all)."""
+    if len(present) == n:
+        return [None]
+    bits = np.zeros(n, dtype=bool)
+    bits[present] = True
+    return [pa.py_buffer(np.packbits(bits, bitorder="little"))]
+
+
+def _spread_strings(n: int, present: np.ndarray, dense: pa.Array) -> pa.Array:
+    """A string array of ``n`` rows: ``dense``'s values at the sorted positions ``present``, null elsewhere."""
+    if len(present) == n:
+        return dense
+    if len(present) == 0:
+        return pa.nulls(n, pa.string())
+    if dense.offset or dense.null_count:
+        dense = pa.concat_arrays([dense.fill_null("")])  # fresh buffers whose offsets start at 0
+    dense_offsets = np.frombuffer(dense.buffers()[1], dtype=np.int32, count=len(dense) + 1)
+    if dense_offsets[0]:
+        dense_offsets = dense_offsets - dense_offsets[0]
+        dense = pa.concat_arrays([dense])
+    lengths = np.diff(dense_offsets)
+    offs = np.zeros(n + 1, dtype=np.int32)
+    offs[present + 1] = lengths
+    np.cumsum(offs, out=offs)
+    return pa.Array.from_buffers(
+        pa.string(), n, _validity(n, present) + [pa.py_buffer(offs), dense.buffers()[2]], n - len(present)
+    )
 
 
 # ----------------------------------------------------------------- one session
@@ -1189,12 +1242,10 @@ def _plan(seed: int, accounts: int, sessions: int, mega: bool, scale: float, now
     for i in range(sessions - len(out)):
         acct, cur = accts[i % len(accts)] if i < len(accts) else accts[int(rng.integers(len(accts)))]
         day = take_day(acct)
-        start = (
-            today
-            - timedelta(days=day)
-            + timedelta(hours=int(rng.integers(0, 24)), minutes=int(rng.integers(0, 4)) * 15)
-        )
         dur = int(rng.integers(30, 241)) * 60
+        # start on a quarter hour such that the session ends the same day (no overlaps within an account)
+        quarter = int(rng.integers(0, (24 * 3600 - dur) // 900))
+        start = today - timedelta(days=day) + timedelta(seconds=quarter * 900)
         title = _default_title(rng, start)
         title = (hostile[i] if i < len(hostile) else "") + title + f" #{i + 1 + k_parts}"
         out.append(_Planned(f"{start:%Y%m%d-%H%M}-{_slug(acct)}", acct, cur, start, dur, title, None, scale))
@@ -1234,17 +1285,22 @@ def simulate(
     """
     now = now or DEFAULT_NOW
     for p in _plan(seed, accounts, sessions, mega, scale, now):
-        yield simulate_session(
-            p.session_id,
-            p.account_id,
-            p.start,
-            p.duration_s,
-            seed=seed,
-            title=p.title,
-            live_event_id=p.live_event_id,
-            currency=p.currency,
-            scale=p.scale,
-        )
+        table, p_scale = None, p.scale
+        while table is None or (p.session_id.startswith("mega-") and table.num_rows < MEGA_EVENTS_MIN):
+            if table is not None:  # rare: a quiet draw; grow the audience and draw again (still deterministic)
+                p_scale *= 1.05 * MEGA_EVENTS_MIN / table.num_rows
+            table = simulate_session(
+                p.session_id,
+                p.account_id,
+                p.start,
+                p.duration_s,
+                seed=seed,
+                title=p.title,
+                live_event_id=p.live_event_id,
+                currency=p.currency,
+                scale=p_scale,
+            )
+        yield table
 
 
 def write_simulation(
