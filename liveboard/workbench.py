@@ -61,11 +61,24 @@ class Workbench:
 
     def __init__(self, store: Store):
         self.store = store
+        self._cached: tuple[int, duckdb.DuckDBPyConnection] | None = None
 
     def __repr__(self) -> str:
         return f"liveboard.open({str(self.store.root)!r})"
 
     def _con(self) -> duckdb.DuckDBPyConnection:
+        """A cursor on the catalog of the newest snapshot; the connection is reused until a new commit."""
+        snap = self.store.snapshot()
+        if self._cached is None or self._cached[0] != snap.version:
+            con, _ = self.store.connect(snap)
+            con.execute("SET TimeZone = 'UTC'")
+            self._cached = (snap.version, con)
+        cur = self._cached[1].cursor()
+        cur.execute("SET TimeZone = 'UTC'")
+        return cur
+
+    def _private_con(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own, for work that creates tables (one session's events)."""
         con, _ = self.store.connect()
         con.execute("SET TimeZone = 'UTC'")
         return con
@@ -158,7 +171,7 @@ class SessionData:
 
     @cached_property
     def _con(self) -> duckdb.DuckDBPyConnection:
-        con = self.wb._con()
+        con = self.wb._private_con()
         self.wb.store.define_events(con, [self.id], materialize=True)
         return con
 
