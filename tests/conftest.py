@@ -128,6 +128,7 @@ class VoilaServers:
         *,
         store: Path | None = None,
         env: dict[str, str] | None = None,
+        preheat: bool = True,
         extra: tuple[str, ...] = (),
         timeout: float = VOILA_START_TIMEOUT,
     ) -> str:
@@ -136,7 +137,7 @@ class VoilaServers:
         store = store if store is not None else self._tmp_path / "store"
         base_env = {**os.environ, **self._jupyter_env, **(env or {})}
         log_path = self._tmp_path / f"voila-{port}.log"
-        cmd = voila_command(Path(notebook_or_dir).resolve(), port=port, host=host, extra=extra)
+        cmd = voila_command(Path(notebook_or_dir).resolve(), port=port, host=host, preheat=preheat, extra=extra)
         started = time.monotonic()
         with log_path.open("wb") as log:
             proc = subprocess.Popen(

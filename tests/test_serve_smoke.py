@@ -29,12 +29,15 @@ def test_voila_command_flags(tmp_path: Path) -> None:
     assert "--MappingKernelManager.cull_interval=30" in cmd
     assert "--MappingKernelManager.cull_connected=True" in cmd
     assert not any(a.startswith("--show_tracebacks=True") or a == "--debug" for a in cmd)
+    assert "--preheat_kernel=True" in cmd and "--pool_size=1" in cmd
+    assert "--Voila.port_retries=0" in cmd
 
 
 def test_voila_command_defaults_and_extra(tmp_path: Path) -> None:
-    cmd = serve.voila_command(tmp_path, port=8866, open_browser=True, extra=("--theme=dark",))
+    cmd = serve.voila_command(tmp_path, port=8866, open_browser=True, preheat=False, extra=("--theme=dark",))
     assert "--Voila.ip=127.0.0.1" in cmd  # bound to loopback unless asked
     assert "--no-browser" not in cmd
+    assert not any(a.startswith("--preheat_kernel") for a in cmd)
     assert cmd[-1] == "--theme=dark"
 
 
@@ -57,15 +60,21 @@ def test_wait_for_port_times_out_fast() -> None:
 # --------------------------------------------------------------------------- browser: a real server
 
 
+PREHEAT = pytest.mark.parametrize("preheat", [True, False], ids=["preheat", "cold"])
+
+
 @pytest.mark.browser
 @pytest.mark.slow
+@PREHEAT
 def test_smoke_widgets_render(
-    voila_server, page, open_voila, fixture_notebooks, artifacts_dir, console_errors, tmp_path
+    voila_server, page, open_voila, fixture_notebooks, artifacts_dir, console_errors, tmp_path, preheat
 ) -> None:
     store = tmp_path / "the-store"
-    base = voila_server(fixture_notebooks, store=store)
+    base = voila_server(fixture_notebooks, store=store, preheat=preheat)
     seconds = open_voila(page, f"{base}/voila/render/{SMOKE}", ".lb-smoke", timeout=90_000)
-    print(f"voila port open {voila_server.startup_seconds[base]:.2f} s; first render {seconds:.2f} s")
+    print(
+        f"[preheat={preheat}] voila port open {voila_server.startup_seconds[base]:.2f} s; first render {seconds:.2f} s"
+    )
 
     assert page.inner_text(".lb-smoke") == "lb smoke figure: 20 points"
 
@@ -76,17 +85,24 @@ def test_smoke_widgets_render(
     # LIVEBOARD_STORE reached the kernel, as an absolute path.
     assert page.inner_text(".lb-store") == str(store.resolve())
 
-    page.screenshot(path=str(artifacts_dir / "serve_smoke_widgets.png"), full_page=True)
+    page.screenshot(
+        path=str(artifacts_dir / f"serve_smoke_widgets_{'preheat' if preheat else 'cold'}.png"), full_page=True
+    )
     assert not [e for e in console_errors if "ERR_FAILED" not in e], console_errors
 
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_error_notebook_hides_traceback(voila_server, page, open_voila, fixture_notebooks, artifacts_dir) -> None:
-    base = voila_server(fixture_notebooks / ERROR)
+@PREHEAT
+def test_error_notebook_hides_traceback(
+    voila_server, page, open_voila, fixture_notebooks, artifacts_dir, preheat
+) -> None:
+    base = voila_server(fixture_notebooks / ERROR, preheat=preheat)
     open_voila(page, base, ".lb-before-error", timeout=90_000)
     text = page.inner_text("body")
-    page.screenshot(path=str(artifacts_dir / "serve_smoke_error.png"), full_page=True)
+    page.screenshot(
+        path=str(artifacts_dir / f"serve_smoke_error_{'preheat' if preheat else 'cold'}.png"), full_page=True
+    )
     assert "There was an error when executing cell" in text
     html = page.content()
     for marker in TRACEBACK_MARKERS:
