@@ -119,8 +119,8 @@ class LiveAnalytics:
             description="Sort by",
         )
         self.sort.add_class("lb-sort")
-        self.order = W.ToggleButtons(options=[("↓ High to low", "desc"), ("↑ Low to high", "asc")], value="desc")
-        self.order.style.button_width = "110px"
+        self.order = W.ToggleButtons(options=[("↓ Descending", "desc"), ("↑ Ascending", "asc")], value="desc")
+        self.order.style.button_width = "120px"
         self.page = 0
         self.prev = W.Button(description="‹ Previous", layout=W.Layout(width="110px"))
         self.next = W.Button(description="Next ›", layout=W.Layout(width="110px"))

@@ -352,7 +352,7 @@ class SessionDetail:
         p = self.sd.products()
         cur = self.currency
         cols = [
-            Column("name", "Product", lambda v: "" if fmt.is_missing(v) else str(v)),
+            Column("name", "Product", lambda v: fmt.MISSING if fmt.is_missing(v) else str(v)),
             Column("product_id", "Product id"),
             Column("impressions", "Impressions", fmt.count, True),
             Column("clicks", "Clicks", fmt.count, True),

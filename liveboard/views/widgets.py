@@ -26,17 +26,17 @@ CSS = """
 .lb-app .lb-note { color: #4b5563; font-size: 12px; margin: 4px 0; }
 .lb-table-wrap { overflow-x: auto; }
 table.lb-table { border-collapse: collapse; width: 100%; font-size: 13px; }
-table.lb-table th { text-align: left; background: #f3f4f8; color: #374151; font-weight: 600; padding: 6px 8px;
+table.lb-table th { line-height: 1.35; text-align: left; background: #f3f4f8; color: #374151; font-weight: 600; padding: 6px 8px;
   border-bottom: 1px solid #d8dbe3; white-space: nowrap; }
 table.lb-table th.lb-sorted { color: #1d4ed8; }
-table.lb-table td { padding: 5px 8px; border-bottom: 1px solid #eceef3; vertical-align: top; }
+table.lb-table td { padding: 5px 8px; line-height: 1.35; border-bottom: 1px solid #eceef3; vertical-align: top; }
 table.lb-table td.lb-num, table.lb-table th.lb-num { text-align: right; font-variant-numeric: tabular-nums;
   white-space: nowrap; }
 table.lb-table tr:hover td { background: #f8f9fc; }
 table.lb-table tr.lb-event-row td { background: #eef2ff; font-weight: 600; }
 table.lb-table tr.lb-nested td.lb-title { padding-left: 26px; }
 table.lb-table td.lb-title { max-width: 420px; }
-.lb-id { color: #9aa0ac; font-size: 11px; display: block; }
+.lb-id { color: #9aa0ac; font-size: 11px; display: block; line-height: 1.2; }
 .lb-cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 6px 0 10px 0; }
 .lb-card { background: #fff; border: 1px solid #e3e6ee; border-radius: 10px; padding: 10px 14px; min-width: 130px;
   box-shadow: 0 1px 2px rgba(16, 24, 40, .05); }

@@ -1,0 +1,180 @@
+"""LIVE Analytics in Voilà, driven by headless Chromium: the list, filters, a session's board, escaping,
+downloads, and screenshots (``test-artifacts/`` and ``docs/screenshots/``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from datetime import UTC, datetime, timedelta
+
+import pyarrow.compute as pc
+import pytest
+
+import liveboard
+from liveboard.eventlog import read_event_log
+from liveboard.serve import NOTEBOOKS_DIR
+from liveboard.views.widgets import decode_data_url
+from tests.test_analytics_views import HOSTILE_COMMENTS, HOSTILE_TITLE, build_store
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = NOTEBOOKS_DIR / "live_analytics.ipynb"
+SCREENSHOTS = NOTEBOOKS_DIR.parent / "docs" / "screenshots"
+ROWS = ".lb-sessions-table table.lb-sessions tbody tr"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    # relative to the real clock: the page's time ranges count back from now
+    now = datetime.now(UTC).replace(microsecond=0)
+    path = build_store(tmp_path_factory.mktemp("analytics-browser") / "store", scale=0.02, now=now)
+    return path
+
+
+@pytest.fixture(scope="module")
+def sessions(store):
+    return liveboard.open(store).sessions()
+
+
+def save_shot(page, artifacts_dir, name: str, **kw) -> None:
+    path = artifacts_dir / name
+    page.screenshot(path=str(path), **kw)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, SCREENSHOTS / name)
+
+
+def row_count(page) -> int:
+    return page.locator(ROWS).count() - page.locator(f"{ROWS} td.lb-muted").count()
+
+
+def wait_rows(page, predicate_js: str) -> None:
+    page.wait_for_function(
+        f"""() => {{
+            const rows = [...document.querySelectorAll('{ROWS}')].filter(r => !r.querySelector('td.lb-muted'));
+            const n = rows.length; return {predicate_js};
+        }}"""
+    )
+
+
+def assert_no_injected_elements(page) -> None:
+    for tag in ("img", "b", "script", "svg[onload]"):
+        assert page.locator(f".lb-app {tag}").count() == 0, tag
+
+
+def test_list_search_and_range(voila_server, page, open_voila, store, sessions, artifacts_dir, console_errors):
+    url = voila_server(NOTEBOOK, store=store)
+    seconds = open_voila(page, url, ".lb-sessions-table table")
+    total = len(sessions)
+    assert row_count(page) == total == 12
+    table_text = page.locator(".lb-sessions-table").inner_text()
+    assert HOSTILE_TITLE in table_text  # literal text, not an element
+    assert "Start time" in table_text and "CTOR" in table_text
+    assert_no_injected_elements(page)
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    save_shot(page, artifacts_dir, "analytics-list.png", full_page=False)
+
+    # search narrows (debounced in the kernel)
+    page.locator(".lb-search input").fill("marathon")
+    expected = int(sessions["title"].str.lower().str.contains("marathon").sum())
+    assert 2 <= expected < total
+    wait_rows(page, f"n === {expected}")
+    assert "marathon" in page.locator(".lb-sessions-table").inner_text().lower()
+    page.locator(".lb-search input").fill("")
+    wait_rows(page, f"n === {total}")
+
+    # the time range narrows
+    cutoff = datetime.now(UTC) - timedelta(days=28)
+    in_range = int((sessions["start"] >= cutoff).sum())
+    assert 0 < in_range < total
+    page.locator(".lb-range select").select_option(label="Last 28 days")
+    wait_rows(page, f"n === {in_range}")
+
+    # LIVE events tab: the multi-session event with its sessions nested
+    page.get_by_role("button", name="LIVE events").click()
+    page.wait_for_selector(".lb-events-tab table.lb-events", state="visible")
+    page.locator(".lb-range select")  # the filters stay in the list view
+    assert page.locator(".lb-events-tab").count() == 1
+    print(f"list ready in {seconds:.2f} s")
+
+
+def test_session_board(voila_server, page, open_voila, store, sessions, artifacts_dir, tmp_path):
+    sid = sessions.loc[sessions["title"].str.contains(HOSTILE_TITLE, regex=False), "session_id"].iloc[0]
+    url = voila_server(NOTEBOOK, store=store)
+    open_voila(page, f"{url}/?session={sid}", ".lb-session-detail")
+    for cls in (
+        "lb-core-data",
+        "lb-traffic",
+        "lb-channels",
+        "lb-trends",
+        "lb-products",
+        "lb-violations",
+        "lb-giveaways",
+        "lb-comments",
+        "lb-audience",
+    ):
+        assert page.locator(f".lb-session-detail .{cls}").count() >= 1, cls
+    # charts drawn with data: line paths with a non-empty "d", bars with a height
+    page.wait_for_function(
+        """() => ['.lb-traffic-chart', '.lb-trend-chart'].every(sel =>
+              [...document.querySelectorAll(sel + ' svg path.line')].some(p => (p.getAttribute('d') || '').length > 20))"""
+    )
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.lb-channel-chart svg rect.bar')]
+              .some(r => parseFloat(r.getAttribute('height') || '0') > 0)"""
+    )
+    assert page.locator(".lb-session-detail .bqplot svg path").count() > 0
+
+    # hostile title and comment are literal text, and created no elements
+    assert HOSTILE_TITLE in page.locator(".lb-session-title").inner_text()
+    assert "<b>bold</b> hello" in page.locator(".lb-comments").inner_text()
+    assert_no_injected_elements(page)
+    core = page.locator(".lb-core-data").inner_text()
+    for label in ("GMV", "Direct GMV", "Items sold", "Customers", "Viewers", "Views", "PCU", "Engagement rate"):
+        assert label in core
+
+    # downloads: read the data URLs, decode, parse
+    href = page.locator("a.lb-download-events").get_attribute("href")
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(decode_data_url(href))
+    back = read_event_log(path)
+    assert back.bad.num_rows == 0 and back.events.num_rows == liveboard.open(store).session(sid).events().num_rows
+    texts = set(back.events.filter(pc.equal(back.events["type"], "comment"))["text"].to_pylist())
+    assert set(HOSTILE_COMMENTS) <= texts
+    assert page.locator("a.lb-download-events").get_attribute("download") == f"{sid}.jsonl"
+    rows = list(
+        csv.DictReader(
+            io.StringIO(decode_data_url(page.locator("a.lb-download-comments").get_attribute("href")).decode())
+        )
+    )
+    got = {r["text"] for r in rows}
+    assert "'+SUM(1)" in got and "<b>bold</b> hello" in got
+    assert not any(r["text"].startswith(("=", "+", "-", "@")) for r in rows)
+
+    # comment search (escaped, in the kernel)
+    page.locator(".lb-comment-search input").fill("<b>")
+    page.wait_for_function("() => document.querySelector('.lb-comments-table').innerText.includes('1 of ')")
+    page.locator(".lb-comment-search input").fill("")
+    page.wait_for_function("() => !document.querySelector('.lb-comments-table').innerText.includes('1 of ')")
+    # Voilà scrolls inside its own container: make the viewport as tall as the page for one picture
+    height = page.evaluate("() => document.querySelector('.lb-app').scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": min(int(height) + 120, 9000)})
+    page.locator(".lb-session-detail").first.scroll_into_view_if_needed()
+    save_shot(page, artifacts_dir, "analytics-session.png", full_page=True)
+
+
+def test_bad_session_parameter(voila_server, page, open_voila, store):
+    url = voila_server(NOTEBOOK, store=store)
+    open_voila(page, f"{url}/?session=no-such-session", ".lb-error")
+    text = page.locator(".lb-app .lb-error").first.inner_text()
+    assert "no session" in text.lower() and "Traceback" not in page.content()
+    open_voila(page, f"{url}/?session={'x' * 300}", ".lb-error")
+    assert "at most 200" in page.locator(".lb-app .lb-error").first.inner_text()
+    open_voila(page, f"{url}/?session=a%00b", ".lb-error")
+    assert "control" in page.locator(".lb-app .lb-error").first.inner_text()
+
+
+def test_missing_store_message(voila_server, page, open_voila, tmp_path):
+    url = voila_server(NOTEBOOK, store=tmp_path / "no-store-here")
+    open_voila(page, url, ".lb-error")
+    assert "liveboard simulate" in page.locator(".lb-error").first.inner_text()
