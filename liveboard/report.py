@@ -1211,54 +1211,59 @@ def render_report(
     if meta is None:
         info = liveboard.open(store).session(session_id).info
         meta = {k: info.get(k) for k in ("title", "account_id", "start", "currency", "gmv")}
-    tmp_nb = out / f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.ipynb.tmp"
+    tmp_nb = out / f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.ipynb"
     params = {"session_id": str(session_id), "store": store, **options.parameters()}
     try:
-        with _quiet_kernel_stderr():
-            pm.execute_notebook(
-                str(template),
-                str(tmp_nb),
-                parameters=params,
-                kernel_name=kernel_name,
-                progress_bar=False,
-                log_output=False,
-                execution_timeout=timeout,
-                cwd=str(out),
-            )
-        nb = nbformat.read(tmp_nb, as_version=4)
-        title = str(meta.get("title") or session_id) if not fmt.is_missing(meta.get("title")) else str(session_id)
-        html_text = notebook_to_html(nb, f"{title} · post-LIVE report")
-    except pm.PapermillExecutionError as exc:
-        raise ReportError(session_id, _one_line(f"{exc.ename}: {exc.evalue}")) from None
-    except ReportError:
-        raise
-    except Exception as exc:  # a kernel that died, a template that does not parse, a full disk …
-        raise ReportError(session_id, _one_line(f"{type(exc).__name__}: {exc}")) from None
-    finally:
-        pass
-    try:
+        try:
+            with _quiet_kernel_stderr():
+                pm.execute_notebook(
+                    str(template),
+                    str(tmp_nb),
+                    parameters=params,
+                    kernel_name=kernel_name,
+                    progress_bar=False,
+                    log_output=False,
+                    execution_timeout=timeout,
+                    cwd=str(out),
+                )
+            nb = nbformat.read(tmp_nb, as_version=4)
+            title = str(session_id) if fmt.is_missing(meta.get("title")) else str(meta.get("title"))
+            html_text = notebook_to_html(nb, f"{title} · post-LIVE report")
+        except pm.PapermillExecutionError as exc:
+            raise ReportError(session_id, _one_line(f"{exc.ename}: {exc.evalue}")) from None
+        except Exception as exc:  # a kernel that died, a template that does not parse, a full disk …
+            raise ReportError(session_id, _one_line(f"{type(exc).__name__}: {exc}")) from None
+        # html, then notebook, then the side file that lists the report: a reader never sees half a report
         html_path, nb_path = out / f"{name}.html", out / f"{name}.ipynb"
         _atomic_write(html_path, html_text)
         os.replace(tmp_nb, nb_path)
-        start = meta.get("start")
-        side = {
-            "kind": "liveboard-report",
-            "session_id": str(session_id),
-            "title": None if fmt.is_missing(meta.get("title")) else str(meta.get("title")),
-            "account_id": None if fmt.is_missing(meta.get("account_id")) else str(meta.get("account_id")),
-            "start": None if fmt.is_missing(start) else pd.Timestamp(start).isoformat(),
-            "currency": None if fmt.is_missing(meta.get("currency")) else str(meta.get("currency")),
-            "gmv": None if fmt.is_missing(meta.get("gmv")) else float(meta.get("gmv")),
-            "html": html_path.name,
-            "notebook": nb_path.name,
-            "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "options": options.parameters(),
-        }
-        _atomic_write(out / f"{name}.json", json.dumps(side, ensure_ascii=False, indent=1))
+        _atomic_write(
+            out / f"{name}.json",
+            json.dumps(_side_file(session_id, meta, options, html_path, nb_path), ensure_ascii=False, indent=1),
+        )
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp_nb.unlink()
     return ReportResult(str(session_id), True, html_path, nb_path, time.monotonic() - started)
+
+
+def _side_file(session_id: str, meta: dict, options: ReportOptions, html_path: Path, nb_path: Path) -> dict:
+    def text(key: str) -> str | None:
+        return None if fmt.is_missing(meta.get(key)) else str(meta.get(key))
+
+    return {
+        "kind": "liveboard-report",
+        "session_id": str(session_id),
+        "title": text("title"),
+        "account_id": text("account_id"),
+        "start": None if fmt.is_missing(meta.get("start")) else pd.Timestamp(meta.get("start")).isoformat(),
+        "currency": text("currency"),
+        "gmv": None if fmt.is_missing(meta.get("gmv")) else float(meta.get("gmv")),
+        "html": html_path.name,
+        "notebook": nb_path.name,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "options": options.parameters(),
+    }
 
 
 def _worker(job: tuple) -> ReportResult:

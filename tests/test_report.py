@@ -1,0 +1,333 @@
+"""Post-LIVE reports: the papermill template, the CLI, the standalone HTML in a browser with no network, batches.
+
+One store of 20 simulated sessions (2 accounts) serves the module; one session's title is hostile HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import liveboard
+from liveboard import report as rp
+from liveboard import report_charts as charts
+from liveboard.simulator import simulate
+from liveboard.store import Store
+from liveboard.workbench import InputError
+
+HOSTILE_TITLE = "<script>alert(1)</script> Flash sale & \"quotes\" 'x'"
+N_SESSIONS = 20
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "liveboard", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("report-store") / "store"
+    tables = list(simulate(seed=11, accounts=2, sessions=N_SESSIONS, scale=0.1))
+    # the newest session gets a hostile title (and has earlier sessions of its account to compare with)
+    last = tables[-1]
+    title = pc.if_else(
+        pc.equal(last["type"], "session_start"), pa.scalar(HOSTILE_TITLE, last["title"].type), last["title"]
+    )
+    tables[-1] = last.set_column(last.schema.get_field_index("title"), "title", title)
+    Store(root, create=True).append(pa.concat_tables(tables))
+    return root
+
+
+@pytest.fixture(scope="module")
+def sessions(store_path):
+    return liveboard.open(store_path).sessions()
+
+
+@pytest.fixture(scope="module")
+def hostile_id(sessions) -> str:
+    return str(sessions.loc[sessions["title"] == HOSTILE_TITLE, "session_id"].iloc[0])
+
+
+@pytest.fixture(scope="module")
+def cli_report(store_path, hostile_id, tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    out = tmp_path_factory.mktemp("reports")
+    proc = run_cli("report", hostile_id, "--store", str(store_path), "--out", str(out), "--quiet")
+    return proc, out
+
+
+# ------------------------------------------------------------------ validation, no kernel
+
+
+def test_options_are_validated():
+    assert rp.check_options(7, "code", "Asia/Kuala_Lumpur") == rp.ReportOptions(7, "code", "Asia/Kuala_Lumpur", 5)
+    for kw, word in (
+        ({"window_days": "x"}, "window_days"),
+        ({"window_days": 0}, "window_days"),
+        ({"currency_display": "euro"}, "currency_display"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"event_window": 500}, "event_window"),
+    ):
+        with pytest.raises(InputError, match=word):
+            rp.check_options(**kw)
+
+
+def test_select_sessions(store_path, sessions):
+    wb = liveboard.open(store_path)
+    ids = list(sessions["session_id"][:3])
+    assert list(rp.select_sessions(wb, ids[::-1])["session_id"]) == ids[::-1]
+    with pytest.raises(InputError, match="unknown session 'nope'"):
+        rp.select_sessions(wb, [ids[0], "nope"])
+    with pytest.raises(InputError, match="select"):
+        rp.select_sessions(wb, [])
+    acct = sessions["account_id"].iloc[0]
+    got = rp.select_sessions(wb, account=acct)
+    assert set(got["account_id"]) == {acct} and len(got) == (sessions["account_id"] == acct).sum()
+    with pytest.raises(InputError, match="not a date"):
+        rp.select_sessions(wb, since="2026-02-30")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["nope-session"], "unknown session 'nope-session'"),
+        (["--since", "yesterday-ish"], "--since: 'yesterday-ish' is not a date"),
+        (["--account", "x", "--timezone", "Nowhere/City"], "timezone"),
+        ([], "give session ids"),
+    ],
+)
+def test_cli_rejects_bad_parameters_in_one_line(store_path, tmp_path, args, message):
+    proc = run_cli("report", *args, "--store", str(store_path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.html"))
+
+
+def test_comment_words_and_emoji():
+    texts = ["Love this!! 🔥🔥", "love THIS, link please 😍", "how much is this?", "❤️ 👍🏽", None, "สวยมาก 🔥"]
+    words = dict(rp.comment_words(texts))
+    assert words["love"] == 2 and words["link"] == 1 and "this" not in words and "please" not in words
+    assert words["สวยมาก"] == 1
+    emoji = dict(rp.comment_emoji(texts))
+    assert emoji["🔥"] == 3 and emoji["😍"] == 1 and emoji["❤"] == 1 and emoji["👍"] == 1
+    assert "\ufe0f" not in emoji and "\U0001f3fd" not in emoji  # variation selector, skin tone
+
+
+def test_charts_escape_labels_and_draw():
+    evil = "<script>alert(1)</script>"
+    svg = charts.line_chart(
+        [0, 1, 2, 3], [charts.Series(evil, [1, None, 3, 4])], title=evil, markers=[charts.Marker(1, evil, "giveaway")]
+    )
+    bars = charts.bar_chart([evil, "b"], [3, -2], title=evil)
+    cols = charts.column_chart([0, 1, 2], [1, 0, 5], title=evil)
+    pairs = charts.paired_bars([evil], [charts.Series("viewers", [0.4]), charts.Series("customers", [0.6])], title=evil)
+    for s in (svg, bars, cols, pairs):
+        assert "<script" not in s and "&lt;script&gt;" in s and s.startswith("<svg") and s.endswith("</svg>")
+    d = svg.split('class="lb-line" d="', 1)[1].split('"', 1)[0]
+    assert svg.count("<path") == 1 and d.count("M") == 2 and d.count("L") == 1  # a gap breaks the line
+    assert bars.count('class="lb-bar"') == 2 and cols.count('class="lb-bar"') == 2
+    assert "No data" in charts.line_chart([], [], title="t") and "No data" in charts.bar_chart([], [], title="t")
+    assert charts.nice_ticks(0, 97) == [0, 20, 40, 60, 80, 100]
+
+
+def test_report_name_is_safe_and_distinct():
+    assert rp.report_name("20261117-1515-kedai") == "20261117-1515-kedai"
+    a, b = rp.report_name("../../etc/passwd"), rp.report_name("..-..-etc-passwd")
+    assert "/" not in a and not a.startswith(".") and a != b
+    assert rp.report_name("a/b") != rp.report_name("a_b")
+
+
+def test_session_report_sections_in_process(store_path, hostile_id):
+    rep = rp.SessionReport.load(
+        hostile_id, store=store_path, window_days=90, currency_display="code", timezone="Asia/Bangkok"
+    )
+    html = rep.html()
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    for key in rp.SECTIONS[1:-1]:
+        assert f'id="lbr-{key}"' in html, key
+    assert "Takeaways" in html and html.index("Takeaways") < html.index("Core data")
+    assert len(rep.history) >= 1 and "Against the account" in html
+    assert "(Asia/Bangkok)" in html and rep.currency in html
+    assert "onerror=" not in html.replace("onerror=alert", "")  # hostile comments only appear escaped
+    with pytest.raises(InputError, match="no session"):
+        rp.SessionReport.load("missing", store=store_path)
+    with pytest.raises(InputError):
+        rp.SessionReport.load(None, store=store_path)
+
+
+# ------------------------------------------------------------------ the CLI, papermill, the HTML
+
+
+@pytest.mark.notebook
+def test_cli_writes_notebook_html_index(cli_report, hostile_id):
+    proc, out = cli_report
+    assert proc.returncode == 0, proc.stderr
+    name = rp.report_name(hostile_id)
+    html_path, nb_path = out / f"{name}.html", out / f"{name}.ipynb"
+    assert html_path.is_file() and nb_path.is_file() and (out / f"{name}.json").is_file()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left behind
+    nb = nbformat.read(nb_path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata["papermill"]["parameters"]["session_id"] == hostile_id
+    assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    text = html_path.read_text()
+    template = nbformat.read(rp.TEMPLATE, as_version=4)
+    for cell in template.cells:
+        if cell.cell_type == "code":
+            for line in cell.source.splitlines():
+                if len(line.strip()) > 12:
+                    assert line.strip() not in text, line
+    for code in ("In&nbsp;[", "In [", "import liveboard", "SessionReport.load", "report.show", "<script"):
+        assert code not in text
+    index = (out / "index.html").read_text()
+    assert f'href="{name}.html"' in index and "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+    assert "<script" not in index
+
+
+@pytest.mark.browser
+@pytest.mark.notebook
+def test_report_html_in_browser_offline(cli_report, hostile_id, page, artifacts_dir):
+    proc, out = cli_report
+    assert proc.returncode == 0, proc.stderr
+    url = (out / f"{rp.report_name(hostile_id)}.html").resolve().as_uri()
+    requested: list[str] = []
+    dialogs: list[str] = []
+
+    def only_this_file(route) -> None:
+        if route.request.url == url:
+            route.continue_()
+        else:
+            requested.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_file)
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url, wait_until="load")
+    page.wait_for_selector("svg.lb-chart", state="visible")
+
+    svgs = page.locator("svg.lb-chart")
+    n = svgs.count()
+    assert n >= 12, n  # 3 trends, impact, 2 channels, products, giveaways, comments ×2, audience ×4
+    for i in range(n):
+        svg = svgs.nth(i)
+        box = svg.bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 40, i
+        drawn = svg.locator("path.lb-line, rect.lb-bar").count()
+        assert drawn > 0 or "lb-chart-empty" in (svg.get_attribute("class") or ""), i
+    assert page.locator("svg.lb-chart-empty").count() == 0  # this session has data for every chart
+    imgs = page.locator("img")
+    for i in range(imgs.count()):
+        assert imgs.nth(i).evaluate("el => el.complete && el.naturalWidth > 0")
+
+    body = page.inner_text("body")
+    assert "In [" not in body and "import liveboard" not in body and "report.show" not in body
+    assert page.locator("script").count() == 0
+    assert HOSTILE_TITLE in page.inner_text("h1.lbr-title")
+    assert HOSTILE_TITLE in page.title()
+    assert "Takeaways" in body and "Event impact" in body and "GMV per minute" in page.content()
+    page.screenshot(path=str(artifacts_dir / "report.png"), full_page=True)
+    assert dialogs == [] and requested == []
+
+
+@pytest.mark.notebook
+def test_executed_notebook_under_nbval(cli_report, hostile_id, tmp_path):
+    proc, out = cli_report
+    assert proc.returncode == 0, proc.stderr
+    nb = tmp_path / "executed.ipynb"
+    shutil.copy(out / f"{rp.report_name(hostile_id)}.ipynb", nb)
+    res = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider", str(nb)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    assert "passed" in res.stdout
+
+
+@pytest.mark.notebook
+def test_template_fails_clearly_for_unknown_session(store_path, tmp_path):
+    """The notebook itself refuses a bad id with a clear error (papermill run, no CLI validation)."""
+    with pytest.raises(rp.ReportError, match="InputError: no session 'ghost'"):
+        rp.render_report("ghost", tmp_path, store_path, meta={"title": "x"})
+    assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_batch_of_20_in_parallel_with_a_broken_session(store_path, sessions, tmp_path):
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store)
+    con, _ = Store(store).connect()
+    files = con.execute(
+        "SELECT path, any_value(session_id) AS sid FROM event_files GROUP BY path HAVING count(DISTINCT session_id) = 1 "
+        "ORDER BY path LIMIT 1"
+    ).fetchone()
+    broken_path, broken = files
+    (store / broken_path).write_bytes(b"PAR1 this is not a parquet file any more")  # a corrupted events file
+    ids = list(sessions["session_id"])
+    assert len(ids) == N_SESSIONS
+    out = tmp_path / "reports"
+    proc = run_cli("report", *ids, "--store", str(store), "--out", str(out), "--jobs", "2")
+    assert proc.returncode == 1, proc.stderr
+    assert f"report failed for {broken}:" in proc.stderr
+    assert "1 of 20 report(s) failed" in proc.stderr
+    assert "reports:" in proc.stderr  # the tqdm bar
+    ok = [s for s in ids if s != broken]
+    for sid in ok:
+        name = rp.report_name(sid)
+        assert (out / f"{name}.html").is_file() and (out / f"{name}.ipynb").is_file(), sid
+    assert not (out / f"{rp.report_name(broken)}.html").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    index = (out / "index.html").read_text()
+    assert index.count('.html">') == len(ok)
+    assert "Not generated in the last run" in index and broken in index
+    listed = rp.list_reports(out)
+    assert (
+        len(listed) == len(ok)
+        and json.loads((out / f"{rp.report_name(ok[0])}.json").read_text())["session_id"] == ok[0]
+    )
+
+
+# ------------------------------------------------------------------ dashboards
+
+
+@pytest.mark.notebook
+def test_dashboard_generate_and_list(store_path, sessions, tmp_path):
+    from liveboard.views import reports as vr
+    from liveboard.views.widgets import decode_data_url
+
+    sid = str(sessions["session_id"].iloc[3])
+    wb = liveboard.open(store_path)
+    path = vr.generate_report(wb, sid, tmp_path)
+    assert path.is_file() and (tmp_path / "index.html").is_file()
+    with pytest.raises(InputError):
+        vr.generate_report(wb, "not-a-session", tmp_path)
+
+    box = vr.report_button(store_path, sid, tmp_path / "b")
+    box.generate()
+    status = box.children[1].value
+    assert "lb-report-download" in status and "data:text/html;base64," in status
+    href = status.split('href="', 1)[1].split('"', 1)[0]
+    assert decode_data_url(href).startswith(b"<!DOCTYPE html>")
+
+    lst = vr.ReportList(tmp_path)
+    assert len(lst.choice.options) == 1 and sid in lst.table.value
+    assert lst.view(lst.choice.options[0][1]) and 'sandbox=""' in lst.detail.value
+    assert not lst.view("../../etc/passwd") and not lst.view(str(path))
+    assert "No reports" in vr.ReportList(tmp_path / "empty").table.value
