@@ -22,6 +22,7 @@ The model, in short:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -1203,11 +1204,13 @@ def _plan(seed: int, accounts: int, sessions: int, mega: bool, scale: float, now
             handle = f"{handle}{i // len(_ACCOUNTS) + 1}"
         accts.append((handle, cur))
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    free_days = {a: list(rng.permutation(np.arange(1, 90))) for a, _c in accts}
+    # ~90 days of history; a larger fleet reaches further back so an account never has two LIVEs a day
+    horizon = max(90, -(-sessions // accounts) + 10)
+    free_days = {a: list(rng.permutation(np.arange(1, horizon))) for a, _c in accts}
     out: list[_Planned] = []
 
     def take_day(acct: str) -> int:
-        return int(free_days[acct].pop()) if free_days[acct] else int(rng.integers(1, 90))
+        return int(free_days[acct].pop()) if free_days[acct] else int(rng.integers(1, horizon))
 
     mega_day = min(9, 89)
     if mega:
@@ -1265,6 +1268,11 @@ def _plan(seed: int, accounts: int, sessions: int, mega: bool, scale: float, now
             )
         )
     out.sort(key=lambda p: (p.start, p.session_id))
+    seen: dict[str, int] = {}
+    for i, p in enumerate(out):  # a crowded fleet can put two LIVEs of an account in one minute
+        n = seen[p.session_id] = seen.get(p.session_id, 0) + 1
+        if n > 1:
+            out[i] = dataclasses.replace(p, session_id=f"{p.session_id}-{n}")
     return out
 
 
