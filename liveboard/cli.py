@@ -168,6 +168,15 @@ def cmd_serve(args) -> int:
     store = args.store or default_store_path()
     if args.demo and not (Path(store) / "_log").is_dir():
         build_demo_store(Path(store))
+    base = f"http://{args.host}:{args.port}/voila/render"
+    print(
+        f"liveboard: serving the dashboards of {store}\n"
+        f"  LIVE Analytics  {base}/live_analytics.ipynb\n"
+        f"  LIVE Board      {base}/live_board.ipynb   (demo LIVE; ?session=ID&speed=N replays a stored one)\n"
+        f"  all notebooks   http://{args.host}:{args.port}/\n"
+        "Ctrl-C stops.",
+        flush=True,
+    )
     return serve(store=Path(store), host=args.host, port=args.port, open_browser=args.open)
 
 
@@ -194,14 +203,16 @@ def cmd_report(args) -> int:
 
 
 def build_demo_store(store: Path, seed: int = 0) -> None:
-    """Generate the demo sessions and import them: what the README's first command shows."""
-    from liveboard.simulator import write_simulation
+    """Generate the demo sessions straight into a store: what the README's first command shows."""
+    from tqdm.auto import tqdm
 
-    logs = store.parent / "demo-logs"
-    print(f"generating demo sessions into {logs} …")
-    paths = write_simulation(logs, seed=seed, progress=True)
-    _, report = import_paths(Store(store, create=True), paths)
-    print(f"demo store ready at {store}: {report.imported} events in {len(report.sessions)} sessions")
+    from liveboard.simulator import simulate
+
+    target = Store(store, create=True)
+    events = 0
+    for table in tqdm(simulate(seed=seed), total=12, desc="building demo store", unit="session"):
+        events += target.append(table).imported
+    print(f"demo store ready at {store}: {events:,} events in 12 sessions")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -50,7 +50,13 @@ CULL_ARGS: tuple[str, ...] = (
 #: ``voila.utils.wait_for_request()``. Pooled kernels are never culled, and in folder mode every
 #: notebook under the folder gets a pool (executed at server start). Incompatible with
 #: ``prelaunch_hook`` and ``progressive_rendering``.
-PREHEAT_ARGS: tuple[str, ...] = ("--preheat_kernel=True", "--pool_size=1")
+#: Only the LIVE Analytics page is preheated: the report template and the walkthrough are not dashboards,
+#: and the live board starts a stream per page view, which a pooled kernel must not do ahead of time.
+PREHEAT_ARGS: tuple[str, ...] = (
+    "--preheat_kernel=True",
+    "--pool_size=1",
+    "--VoilaKernelManager.preheat_denylist=['session_report', 'analyst_walkthrough', 'live_board']",
+)
 
 #: Environment variable through which kernels find the event store.
 STORE_ENV = "LIVEBOARD_STORE"
