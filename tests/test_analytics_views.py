@@ -277,3 +277,15 @@ def test_single_account_hides_selector(tmp_path):
 def test_repr_mimebundle(view):
     bundle = view._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_refresh_for_request_rereads_a_changed_store(tmp_path):
+    path = build_store(tmp_path / "grow", sessions=2, accounts=1, scale=0.01)
+    v = LiveAnalytics(liveboard.open(path), now=NOW, search_delay=0)
+    assert rows(v) == 2
+    v.refresh_for_request(now=NOW)  # unchanged store: no re-read needed, still right
+    assert rows(v) == 2
+    extra = next(iter(simulate(7, accounts=1, sessions=1, scale=0.01, now=NOW)))
+    Store(path).append(extra)
+    v.refresh_for_request(now=NOW)
+    assert rows(v) == 3 and "3 in this store" in v.title.value

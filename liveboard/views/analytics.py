@@ -168,11 +168,8 @@ class LiveAnalytics:
         self.nav.observe(lambda _c: self._show_view(), "value")
         self.views = self._build_views()
         self.body = W.VBox([self.views["list"]], layout=W.Layout(width="100%"))
-        title = html(
-            '<h2 class="lb-h">LIVE Analytics</h2><div class="lb-muted">All past LIVE sessions · '
-            f"{len(self.df):,} in this store</div>"
-        )
-        self.widget = W.VBox([style(), title, self.nav, self.message, self.body], layout=W.Layout(width="100%"))
+        self.title = html(self._title_html())
+        self.widget = W.VBox([style(), self.title, self.nav, self.message, self.body], layout=W.Layout(width="100%"))
         self.widget.add_class("lb-app")
         self.widget.add_class("lb-analytics")
         self._filters_changed()
@@ -180,6 +177,12 @@ class LiveAnalytics:
             self.open_session(session)
 
     # ------------------------------------------------------------------ display
+
+    def _title_html(self) -> str:
+        return (
+            '<h2 class="lb-h">LIVE Analytics</h2><div class="lb-muted">All past LIVE sessions · '
+            f"{len(self.df):,} in this store · read-only</div>"
+        )
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -192,6 +195,7 @@ class LiveAnalytics:
     # ------------------------------------------------------------------ data
 
     def _load(self) -> None:
+        self._version = self.wb.store.snapshot().version
         df = self.wb.sessions()
         if "start" in df and not isinstance(df["start"].dtype, pd.DatetimeTZDtype):
             df["start"] = pd.to_datetime(df["start"], utc=True)
@@ -204,6 +208,17 @@ class LiveAnalytics:
     def reload(self) -> None:
         """Read the sessions catalog again (new sessions imported) and refresh."""
         self._load()
+        self._filters_changed()
+
+    def refresh_for_request(self, now: str | dt.datetime | None = None) -> None:
+        """At page-view time (a preheated kernel may have waited for hours): take "now" again and re-read
+        the catalog if the store has a newer snapshot."""
+        self.now = pd.Timestamp(now) if now else _utc_now()
+        if self.now.tzinfo is None:
+            self.now = self.now.tz_localize("UTC")
+        if self.wb.store.snapshot().version != self._version:
+            self._load()
+            self.title.value = self._title_html()
         self._filters_changed()
 
     def _range_bounds(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
@@ -526,7 +541,9 @@ def query_session(query_string: str | None) -> str | None:
 
 def request_query_string() -> str:
     """The page's query string under Voilà (``QUERY_STRING``); empty in JupyterLab or papermill."""
-    if not os.environ.get("VOILA_KERNEL_ID") and "QUERY_STRING" not in os.environ:
+    if not (os.environ.get("VOILA_KERNEL_ID") or os.environ.get("VOILA_PREHEAT") == "True") and (
+        "QUERY_STRING" not in os.environ
+    ):
         return ""
     try:
         from voila.utils import wait_for_request
@@ -558,6 +575,10 @@ def app(
 
     ``store`` defaults to ``$LIVEBOARD_STORE`` or ``./data/store``; ``session`` (or ``?session=`` in the
     page's address under Voilà) opens that session's board.
+
+    Under a preheated Voilà kernel everything up to :func:`request_query_string` runs before any page is
+    requested (imports, the sessions catalog, the list); after the request arrives the catalog is re-read
+    only if the store changed meanwhile, "now" is taken again, and the URL's session is opened.
     """
     import liveboard
 
@@ -565,18 +586,22 @@ def app(
     try:
         wb = liveboard.open(path)
     except StoreError:
+        request_query_string()
         return W.VBox([style(), html(store_missing_message(path), "lb-error")])
+    view = LiveAnalytics(wb, account=account or None, now=now or None, tz=tz or None)
     problem = ""
     try:
-        from_url = query_session(request_query_string())
+        from_url = query_session(request_query_string())  # waits for the page request when preheated
     except InputError as exc:
         from_url, problem = None, str(exc)
+    view.refresh_for_request(now=now or None)
     try:
         sid = validate_session_id(session) or from_url
     except InputError as exc:
         sid, problem = None, str(exc)
-    view = LiveAnalytics(wb, account=account or None, session=sid, now=now or None, tz=tz or None)
     if problem:
         view.nav.value = "detail"
         view.detail_box.children = [html(error_html(problem), "lb-error")]
+    elif sid:
+        view.open_session(sid)
     return view.widget
