@@ -639,7 +639,7 @@ class LiveState:
 
     def _sales_apply(self, orders: np.ndarray, sign: int) -> None:
         """Add (sign=1) or retract (sign=-1) the contribution of paid orders to every aggregate."""
-        O, U, P = self.o, self.u, self.p
+        O, U, P = self.o, self.u, self.p  # noqa: E741
         orders = orders[O.paid[orders]]
         if not len(orders):
             return
@@ -672,7 +672,7 @@ class LiveState:
         self._giveaway_apply(orders, sign)
 
     def _fold_orders(self, table, ts, seq, is_t, uid, pid, ch, prev_max) -> None:
-        O, U = self.o, self.u
+        O, U = self.o, self.u  # noqa: E741
         enter = is_t["viewer_enter"]
         # same-instant channel credit: an enter at prev_max re-credits paid orders of that instant
         if prev_max is not None and self.frontier and enter.any():
@@ -823,7 +823,9 @@ class LiveState:
         if len(cr):
             cr = cr[-COMMENTS_KEPT:]
             sub = table.take(pa.array(cr))
-            for k, (u, text) in enumerate(zip(_col(sub, "user_id").to_pylist(), _col(sub, "text").to_pylist())):
+            for k, (u, text) in enumerate(
+                zip(_col(sub, "user_id").to_pylist(), _col(sub, "text").to_pylist(), strict=True)
+            ):
                 r = int(cr[k])
                 self.comment_feed.append({"ts": int(ts[r]), "minute": int(minute[r]), "user_id": u, "text": text})
         vr = np.flatnonzero(is_t["violation"])
