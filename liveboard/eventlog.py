@@ -63,6 +63,7 @@ def _split_lines(raw: bytes) -> pa.Table:
     """Cut a byte buffer into numbered lines without a Python loop or a Python string per line."""
     import numpy as np
 
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark some editors write is not part of line 1
     buf = np.frombuffer(raw, dtype=np.uint8)
     ends = np.flatnonzero(buf == 10) + 1
     if len(raw) and (not len(ends) or ends[-1] != len(raw)):
