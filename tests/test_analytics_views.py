@@ -144,7 +144,9 @@ def test_hostile_title_and_comments_escaped(view, wb):
     assert "<b>" not in d.comments_html.value
     d.comment_search.value = "<b>"
     assert "1 of " in d.comments_html.value
+    view.nav.value = "events"
     assert "&lt;img" in view.events_html.value and "<img" not in view.events_html.value
+    view.nav.value = "overview"
     assert "&lt;img" in view.ov_table.value
 
 
@@ -250,6 +252,7 @@ def test_downloads_bounded(wb, monkeypatch):
 
 def test_overview_and_events(view, wb):
     df = wb.sessions()
+    view.nav.value = "overview"
     assert "Avg. GMV" not in view.ov_cards.value or "several currencies" in view.ov_cards.value
     view.account.value = df["account_id"].iloc[0]
     assert (
@@ -260,6 +263,8 @@ def test_overview_and_events(view, wb):
     view.ov_metric.value = "ctor"
     assert "CTOR per session" == view.ov_chart.figure.title
     view.account.value = ""
+    assert "lb-events" not in view.events_html.value  # refreshed only when shown
+    view.nav.value = "events"
     html = view.events_html.value
     multi = df[df["live_event_id"].notna()]
     assert len(multi) >= 2

@@ -165,6 +165,7 @@ class LiveAnalytics:
         self.open_btn.on_click(lambda _b: self.open_session(self.pick.value))
         self.ev_open.on_click(lambda _b: self.open_session(self.ev_pick.value))
         self.ov_metric.observe(lambda _c: self.refresh_overview(), "value")
+        self._stale: set[str] = set()
         self.nav.observe(lambda _c: self._show_view(), "value")
         self.views = self._build_views()
         self.body = W.VBox([self.views["list"]], layout=W.Layout(width="100%"))
@@ -262,8 +263,15 @@ class LiveAnalytics:
         self._current = self.filtered()
         self._ranged = self.filtered(with_search=False)
         self.refresh_table()
-        self.refresh_overview()
-        self.refresh_events()
+        # the overview and events views are refreshed when shown (or now, if they are the one shown)
+        self._stale = {"overview", "events"}
+        self._refresh_visible()
+
+    def _refresh_visible(self) -> None:
+        view = self.nav.value
+        if view in self._stale:
+            self._stale.discard(view)
+            (self.refresh_overview if view == "overview" else self.refresh_events)()
 
     def _category_changed(self, change) -> None:
         if change["new"] in CATEGORIES:
@@ -479,6 +487,7 @@ class LiveAnalytics:
 
     def _show_view(self) -> None:
         view = self.nav.value if self.nav.value in self.views else "list"
+        self._refresh_visible()
         self.body.children = [self.views[view]]
 
     def _build_views(self) -> dict[str, W.Widget]:

@@ -306,7 +306,9 @@ class SessionDetail:
         return (
             '<div class="lb-note">GMV around key moments (5 minutes before against 5 minutes after). If a feature '
             "or giveaway brings no GMV increase, consider spotlighting other products.</div>"
-            + html_table(imp.head(40), cols, "lb-impact-table", empty="No features or giveaways in this range.")
+            + '<div class="lb-scroll">'
+            + html_table(imp.head(60), cols, "lb-impact-table", empty="No features or giveaways in this range.")
+            + "</div>"
         )
 
     def _minute_ts(self, minute: int) -> pd.Timestamp:
@@ -426,8 +428,10 @@ class SessionDetail:
         note = f"{len(df):,} of {len(self._comments):,} comments" + (
             f" (first {MAX_COMMENTS_SHOWN} shown)" if len(df) > MAX_COMMENTS_SHOWN else ""
         )
-        self.comments_html.value = f'<div class="lb-note">{fmt.esc(note)}</div>' + html_table(
-            shown, cols, "lb-comments-data", empty="No comments match."
+        self.comments_html.value = (
+            f'<div class="lb-note">{fmt.esc(note)}</div><div class="lb-scroll">'
+            + html_table(shown, cols, "lb-comments-data", empty="No comments match.")
+            + "</div>"
         )
 
     def _audience_html(self) -> str:

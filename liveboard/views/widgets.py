@@ -25,6 +25,8 @@ CSS = """
 .lb-app .lb-muted { color: #6b7280; font-size: 12px; }
 .lb-app .lb-note { color: #4b5563; font-size: 12px; margin: 4px 0; }
 .lb-table-wrap { overflow-x: auto; }
+.lb-scroll { max-height: 380px; overflow-y: auto; border: 1px solid #eceef3; border-radius: 6px; }
+.lb-scroll th { position: sticky; top: 0; }
 table.lb-table { border-collapse: collapse; width: 100%; font-size: 13px; }
 table.lb-table th { line-height: 1.35; text-align: left; background: #f3f4f8; color: #374151; font-weight: 600; padding: 6px 8px;
   border-bottom: 1px solid #d8dbe3; white-space: nowrap; }
