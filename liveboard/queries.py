@@ -65,6 +65,12 @@ def _secs(a: str, b: str) -> str:
     return f"((epoch_us({b}) - epoch_us({a})) / {MICROS}.0)"
 
 
+def _sum_secs(a: str, b: str) -> str:
+    """Σ seconds from ``a`` to ``b``, summed exactly in integer microseconds: a sum of doubles depends on
+    the order the engine's threads add them in, and the same log must always give the same figure."""
+    return f"(sum(greatest(epoch_us({b}) - epoch_us({a}), 0)) / {MICROS}.0)"
+
+
 SESSION_BASE = f"""
 WITH {BASE_CTES},
 meta AS (
@@ -106,7 +112,7 @@ sales AS (
     FROM paid GROUP BY session_id
 ),
 watch AS (
-    SELECT session_id, sum({_secs("vstart", "vend")}) AS view_seconds FROM views GROUP BY session_id
+    SELECT session_id, {_sum_secs("vstart", "vend")} AS view_seconds FROM views GROUP BY session_id
 )
 SELECT b.session_id, meta.title, meta.account_id, meta.live_event_id, coalesce(meta.currency, 'USD') AS currency,
        b.start, b."end", {_secs("b.start", "b.close_ts")} AS duration_s, b.last_ts,
@@ -255,7 +261,7 @@ sales AS (
     FROM paid GROUP BY ALL
 ),
 featured AS (
-    SELECT session_id, product_id, sum(greatest({_secs("pin_start", "pin_end")}, 0)) AS featured_s,
+    SELECT session_id, product_id, {_sum_secs("pin_start", "pin_end")} AS featured_s,
            count(*) AS pins
     FROM pins GROUP BY ALL
 ),
