@@ -406,15 +406,32 @@ class LiveAnalytics:
             self.events_html.value = html_table([], [Column("title", "LIVE")], "lb-events", empty="No LIVE events.")
             self.ev_pick.options = []
             return
-        grouped = df.groupby("_event", sort=False)
-        order = grouped["start"].max().sort_values(ascending=False)
+        order = df.groupby("_event", sort=False)["start"].max().sort_values(ascending=False)
         shown = order.index[:MAX_EVENTS_SHOWN]
+        need = [
+            "_event",
+            "session_id",
+            "title",
+            "live_event_id",
+            "currency",
+            "start",
+            "duration_s",
+            "gmv",
+            "featured_products",
+            "giveaways",
+            "winners",
+        ]
+        sub = df.loc[df["_event"].isin(shown), need].sort_values("start")  # only the events shown are formatted
+        grouped: dict[str, list[dict]] = {}
+        for rec in sub.to_dict("records"):
+            grouped.setdefault(rec["_event"], []).append(rec)
         recs, classes, opts = [], [], []
         for ev in shown:
-            part = grouped.get_group(ev).sort_values("start")
-            cur = part["currency"].iloc[0] or "USD"
-            multi = len(part) > 1 or not part["live_event_id"].isna().all()
+            rows = grouped[ev]
+            cur = rows[0]["currency"] or "USD"
+            multi = len(rows) > 1 or not fmt.is_missing(rows[0]["live_event_id"])
             if multi:
+                part = pd.DataFrame(rows)
                 recs.append(
                     {
                         "title": f"LIVE event {ev} · {len(part)} sessions",
@@ -428,7 +445,7 @@ class LiveAnalytics:
                     }
                 )
                 classes.append("lb-event-row")
-            for _, s in part.iterrows():
+            for s in rows:
                 recs.append(
                     {
                         "title": s["title"],
