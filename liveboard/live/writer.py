@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable
 
@@ -34,7 +35,10 @@ class LiveWriter:
         interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         on_commit: Callable[[dict], None] | None = None,
+        autoflush: bool = True,
     ) -> None:
+        self.autoflush = autoflush
+        self._lock = threading.Lock()
         self.store = store
         self.session_id = session_id
         self.interval = float(interval)
@@ -51,6 +55,7 @@ class LiveWriter:
         self.sealed = False
         self.last_commit_s = 0.0
         self.problems: list[str] = []
+        self.end_seen = False
 
     def resume(self) -> int:
         """Load the ids of the session's stored events, to skip them; returns how many are stored."""
@@ -84,14 +89,23 @@ class LiveWriter:
                     keep = pc.invert(known)
                     self.skipped += batch.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
                     batch = batch.filter(keep)
+        ends = bool(batch.num_rows) and pc.any(pc.equal(batch["type"], "session_end")).as_py()
         if batch.num_rows:
-            self._buffer.append(batch)
-            self._buffered += batch.num_rows
-        ends = batch.num_rows and pc.any(pc.equal(batch["type"], "session_end")).as_py()
+            with self._lock:
+                self._buffer.append(batch)
+                self._buffered += batch.num_rows
+                self.end_seen = self.end_seen or ends
+        if not self.autoflush:
+            return
         if ends:
             self.flush(seal=True)
         else:
             self.maybe_flush()
+
+    @property
+    def due(self) -> bool:
+        """Something to commit and ``interval`` has passed (or the session ended)."""
+        return bool(self._buffered) and (self.end_seen or self.clock() - self._last_commit >= self.interval)
 
     def maybe_flush(self) -> bool:
         if self._buffered and self.clock() - self._last_commit >= self.interval:
@@ -99,16 +113,19 @@ class LiveWriter:
             return True
         return False
 
-    def flush(self, seal: bool = False) -> None:
+    def flush(self, seal: bool | None = None) -> None:
+        """Commit what is buffered (thread-safe: the board runs it in a worker thread)."""
+        with self._lock:
+            buffer, self._buffer, self._buffered = self._buffer, [], 0
+            if seal is None:
+                seal = self.end_seen
         if self.sealed:
-            self._buffer, self._buffered = [], 0
             return
-        if self._buffered:
-            table = pa.concat_tables(self._buffer)
+        if buffer:
+            table = pa.concat_tables(buffer)
             t0 = time.perf_counter()
             report = self.store.append(table, summarize=False)
             self.last_commit_s = time.perf_counter() - t0
-            self._buffer, self._buffered = [], 0
             self.committed += report.imported
             self.commits += 1
             self.problems += report.problems

@@ -1,0 +1,654 @@
+"""The LIVE Board: a real-time page during the LIVE, and the replay of any past session.
+
+One :class:`LiveBoard` watches one :class:`~liveboard.live.sources.LiveSource` — a simulated LIVE, a
+followed event-log file or a stored session replayed at 1–100× — and does not know which: batches are
+folded into a :class:`~liveboard.live.state.LiveState` and, for live sources, handed to a
+:class:`~liveboard.live.writer.LiveWriter` that commits them to the store about once a second (in a worker
+thread, so the kernel's loop is never blocked by a commit).
+
+The refresh runs as a background asyncio task on the kernel's own loop (ipykernel 7 keeps it running
+while the kernel is idle, in Voilà too): poll → fold → redraw, 4 times a second. Cards and the status line
+are redrawn at every tick; charts and tables at most once a second, each chart's changes pushed in one
+message (``hold_sync``) and thinned to the plot's width (``charts.thin``).
+
+Stable CSS classes (for tests and styling): ``lb-board``, ``lb-card-gmv``, ``lb-card-items``,
+``lb-card-customers``, ``lb-card-online``, ``lb-card-views``, ``lb-card-viewers``, ``lb-card-pcu``,
+``lb-alerts``, ``lb-comments-feed``, ``lb-products``, ``lb-giveaways``, ``lb-violations``, ``lb-channels``,
+``lb-trends``, ``lb-traffic``, ``lb-audience``, ``lb-status``, ``lb-error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import time
+from urllib.parse import parse_qs
+
+import ipywidgets as W
+import numpy as np
+import pandas as pd
+
+from liveboard import insights
+from liveboard.live.sources import Replay, SimulatedLive, SourceError, parse_speed
+from liveboard.live.state import LiveState
+from liveboard.metrics import TREND_COLUMNS
+from liveboard.views import format as fmt
+from liveboard.views.charts import BarChart, TimeChart
+
+TICK_S = 0.25  # redraw cards and status at 4 Hz
+SLOW_S = 1.0  # charts and tables at most once a second
+COMMENTS_SHOWN = 50
+MAX_TREND_METRICS = 6
+TIME_FILTERS = (("Last 5 min", 5), ("Last 15 min", 15), ("Last 60 min", 60), ("Whole session", 0))
+CARDS = (
+    ("gmv", "GMV", "gmv"),
+    ("items", "Items sold", "items_sold"),
+    ("customers", "Customers", "customers"),
+    ("online", "Online now", None),
+    ("views", "Views", "views"),
+    ("viewers", "Viewers", "viewers"),
+    ("pcu", "PCU", "pcu"),
+    ("likes", "Likes", "likes"),
+    ("comments", "Comments", "comments"),
+    ("shares", "Shares", "shares"),
+    ("followers", "New followers", "new_followers"),
+)
+TREND_LABELS = {
+    "gmv": "GMV",
+    "sku_orders": "SKU orders",
+    "items_sold": "Items sold",
+    "views": "Views",
+    "impressions": "LIVE impressions",
+    "product_impressions": "Product impressions",
+    "product_clicks": "Product clicks",
+    "comments": "Comments",
+    "likes": "Likes",
+    "shares": "Shares",
+    "new_followers": "New followers",
+    "gift_diamonds": "Gift diamonds",
+    "online": "Online",
+}
+DEFAULT_TRENDS = ("gmv", "views", "product_clicks")
+SESSION_ID_RE = re.compile(r"^[\w.@:+-]{1,200}$")
+
+CSS = """
+<style>
+.lb-board { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; color: #1d2433; }
+.lb-board .lb-h { font-size: 15px; font-weight: 600; margin: 10px 0 4px; }
+.lb-status { font-size: 13px; color: #444; }
+.lb-status .lb-live { color: #e0245e; font-weight: 700; }
+.lb-status .lb-ended { color: #555; font-weight: 700; }
+.lb-status .lb-stamp { display: none; }
+.lb-card { background: #f6f7fb; border-radius: 8px; padding: 6px 12px; min-width: 120px; }
+.lb-card .lb-label { font-size: 12px; color: #667; }
+.lb-card .lb-value { font-size: 22px; font-weight: 650; }
+.lb-card-gmv .lb-value { color: #e0245e; }
+.lb-tbl { border-collapse: collapse; font-size: 12.5px; width: 100%; }
+.lb-tbl th { text-align: left; color: #667; font-weight: 500; border-bottom: 1px solid #dde; padding: 3px 6px; }
+.lb-tbl td { border-bottom: 1px solid #eef; padding: 3px 6px; }
+.lb-tbl td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.lb-tbl tr.lb-featured td { background: #fff4d6; font-weight: 600; }
+.lb-alert { border-left: 4px solid #e9a23b; background: #fff8ec; padding: 4px 10px; margin: 4px 0; font-size: 13px; }
+.lb-alert.info { border-color: #2a9d8f; background: #effaf8; }
+.lb-alert .ev { color: #555; font-size: 12px; }
+.lb-feed { max-height: 300px; overflow-y: auto; font-size: 12.5px; }
+.lb-feed div { padding: 2px 0; border-bottom: 1px solid #f0f0f4; }
+.lb-feed .who { color: #667; }
+.lb-muted { color: #889; font-size: 12px; }
+.lb-bar { display: inline-block; height: 9px; background: #3a86ff; border-radius: 2px; }
+.lb-error { color: #b00020; font-size: 15px; padding: 12px; border: 1px solid #f3c0c8; background: #fff3f5; }
+</style>
+"""
+
+
+def _html(value: str = "", css: str | tuple[str, ...] = ()) -> W.HTML:
+    w = W.HTML(value)
+    for c in (css,) if isinstance(css, str) else css:
+        w.add_class(c)
+    return w
+
+
+def _n(v) -> str:
+    return fmt.count(v)
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int], row_classes=None) -> str:
+    head = "".join(f"<th>{fmt.esc(h)}</th>" for h in headers)
+    body = []
+    for i, r in enumerate(rows):
+        cls = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
+        cells = "".join(f'<td class="n">{c}</td>' if j in numeric else f"<td>{c}</td>" for j, c in enumerate(r))
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f'<table class="lb-tbl"><tr>{head}</tr>{"".join(body)}</table>'
+
+
+class LiveBoard:
+    """The board's widgets, its state, and the refresh loop."""
+
+    def __init__(self, source, *, state: LiveState | None = None, writer=None, tz: str | None = None):
+        self.source = source
+        self.state = state or LiveState(source.session_id)
+        self.writer = writer
+        self.tz = tz
+        self.started_wall = time.time()
+        self.last_arrival: float | None = None
+        self.ticks = 0
+        self.error: str | None = None
+        self._task: asyncio.Task | None = None
+        self._flush: asyncio.Future | None = None
+        self._last_slow = 0.0
+        self._slow_version = -1
+        self._build()
+
+    # ------------------------------------------------------------------ widgets
+
+    def _build(self) -> None:
+        self.status = _html("", "lb-status")
+        self.title = _html("", "lb-title")
+        self.cards = {key: _html("", ("lb-card", f"lb-card-{key}")) for key, _, _ in CARDS}
+        self.alerts = _html("", "lb-alerts")
+        self.time_filter = W.ToggleButtons(
+            options=[(label, v) for label, v in TIME_FILTERS], value=0, style={"button_width": "110px"}
+        )
+        self.time_filter.add_class("lb-time-filter")
+        self.time_filter.observe(self._on_control, "value")
+        self.traffic_chart = TimeChart("Traffic trend", height="240px", css_class="lb-traffic-chart")
+        self.traffic = W.VBox(
+            [_html('<div class="lb-h">Traffic trend</div>'), self.time_filter, self.traffic_chart.figure]
+        )
+        self.traffic.add_class("lb-traffic")
+        self.channel_chart = BarChart("Views by traffic channel", height="220px", css_class="lb-channel-chart")
+        self.channel_table = _html()
+        self.channels = W.VBox(
+            [_html('<div class="lb-h">Traffic channels</div>'), self.channel_chart.figure, self.channel_table]
+        )
+        self.channels.add_class("lb-channels")
+        self.metric_pick = W.SelectMultiple(
+            options=[(TREND_LABELS[c], c) for c in TREND_COLUMNS], value=DEFAULT_TRENDS, rows=5
+        )
+        self.metric_pick.add_class("lb-metric-pick")
+        self.metric_pick.observe(self._on_control, "value")
+        self.trend_chart = TimeChart("Metric trends", height="260px", css_class="lb-trend-chart")
+        legend = " ".join(
+            f'<span style="color:{c}">┆ {k}</span>'
+            for k, c in (("product pinned", "#2a9d8f"), ("giveaway", "#e9a23b"), ("violation", "#d1495b"))
+        )
+        self.trends = W.VBox(
+            [
+                _html('<div class="lb-h">Metric trends</div>'),
+                W.HBox([self.metric_pick, _html(f'<div class="lb-muted">Markers: {legend}</div>')]),
+                self.trend_chart.figure,
+            ]
+        )
+        self.trends.add_class("lb-trends")
+        self.products = _html("", "lb-products")
+        self.violations = _html("", "lb-violations")
+        self.giveaways = _html("", "lb-giveaways")
+        self.comments = _html("", "lb-comments-feed")
+        self.audience = _html("", "lb-audience")
+        controls = []
+        if isinstance(self.source, Replay):
+            self.pause = W.ToggleButton(value=False, description="Pause", icon="pause")
+            self.pause.observe(self._on_pause, "value")
+            self.speed = W.BoundedFloatText(value=self.source.speed, min=1, max=100, step=1, description="Speed ×")
+            self.speed.observe(self._on_speed, "value")
+            dur = max(self.source.duration_s, 1.0)
+            self.seek = W.FloatSlider(value=0, min=0, max=dur, step=1, description="Seek", continuous_update=False)
+            self.seek.observe(self._on_seek, "value")
+            controls = [W.HBox([self.pause, self.speed, self.seek])]
+        grid = W.GridBox(
+            list(self.cards.values()),
+            layout=W.Layout(grid_template_columns="repeat(auto-fill, minmax(130px, 1fr))", grid_gap="8px"),
+        )
+        left = W.VBox([self.traffic, self.trends, _html('<div class="lb-h">Products</div>'), self.products])
+        right = W.VBox(
+            [
+                _html('<div class="lb-h">Real-time tips</div>'),
+                self.alerts,
+                self.channels,
+                _html('<div class="lb-h">Giveaways</div>'),
+                self.giveaways,
+                _html('<div class="lb-h">Violations</div>'),
+                self.violations,
+                _html('<div class="lb-h">Comments</div>'),
+                self.comments,
+                _html('<div class="lb-h">Audience</div>'),
+                self.audience,
+            ]
+        )
+        left.layout = W.Layout(width="62%")
+        right.layout = W.Layout(width="38%", padding="0 0 0 12px")
+        self.widget = W.VBox([_html(CSS), self.title, self.status, *controls, grid, W.HBox([left, right])])
+        self.widget.add_class("lb-board")
+
+    # ------------------------------------------------------------------ controls (validated here)
+
+    def _on_control(self, change) -> None:
+        allowed = {v for _, v in TIME_FILTERS}
+        if self.time_filter.value not in allowed:
+            self.time_filter.value = 0
+            return
+        picked = tuple(v for v in self.metric_pick.value if v in TREND_COLUMNS)[:MAX_TREND_METRICS]
+        if picked != tuple(self.metric_pick.value):
+            self.metric_pick.value = picked
+            return
+        self._slow_version = -1  # redraw charts at the next tick
+
+    def _on_pause(self, change) -> None:
+        if bool(change["new"]):
+            self.source.pause()
+            self.pause.description = "Resume"
+        else:
+            self.source.resume()
+            self.pause.description = "Pause"
+
+    def _on_speed(self, change) -> None:
+        try:
+            self.source.set_speed(change["new"])
+        except SourceError:
+            self.speed.value = self.source.speed
+
+    def _on_seek(self, change) -> None:
+        try:
+            value = float(change["new"])
+        except (TypeError, ValueError):
+            return
+        if np.isfinite(value):
+            self.source.seek(min(max(value, 0.0), self.source.duration_s))
+
+    # ------------------------------------------------------------------ the loop
+
+    def tick(self) -> int:
+        """Poll the source and fold what came; returns the number of events folded."""
+        if self.source.consume_reset():
+            self.state = LiveState(self.source.session_id)
+            self._slow_version = -1
+        batch = self.source.poll()
+        if batch.num_rows == 0:
+            return 0
+        if self.writer is not None and self.source.persist:
+            self.writer.add(batch)
+        n = self.state.fold(batch)
+        self.last_arrival = self._arrival_time(batch)
+        return n
+
+    def _arrival_time(self, batch) -> float:
+        """When the newest event of the batch became available (for latency measurements)."""
+        if isinstance(self.source, SimulatedLive):
+            t = int(batch["ts"].cast("int64").to_numpy().max())
+            return self.source._wall0 + (t - self.source._start_us) / 1e6 / self.source.speed
+        return time.time()
+
+    def _commit_in_background(self) -> None:
+        if self.writer is None or not self.source.persist:
+            return
+        if self._flush is not None and not self._flush.done():
+            return
+        if self._flush is not None and self._flush.exception() is not None:
+            self.error = f"could not write to the store: {self._flush.exception()}"
+        if self.writer.due:
+            loop = asyncio.get_running_loop()
+            self._flush = loop.run_in_executor(None, self.writer.flush)
+
+    async def run(self) -> None:
+        while True:
+            t0 = time.monotonic()
+            try:
+                self.tick()
+                self._commit_in_background()
+                self.redraw()
+            except Exception as exc:  # keep the board alive and say what went wrong
+                self.error = f"{type(exc).__name__}: {exc}"
+                self.status.value = self._status_html()
+            self.ticks += 1
+            if self.source.ended and self.writer is not None and self.source.persist and not self.writer.sealed:
+                if self._flush is not None and not self._flush.done():
+                    with contextlib.suppress(Exception):
+                        await self._flush
+                await asyncio.get_running_loop().run_in_executor(None, self.writer.flush)
+            if self.source.ended and not isinstance(self.source, Replay):
+                self.redraw(force=True)
+                return
+            await asyncio.sleep(max(0.02, TICK_S - (time.monotonic() - t0)))
+
+    def start(self) -> asyncio.Task:
+        loop = asyncio.get_event_loop()
+        self._task = loop.create_task(self.run())
+        return self._task
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    # ------------------------------------------------------------------ drawing
+
+    def redraw(self, force: bool = False) -> None:
+        st = self.state
+        if st.max_ts is None:
+            self.status.value = self._status_html()
+            return
+        summary = st.summary()
+        self._summary = summary
+        self._draw_cards(summary)
+        self.status.value = self._status_html()
+        now = time.monotonic()
+        if force or self._slow_version != st.event_count and now - self._last_slow >= SLOW_S or self._slow_version < 0:
+            self._last_slow = now
+            self._slow_version = st.event_count
+            self._draw_slow(summary)
+
+    def _currency(self) -> str:
+        return self.state.meta.get("currency") or "USD"
+
+    def _draw_cards(self, s: pd.Series) -> None:
+        cur = self._currency()
+        for key, label, metric in CARDS:
+            if metric is None:
+                value = fmt.count(self.state.n_open if not self.state.ended else 0)
+            else:
+                value = fmt.metric(metric, s.get(metric), cur)
+            html = f'<div class="lb-label">{fmt.esc(label)}</div><div class="lb-value">{fmt.esc(value)}</div>'
+            if self.cards[key].value != html:
+                self.cards[key].value = html
+
+    def _status_html(self) -> str:
+        src = self.source
+        st = self.state
+        if st.ended and (src.ended or isinstance(src, Replay) and src.ended):
+            live = '<span class="lb-ended">■ ended</span>'
+        elif isinstance(src, Replay):
+            live = (
+                '<span class="lb-ended">▶ replay</span>' if not src.paused else '<span class="lb-ended">⏸ paused</span>'
+            )
+        else:
+            live = '<span class="lb-live">● LIVE</span>'
+        parts = [
+            live,
+            f"source: {fmt.esc(src.kind)}",
+            f"session: {fmt.esc(st.session_id or src.session_id or '—')}",
+            f"speed: {src.speed:g}×",
+            f"elapsed: {fmt.esc(self._elapsed())}",
+            f"events: {st.event_count:,}",
+        ]
+        if self.writer is not None and src.persist:
+            parts.append("saved: sealed" if self.writer.sealed else f"saved: {self.writer.committed:,}")
+        if st.late_events:
+            parts.append(f"late events: {st.late_events:,}")
+        problems = list(getattr(src, "problems", []))[-3:]
+        extra = "".join(f'<div class="lb-muted">{fmt.esc(p)}</div>' for p in problems)
+        if self.error:
+            extra += f'<div class="lb-error">{fmt.esc(self.error)}</div>'
+        stamp = f'<span class="lb-stamp">{self.last_arrival or 0:.3f}</span>'
+        return f"<div>{' · '.join(parts)}{stamp}</div>{extra}"
+
+    def _elapsed(self) -> str:
+        st = self.state
+        if st.start is not None and st.max_ts is not None:
+            secs = (st.close_ts - st.start) / 1e6
+        else:
+            secs = self.source.elapsed_s
+        s = int(max(secs, 0))
+        return f"{s // 3600}h {s % 3600 // 60:02d}min {s % 60:02d}s" if s >= 3600 else f"{s // 60}min {s % 60:02d}s"
+
+    def _draw_slow(self, summary: pd.Series) -> None:
+        st = self.state
+        cur = self._currency()
+        title = st.meta.get("title") or st.session_id
+        self.title.value = (
+            f'<div style="font-size:20px;font-weight:650">LIVE Board — {fmt.esc(title)}</div>'
+            f'<div class="lb-muted">{fmt.esc(st.meta.get("account_id") or "")} · started '
+            f"{fmt.esc(fmt.when(summary.get('start'), self.tz))}</div>"
+        )
+        trend = st.trend_fast()
+        products = st.products()
+        giveaways = st.giveaways()
+        markers = st.markers()
+        # traffic trend, with the time filter
+        window = int(self.time_filter.value or 0)
+        tr = trend.tail(window) if window else trend
+        self.traffic_chart.update(
+            tr["ts"], {"online": tr["online"], "views": tr["views"]}, labels={"online": "Online", "views": "Views/min"}
+        )
+        # metric trends with markers
+        picked = [m for m in self.metric_pick.value if m in TREND_COLUMNS][:MAX_TREND_METRICS] or ["views"]
+        self.trend_chart.update(
+            trend["ts"], {m: trend[m] for m in picked}, markers=markers, labels={m: TREND_LABELS[m] for m in picked}
+        )
+        self._draw_channels(cur)
+        self._draw_products(products, cur)
+        self._draw_alerts(trend, giveaways, products, cur)
+        self._draw_giveaways(giveaways, cur)
+        self._draw_violations()
+        self._draw_comments()
+        self._draw_audience()
+
+    def _draw_channels(self, cur: str) -> None:
+        ch = self.state.channels()
+        if ch.empty:
+            self.channel_table.value = '<div class="lb-muted">No traffic yet.</div>'
+            return
+        self.channel_chart.update(ch["channel"], ch["views"])
+        rows = [
+            [fmt.esc(r.channel), fmt.esc(r.group), _n(r.impressions), _n(r.views), _n(r.viewers), fmt.money(r.gmv, cur)]
+            for r in ch.itertuples()
+        ]
+        self.channel_table.value = _table(
+            ["Channel", "Group", "Impressions", "Views", "Viewers", "GMV"], rows, {2, 3, 4, 5}
+        )
+
+    def _draw_products(self, products: pd.DataFrame, cur: str) -> None:
+        if products.empty:
+            self.products.value = '<div class="lb-muted">No product activity yet.</div>'
+            return
+        featured = self.state.featured_product
+        tips = {t.subject: t for t in insights.product_tips(products)}
+        rows, classes = [], []
+        for r in products.itertuples():
+            name = r.name if isinstance(r.name, str) and r.name else r.product_id
+            tip = tips.get(str(r.product_id))
+            badge = ' <span title="featured now">📌</span>' if r.product_id == featured else ""
+            tip_html = (
+                f'<span class="lb-muted" title="{fmt.esc(tip.evidence_text())}">{fmt.esc(tip.title.split(": ", 1)[-1])}'
+                f" — {fmt.esc(tip.advice)}</span>"
+                if tip
+                else ""
+            )
+            rows.append(
+                [
+                    fmt.esc(name) + badge,
+                    fmt.money(r.price, cur) if not fmt.is_missing(r.price) else fmt.MISSING,
+                    _n(r.impressions),
+                    _n(r.clicks),
+                    fmt.rate(r.ctr),
+                    _n(r.sku_orders),
+                    _n(r.items_sold),
+                    fmt.money(r.gmv, cur),
+                    fmt.rate(r.ctor),
+                    fmt.duration(r.featured_s),
+                    tip_html,
+                ]
+            )
+            classes.append("lb-featured" if r.product_id == featured else "")
+        self.products.value = _table(
+            ["Product", "Price", "Impr.", "Clicks", "CTR", "Orders", "Items", "GMV", "CTOR", "Featured", "Tip"],
+            rows,
+            {1, 2, 3, 4, 5, 6, 7, 8, 9},
+            classes,
+        )
+
+    def _draw_alerts(self, trend, giveaways, products, cur: str) -> None:
+        tips = insights.live_alerts(trend, giveaways, products, currency=cur)
+        if not tips:
+            self.alerts.value = '<div class="lb-muted">No alerts: nothing unusual in the last minutes.</div>'
+            return
+        self.alerts.value = "".join(
+            f'<div class="lb-alert {fmt.esc(t.severity)}"><b>{fmt.esc(t.title)}</b> — {fmt.esc(t.advice)}'
+            f'<div class="ev">{fmt.esc(t.evidence_text())}</div></div>'
+            for t in tips
+        )
+
+    def _draw_giveaways(self, g: pd.DataFrame, cur: str) -> None:
+        if g.empty:
+            self.giveaways.value = '<div class="lb-muted">No giveaway yet.</div>'
+            return
+        rows = [
+            [
+                fmt.esc(r.prize),
+                fmt.esc(fmt.when(r.start, self.tz, "%H:%M:%S")),
+                "running" if fmt.is_missing(r.end) else "ended " + fmt.esc(fmt.when(r.end, self.tz, "%H:%M:%S")),
+                _n(r.view_uv),
+                _n(r.click_uv),
+                _n(r.participants),
+                _n(r.winners),
+                fmt.money(r.gmv_during, cur),
+            ]
+            for r in g.itertuples()
+        ]
+        self.giveaways.value = _table(
+            ["Prize", "Start", "Status", "View UV", "Click UV", "Participants", "Winners", "GMV during"],
+            rows,
+            {3, 4, 5, 6, 7},
+        )
+
+    def _draw_violations(self) -> None:
+        v = self.state.violations()
+        if v.empty:
+            self.violations.value = '<div class="lb-muted">No violations. 👍</div>'
+            return
+        items = [
+            f'<div class="lb-alert"><b>{fmt.esc(fmt.when(r.ts, self.tz, "%H:%M:%S"))} · {fmt.esc(r.policy)}</b> '
+            f"({fmt.esc(r.severity)}) — {fmt.esc(r.detail)}"
+            f'<div class="ev">Suggested fix: {fmt.esc(insights.violation_advice(r.policy))}</div></div>'
+            for r in v.iloc[::-1].itertuples()
+        ]
+        self.violations.value = (
+            '<div class="lb-feed">' + "".join(items) + f'</div><div class="lb-muted">{fmt.esc(insights.APPEAL)}</div>'
+        )
+
+    def _draw_comments(self) -> None:
+        c = self.state.comments().head(COMMENTS_SHOWN)
+        if c.empty:
+            self.comments.value = '<div class="lb-muted">No comments yet.</div>'
+            return
+        self.comments.value = (
+            '<div class="lb-feed">'
+            + "".join(
+                f'<div><span class="who">{fmt.esc(fmt.when(r.ts, self.tz, "%H:%M:%S"))} {fmt.esc(r.user_id)}</span> '
+                f"{fmt.esc(r.text)}</div>"
+                for r in c.itertuples()
+            )
+            + "</div>"
+        )
+
+    def _draw_audience(self) -> None:
+        a = self.state.audience()
+        if a.empty:
+            self.audience.value = '<div class="lb-muted">No viewers yet.</div>'
+            return
+        parts = []
+        for who in ("viewers", "customers"):
+            sub = a[a["audience"] == who]
+            if sub.empty:
+                continue
+            parts.append(
+                f"<div class='lb-h' style='font-size:13px'>{'Viewers' if who == 'viewers' else 'Customers'}</div>"
+            )
+            for dim in ("follower", "gender", "age", "region"):
+                d = sub[sub["dimension"] == dim].head(5)
+                cells = " ".join(
+                    f'<span style="white-space:nowrap">{fmt.esc(r.value)} <span class="lb-bar" '
+                    f'style="width:{max(2, round(60 * float(r.share)))}px"></span> {fmt.rate(r.share, 0)}</span>'
+                    for r in d.itertuples()
+                )
+                parts.append(f'<div style="font-size:12px"><span class="lb-muted">{dim}:</span> {cells}</div>')
+        self.audience.value = "".join(parts)
+
+
+# ---------------------------------------------------------------------- the page
+
+
+def _env_float(name: str, default: float, lo: float, hi: float) -> float:
+    try:
+        v = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return v if np.isfinite(v) and lo <= v <= hi else default
+
+
+def _query() -> dict[str, str]:
+    """``?session=…&speed=…`` from Voilà (``wait_for_request`` then ``QUERY_STRING``)."""
+    try:
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+    except Exception:  # not in Voilà, or no request info: no parameters
+        pass
+    qs = parse_qs(os.environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    return {k: v[0] for k, v in qs.items() if v}
+
+
+def error_widget(message: str) -> W.HTML:
+    w = _html(CSS + f'<div class="lb-error">{fmt.esc(message)}</div>', ("lb-board", "lb-error-page"))
+    return w
+
+
+def build_page(session: str | None = None, speed: object = None, store=None, query: dict | None = None):
+    """The board for a page: a replay of ``session`` at ``speed``, or the simulated demo LIVE.
+
+    Returns ``(widget, board)``; ``board`` is None when the parameters could not be used (the widget
+    then says why).
+    """
+    from liveboard.live.writer import LiveWriter
+    from liveboard.store import Store, StoreError, default_store_path
+    from liveboard.workbench import InputError
+
+    q = query or {}
+    session = q.get("session", session) or None
+    speed_raw = q.get("speed", speed)
+    root = store or default_store_path()
+    if session is not None:
+        if not SESSION_ID_RE.match(str(session)):
+            return error_widget("session: not a valid session id"), None
+        try:
+            spd = parse_speed(speed_raw)
+        except SourceError as exc:
+            return error_widget(str(exc)), None
+        try:
+            source = Replay(Store(root), str(session), spd)
+        except (InputError, StoreError) as exc:
+            return error_widget(f"Unknown session: {exc}"), None
+        board = LiveBoard(source)
+        return board.widget, board
+    if speed_raw not in (None, ""):
+        try:
+            parse_speed(speed_raw)
+        except SourceError as exc:
+            return error_widget(str(exc)), None
+    source = SimulatedLive(
+        duration_s=int(_env_float("LIVEBOARD_DEMO_DURATION", 2 * 3600, 60, 13 * 3600)),
+        seed=int(time.time()) % 1000,
+        scale=_env_float("LIVEBOARD_DEMO_SCALE", 2.0, 0.05, 2000),
+        speed=_env_float("LIVEBOARD_DEMO_SPEED", float(parse_speed(speed_raw)), 1, 1000),
+    )
+    writer = None
+    if os.environ.get("LIVEBOARD_DEMO_PERSIST", "1") != "0":
+        try:
+            writer = LiveWriter(Store(root, create=True), source.session_id, autoflush=False)
+        except (OSError, StoreError) as exc:
+            source.problems.append(f"not saving to the store: {exc}")
+    board = LiveBoard(source, writer=writer)
+    return board.widget, board
+
+
+def show(session: str | None = None, speed: object = None, store=None):
+    """Notebook entry point: read the page's query string, display the board and start its refresh."""
+    from IPython.display import display
+
+    widget, board = build_page(session, speed, store, query=_query())
+    display(widget)
+    if board is not None:
+        board.redraw(force=True)
+        board.start()
+    return board
