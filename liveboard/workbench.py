@@ -30,6 +30,13 @@ class InputError(ValueError):
 
 def parse_date(value: str | dt.date | dt.datetime | None, name: str, *, end_of_day: bool = False):
     """A date or datetime from user input, as an aware UTC datetime (dates: start or end of that day)."""
+    try:
+        return _parse_date(value, name, end_of_day=end_of_day)
+    except OverflowError:  # e.g. --until 9999-12-31: the day after is past datetime.max
+        raise InputError(f"{name}: {value!s} is out of range") from None
+
+
+def _parse_date(value, name: str, *, end_of_day: bool):
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):

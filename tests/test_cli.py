@@ -180,6 +180,8 @@ def test_sessions_filters(built, capsys, args, expected):
         ["--since", "yesterday"],
         ["--until", "2026-02-30"],
         ["--since", "2026-03-05", "--until", "2026-03-01"],
+        ["--until", "9999-12-31"],
+        ["--since", "0001-01-01T00:00+08:00"],
     ],
 )
 def test_bad_dates_one_line_exit_2(built, capsys, args):
