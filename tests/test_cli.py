@@ -244,3 +244,21 @@ def test_sessions_of_empty_store(tmp_path):
     run("import", write_lines(tmp_path / "bad.jsonl", ["nope"]), "--store", tmp_path / "st", check_rc=1)
     assert run("sessions", "--store", tmp_path / "st", "--format", "csv").stdout.splitlines() == [HEADER]
     assert json.loads(run("sessions", "--store", tmp_path / "st", "--format", "json").stdout) == []
+
+
+def test_import_folder_reads_jsonl_and_gz(tmp_path):
+    a, b, c = three_sessions()
+    a.write(tmp_path / "logs" / "a.jsonl")
+    b.write(tmp_path / "logs" / "nested" / "b.jsonl.gz")
+    c.write(tmp_path / "logs" / "ignored.txt")
+    proc = run("import", tmp_path / "logs", "--store", tmp_path / "st")
+    assert "imported 10 " in proc.stdout
+    assert sorted(
+        r["session_id"] for r in rows(run("sessions", "--store", tmp_path / "st", "--format", "csv").stdout)
+    ) == [
+        "s1",
+        "s2",
+    ]
+    (tmp_path / "empty").mkdir()
+    proc = run("import", tmp_path / "empty", "--store", tmp_path / "st", check_rc=2)
+    assert "no .jsonl" in proc.stderr and "Traceback" not in proc.stderr
