@@ -143,11 +143,11 @@ class Store:
         if snap.files_path:
             con.execute(f"CREATE VIEW event_files AS SELECT * FROM {parquet_source(snap.files_path)}")
         else:
-            con.register("event_files", FILES_SCHEMA.empty_table())
+            con.execute(f"CREATE VIEW event_files AS {_empty_select(FILES_SCHEMA)}")
         if snap.quarantine:
             con.execute(f"CREATE VIEW quarantine AS SELECT * FROM {parquet_source(list(snap.quarantine))}")
         else:
-            con.register("quarantine", BAD_ROW_SCHEMA.empty_table())
+            con.execute(f"CREATE VIEW quarantine AS {_empty_select(BAD_ROW_SCHEMA)}")
         return con, snap
 
     def event_files(self, con: duckdb.DuckDBPyConnection, session_ids: list[str] | None) -> list[Path]:
@@ -445,6 +445,13 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def _empty_select(schema: pa.Schema) -> str:
+    """A typed, empty SELECT: a view built from it is visible to every cursor (registered tables are not)."""
+    types = {pa.string(): "VARCHAR", pa.large_string(): "VARCHAR", pa.int64(): "BIGINT"}
+    cols = ", ".join(f"NULL::{types.get(f.type, 'TIMESTAMPTZ')} AS {f.name}" for f in schema)
+    return f"SELECT {cols} WHERE false"
 
 
 def parquet_source(paths: list[Path] | Path) -> str:

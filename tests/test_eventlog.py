@@ -282,13 +282,19 @@ def test_gzip_read(tmp_path):
     assert r.bad["line"].to_pylist() == [4]
 
 
-def test_missing_or_non_utf8_file_is_an_error(tmp_path):
+def test_missing_file_is_an_error(tmp_path):
     with pytest.raises(EventLogError, match="no such file"):
         read_event_log(tmp_path / "nope.jsonl")
+
+
+def test_non_utf8_line_is_a_bad_row_and_the_rest_is_kept(tmp_path):
     p = tmp_path / "latin1.jsonl"
-    p.write_bytes((line(id="a") + "\n").encode() + b'{"x": "\xe9"}\n')
-    with pytest.raises(EventLogError, match=":2:"):
-        read_event_log(p)
+    p.write_bytes((line(id="a") + "\n").encode() + b'{"x": "\xe9"}\n' + (line(id="b") + "\n").encode())
+    r = read_event_log(p)
+    assert r.events["id"].to_pylist() == ["a", "b"]
+    assert r.bad["line"].to_pylist() == [2]
+    assert r.bad["reason"].to_pylist() == ["not UTF-8 text"]
+    assert "\\xe9" in r.bad["raw"][0].as_py()  # the raw bytes are kept, visibly
 
 
 def test_timestamps_normalised_to_utc(tmp_path):
