@@ -85,6 +85,12 @@ VIOLATION_ADVICE: dict[str, str] = {
     "unoriginal_content": "Replace the re-broadcast or unlicensed material with your own live content.",
     "dangerous_acts": "Stop the activity at once; demonstrate products safely.",
     "intellectual_property": "Remove the branded or copyrighted material unless you hold the rights.",
+    # policy names as the simulator (and TikTok's warnings) spell them
+    "prohibited_products": "Take the product off the showcase and stop showing it on camera.",
+    "misleading_claims": "Withdraw the claim on stream; stick to what the product listing states.",
+    "misleading_pricing": "Correct the price or discount on stream and make the listing match what you said.",
+    "off_platform_transaction": "Never send viewers to pay outside TikTok Shop; withdraw the link or number.",
+    "harassment": "Apologise, stop addressing the viewer, and moderate the chat; keep replies respectful.",
 }
 APPEAL = (
     "If the warning is unwarranted, appeal from LIVE Manager (Violations → Appeal) within the appeal window: "
