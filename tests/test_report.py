@@ -331,3 +331,13 @@ def test_dashboard_generate_and_list(store_path, sessions, tmp_path):
     assert lst.view(lst.choice.options[0][1]) and 'sandbox=""' in lst.detail.value
     assert not lst.view("../../etc/passwd") and not lst.view(str(path))
     assert "No reports" in vr.ReportList(tmp_path / "empty").table.value
+
+
+def test_dashboard_reports_folder_defaults(tmp_path, monkeypatch):
+    from liveboard.views import reports as vr
+
+    monkeypatch.delenv(vr.REPORTS_ENV, raising=False)
+    assert vr.default_reports_dir(tmp_path / "data" / "store") == (tmp_path / "data" / "reports").resolve()
+    assert vr.default_reports_dir() == Path("reports")
+    monkeypatch.setenv(vr.REPORTS_ENV, str(tmp_path / "r"))
+    assert vr.default_reports_dir(tmp_path / "data" / "store") == tmp_path / "r"

@@ -8,6 +8,8 @@ For the LIVE Analytics page's session detail (or any notebook)::
     report_button(wb, session_id)                     # a "Generate report" button with its status and link
     ReportList(out_dir)                               # the reports of a folder, each viewable and downloadable
 
+Without ``out_dir``, reports go to ``$LIVEBOARD_REPORTS``, else to ``reports/`` beside the store.
+
 Voilà serves no files (``/files`` answers 403), so a report reaches the browser as a download link with a
 data URL, and can be previewed in a sandboxed ``<iframe srcdoc>`` (no scripts; the report's own CSP forbids
 them and any fetch too). Only names listed from the folder are ever opened: a widget value is never a path.
@@ -31,9 +33,14 @@ REPORTS_ENV = "LIVEBOARD_REPORTS"
 MAX_INLINE_BYTES = 8_000_000
 
 
-def default_reports_dir() -> Path:
-    """``$LIVEBOARD_REPORTS`` or ``./reports`` (what ``liveboard report`` writes by default)."""
-    return Path(os.environ.get(REPORTS_ENV) or "reports")
+def default_reports_dir(store_root: str | os.PathLike | None = None) -> Path:
+    """``$LIVEBOARD_REPORTS``; else ``reports`` beside the store (``data/store`` → ``data/reports``), since a
+    dashboard kernel's working folder is the notebooks folder; else ``./reports`` as ``liveboard report``."""
+    if os.environ.get(REPORTS_ENV):
+        return Path(os.environ[REPORTS_ENV])
+    if store_root is not None:
+        return Path(store_root).resolve().parent / "reports"
+    return Path("reports")
 
 
 def _store_root(wb_store: Workbench | Store | str | os.PathLike | None) -> Path:
@@ -67,7 +74,7 @@ def generate_report(
     wb = wb_store if isinstance(wb_store, Workbench) else Workbench(Store(root))
     options = rp.check_options(window_days, currency_display, timezone)
     row = rp.select_sessions(wb, [str(session_id)]).iloc[0]
-    out = Path(out_dir) if out_dir is not None else default_reports_dir()
+    out = Path(out_dir) if out_dir is not None else default_reports_dir(root)
     meta = {k: row.get(k) for k in ("title", "account_id", "start", "currency", "gmv")}
     result = rp.render_report(str(session_id), out, root, options, meta=meta)
     rp.write_index(out)
@@ -127,8 +134,8 @@ def report_button(
 class ReportList:
     """The reports of a folder: a table, a chooser, and for the chosen one a download link and a preview."""
 
-    def __init__(self, out_dir: str | os.PathLike | None = None):
-        self.out_dir = Path(out_dir) if out_dir is not None else default_reports_dir()
+    def __init__(self, out_dir: str | os.PathLike | None = None, *, store: str | os.PathLike | None = None):
+        self.out_dir = Path(out_dir) if out_dir is not None else default_reports_dir(store)
         self.table = W.HTML()
         self.table.add_class("lb-report-list")
         self.choice = W.Dropdown(description="Report", options=[], layout=W.Layout(width="520px"))

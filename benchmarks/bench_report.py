@@ -1,0 +1,164 @@
+"""Post-LIVE report timings: seconds per report, and a batch of 20 with ``--jobs 2`` against one by one.
+
+    .venv/bin/python benchmarks/bench_report.py [--scale 1.0] [--sessions 20] [--jobs 2] [--no-write]
+
+Builds a store of simulated sessions in a temporary folder, then measures
+
+* the parts of one report: a papermill run of an empty notebook (kernel start), the report's own work
+  in-process (load the session, build every section), and the HTML export;
+* one report end to end as ``liveboard report ID`` runs it (``run_batch``, one job: papermill + export +
+  atomic writes), a few times;
+* a batch of N sessions one by one (the baseline) and with ``--jobs`` worker processes.
+
+Prints the figures and replaces the "Post-LIVE reports" section of ``benchmarks/RESULTS.md`` (machine,
+cores, date and load average included: the load of other work on the machine moves these numbers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import pyarrow as pa
+
+import liveboard
+from liveboard import report as rp
+from liveboard.simulator import simulate
+from liveboard.store import Store
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+HEADING = "## Post-LIVE reports (issue 5) — `benchmarks/bench_report.py`"
+
+
+def build_store(root: Path, sessions: int, scale: float) -> tuple[Store, int]:
+    tables = list(simulate(seed=5, accounts=2, sessions=sessions, scale=scale))
+    events = sum(t.num_rows for t in tables)
+    store = Store(root, create=True)
+    store.append(pa.concat_tables(tables))
+    return store, events
+
+
+def timed(fn, *args, **kw) -> tuple[float, object]:
+    t = time.perf_counter()
+    out = fn(*args, **kw)
+    return time.perf_counter() - t, out
+
+
+def kernel_only(tmp: Path) -> float:
+    import papermill as pm
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    src = tmp / "empty.ipynb"
+    nbformat.write(nb, src)
+    with rp._quiet_kernel_stderr():
+        secs, _ = timed(
+            pm.execute_notebook, str(src), str(tmp / "empty-out.ipynb"), parameters={"x": 2}, progress_bar=False
+        )
+    return secs
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--scale", type=float, default=1.0, help="simulator audience scale (default 1: typical sessions)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3, help="single-report runs (default 3)")
+    ap.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as tmpdir:
+        tmp = Path(tmpdir)
+        secs, (store, events) = timed(build_store, tmp / "store", args.sessions, args.scale)
+        print(f"store: {args.sessions} sessions, {events:,} events, scale {args.scale} (built in {secs:.1f} s)")
+        wb = liveboard.open(store.root)
+        sessions = wb.sessions()
+        sid = str(sessions["session_id"].iloc[0])
+        one = sessions.iloc[[0]]
+
+        k = statistics.median(kernel_only(tmp) for _ in range(2))
+        t_load, rep = timed(rp.SessionReport.load, sid, store.root)
+        t_sections, _ = timed(rep.html)
+        rp.run_batch(one, tmp / "warm", store.root, jobs=1, progress=False)  # warm caches and imports
+        nb = nbformat.read(next((tmp / "warm").glob("*.ipynb")), as_version=4)
+        rp.notebook_to_html(nb, "warm")
+        t_export, _ = timed(rp.notebook_to_html, nb, "x")
+        singles = []
+        for i in range(args.repeat):
+            secs, res = timed(rp.run_batch, one, tmp / f"single{i}", store.root, jobs=1, progress=False)
+            assert res[0].ok, res[0].error
+            singles.append(secs)
+        env = {**os.environ}
+        cli_secs, proc = timed(
+            subprocess.run,
+            [
+                sys.executable,
+                "-m",
+                "liveboard",
+                "report",
+                sid,
+                "--store",
+                str(store.root),
+                "--out",
+                str(tmp / "cli"),
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert proc.returncode == 0, proc.stderr
+        seq_secs, seq = timed(rp.run_batch, sessions, tmp / "seq", store.root, jobs=1, progress=False)
+        par_secs, par = timed(rp.run_batch, sessions, tmp / "par", store.root, jobs=args.jobs, progress=False)
+        assert all(r.ok for r in seq) and all(r.ok for r in par)
+        size_kb = (
+            statistics.median((tmp / "par" / f"{rp.report_name(r.session_id)}.html").stat().st_size for r in par) / 1024
+        )
+
+    n = len(sessions)
+    per = statistics.median(singles)
+    load = os.getloadavg()
+    lines = [
+        f"- papermill run of an empty notebook (kernel start + shutdown): **{k:.2f} s**",
+        f"- report work in-process: load session + history {t_load:.2f} s, build all sections {t_sections:.2f} s",
+        f"- HTML export (nbconvert, no inputs): {t_export:.2f} s; median report size {size_kb:,.0f} KB",
+        f"- **one report** (papermill + export + atomic writes, median of {args.repeat}): **{per:.2f} s** "
+        f"(runs: {', '.join(f'{s:.2f}' for s in singles)}); `liveboard report ID` as a command: {cli_secs:.2f} s",
+        f"- batch of {n}, one by one (baseline): **{seq_secs:.1f} s** ({seq_secs / n:.2f} s/report)",
+        f"- batch of {n}, `--jobs {args.jobs}` (spawned worker processes): **{par_secs:.1f} s** "
+        f"({par_secs / n:.2f} s/report, ×{seq_secs / par_secs:.2f} vs one by one)",
+        f"- target ≤ 5 s per report: {'met' if per <= 5 else 'NOT met'}",
+    ]
+    header = [
+        "",
+        HEADING,
+        "",
+        f"Run {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')} · `{' '.join(platform.uname())}` · "
+        f"nproc {os.cpu_count()} · load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+        "(other work on the machine counts) · "
+        f"{n} simulated sessions ({events:,} events, scale {args.scale}), 2 accounts.",
+        "",
+    ]
+    text = "\n".join(header + lines) + "\n"
+    print(text)
+    if not args.no_write:
+        old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+        pattern = re.compile(r"\n" + re.escape(HEADING) + r"\n.*?(?=\n## |\Z)", re.S)
+        new = pattern.sub(lambda _: text.rstrip("\n"), old) if pattern.search(old) else old.rstrip("\n") + "\n" + text
+        RESULTS.write_text(new if new.endswith("\n") else new + "\n")
+        print(f"updated {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
