@@ -251,6 +251,8 @@ class LiveBoard:
             self.speed.value = self.source.speed
 
     def _on_seek(self, change) -> None:
+        if getattr(self, "_moving_seek", False):
+            return
         try:
             value = float(change["new"])
         except (TypeError, ValueError):
@@ -331,6 +333,12 @@ class LiveBoard:
             return
         summary = st.summary()
         self._summary = summary
+        if isinstance(self.source, Replay):
+            self._moving_seek = True
+            try:
+                self.seek.value = min(round(self.source.elapsed_s), self.seek.max)
+            finally:
+                self._moving_seek = False
         self._draw_cards(summary)
         self.status.value = self._status_html()
         now = time.monotonic()
