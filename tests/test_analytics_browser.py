@@ -90,11 +90,30 @@ def test_list_search_and_range(voila_server, page, open_voila, store, sessions, 
     page.locator(".lb-range select").select_option(label="Last 28 days")
     wait_rows(page, f"n === {in_range}")
 
+    # Data overview: averages and a chart of a metric across the sessions of the range
+    page.get_by_role("button", name="Data overview").click()
+    page.wait_for_selector(".lb-overview .lb-overview-cards", state="visible")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.lb-overview-chart svg path.line')]
+              .some(p => (p.getAttribute('d') || '').length > 10)"""
+    )
+    assert "Avg. Items sold" in page.locator(".lb-overview").inner_text()
+    assert "average" in page.locator(".lb-overview-table").inner_text()
+    save_shot(page, artifacts_dir, "analytics-overview.png")
+
     # LIVE events tab: the multi-session event with its sessions nested
+    page.locator(".lb-range select").first.wait_for(state="detached")  # the list view is swapped out
     page.get_by_role("button", name="LIVE events").click()
     page.wait_for_selector(".lb-events-tab table.lb-events", state="visible")
-    page.locator(".lb-range select")  # the filters stay in the list view
-    assert page.locator(".lb-events-tab").count() == 1
+    page.get_by_role("button", name="All LIVE videos").click()
+    page.locator(".lb-range select").select_option(label="All time")
+    wait_rows(page, f"n === {total}")
+    page.get_by_role("button", name="LIVE events").click()
+    page.wait_for_function("() => document.querySelectorAll('.lb-events-tab tr.lb-nested').length >= 2")
+    events_text = page.locator(".lb-events-tab").inner_text()
+    assert "LIVE event le-" in events_text and "Featured products" in events_text and "Winners" in events_text
+    assert_no_injected_elements(page)
+    save_shot(page, artifacts_dir, "analytics-events.png")
     print(f"list ready in {seconds:.2f} s")
 
 

@@ -459,7 +459,7 @@ class SessionDetail:
                     Column("users", "Users", fmt.count, True),
                 ]
                 parts.append(html_table(d, cols, f"lb-audience-{dim}", empty="No data."))
-            blocks.append(f'<div style="flex:1;min-width:320px">{"".join(parts)}</div>')
+            blocks.append(f'<div class="lb-audience-block" style="flex:1;min-width:320px">{"".join(parts)}</div>')
         return (
             '<div class="lb-note">A solid follower base means strong organic reach; grow it with LIVE outreach.</div>'
             f'<div style="display:flex;gap:24px;flex-wrap:wrap">{"".join(blocks)}</div>'

@@ -38,6 +38,7 @@ table.lb-table tr:hover td { background: #f8f9fc; }
 table.lb-table tr.lb-event-row td { background: #eef2ff; font-weight: 600; }
 table.lb-table tr.lb-nested td.lb-title { padding-left: 26px; }
 table.lb-table td.lb-title { max-width: 420px; }
+table.lb-table td.lb-nowrap { white-space: nowrap; }
 .lb-id { color: #9aa0ac; font-size: 11px; display: block; line-height: 1.2; }
 .lb-cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 6px 0 10px 0; }
 .lb-card { background: #fff; border: 1px solid #e3e6ee; border-radius: 10px; padding: 10px 14px; min-width: 130px;
@@ -60,6 +61,9 @@ table.lb-table td.lb-title { max-width: 420px; }
   background: #1d4ed8; color: #fff !important; text-decoration: none; font-size: 13px; }
 .lb-section { border: 1px solid #e3e6ee; border-radius: 10px; padding: 8px 14px 12px 14px; margin: 10px 0;
   background: #fff; }
+.lb-audience-block table.lb-table { table-layout: fixed; }
+.lb-audience-block table.lb-table th:first-child { width: 38%; }
+.lb-audience-block table.lb-table th:last-child { width: 18%; }
 .lb-sev-high { color: #b42318; font-weight: 600; }
 .lb-sev-medium { color: #b54708; font-weight: 600; }
 .lb-sev-low { color: #4b5563; }
@@ -85,6 +89,9 @@ def error_html(message: str) -> str:
 
 def error_widget(message: str) -> W.HTML:
     return html(error_html(message), "lb-error-box")
+
+
+NOWRAP = frozenset({"start", "end", "ts", "session_id"})
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,8 @@ def html_table(
         for c in columns:
             text = c.render(rec.get(c.key)) if c.key in rec or c.key.startswith("_") else fmt.MISSING
             cells.append(
-                f'<td class="{"lb-num" if c.numeric else ""}{" lb-title" if c.key == "title" else ""}">'
+                f'<td class="{"lb-num" if c.numeric else ""}{" lb-title" if c.key == "title" else ""}'
+                f'{" lb-nowrap" if c.key in NOWRAP else ""}">'
                 f"{text if c.raw_html else fmt.esc(text)}</td>"
             )
         cls = f' class="{fmt.esc(row_classes[i])}"' if row_classes else ""
