@@ -341,3 +341,19 @@ def test_dashboard_reports_folder_defaults(tmp_path, monkeypatch):
     assert vr.default_reports_dir() == Path("reports")
     monkeypatch.setenv(vr.REPORTS_ENV, str(tmp_path / "r"))
     assert vr.default_reports_dir(tmp_path / "data" / "store") == tmp_path / "r"
+
+
+@pytest.mark.notebook
+def test_analytics_session_detail_has_a_report_button(store_path, sessions, tmp_path, monkeypatch):
+    from liveboard.views import reports as vr
+    from liveboard.views.analytics import LiveAnalytics
+
+    monkeypatch.setenv(vr.REPORTS_ENV, str(tmp_path))
+    view = LiveAnalytics(liveboard.open(store_path), tz="Not/AZone")
+    sid = str(sessions["session_id"].iloc[1])
+    assert view.open_session(sid)
+    boxes = [w for w in view.detail_box.children if "lb-report" in getattr(w, "_dom_classes", ())]
+    assert len(boxes) == 1
+    boxes[0].generate()
+    assert "lb-report-download" in boxes[0].children[1].value, boxes[0].children[1].value
+    assert (tmp_path / f"{rp.report_name(sid)}.html").is_file()

@@ -499,7 +499,9 @@ class LiveAnalytics:
         back = W.Button(description="‹ All LIVE videos")
         back.on_click(lambda _b: setattr(self.nav, "value", "list"))
         note = html('<div class="lb-note">Core data is compared with the average of this account\'s sessions.</div>')
-        self.detail_box.children = [back, note, self.detail.widget]
+        from liveboard.views.reports import report_button  # post-LIVE report of this session (issue 5)
+
+        self.detail_box.children = [back, note, report_button(self.wb, sid, timezone=self.tz or "UTC"), self.detail.widget]
         return True
 
     def _show_view(self) -> None:

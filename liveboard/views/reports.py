@@ -107,6 +107,8 @@ def report_button(
     **options,
 ) -> W.VBox:
     """A "Generate report" button for one session, with its status and, once done, a download link."""
+    if "timezone" in options:  # a display zone from a URL or widget: an unknown one falls back to UTC, as on pages
+        options["timezone"] = str(fmt.zone(options["timezone"]))
     button = W.Button(description="Generate report", icon="file-text", tooltip="Post-LIVE report (HTML)")
     button.add_class("lb-report-button")
     status = W.HTML()
