@@ -256,6 +256,12 @@ class LiveAnalytics:
         for w in (self.date_from, self.date_to):
             w.layout.display = "" if custom else "none"
         self.message.value = ""
+        if self.df.empty:
+            self.message.value = (
+                '<div class="lb-info">This store has no LIVE sessions yet. Import event logs with '
+                "<code>liveboard import FILES --store STORE</code>, or simulate some with "
+                "<code>liveboard simulate --out data/events</code>.</div>"
+            )
         lo, hi = self._range_bounds()
         if lo is not None and hi is not None and lo >= hi:
             self.message.value = error_html("The custom range ends before it starts: pick a later “To” date.")
@@ -501,7 +507,12 @@ class LiveAnalytics:
         note = html('<div class="lb-note">Core data is compared with the average of this account\'s sessions.</div>')
         from liveboard.views.reports import report_button  # post-LIVE report of this session (issue 5)
 
-        self.detail_box.children = [back, note, report_button(self.wb, sid, timezone=self.tz or "UTC"), self.detail.widget]
+        self.detail_box.children = [
+            back,
+            note,
+            report_button(self.wb, sid, timezone=self.tz or "UTC"),
+            self.detail.widget,
+        ]
         return True
 
     def _show_view(self) -> None:
