@@ -138,14 +138,15 @@ class _Ids:
         enc = col.dictionary_encode()
         uniq = enc.dictionary.to_pylist()
         index, names = self.index, self.names
-        lut = np.empty(len(uniq) + 1, np.int64)
-        for i, u in enumerate(uniq):
-            j = index.get(u)
-            if j is None:
-                j = index[u] = len(names)
-                names.append(u)
-            lut[i] = j
-        lut[-1] = -1
+        got = np.array(list(map(index.get, uniq)) + [-1], dtype=object)
+        new = np.flatnonzero(np.equal(got, None))
+        if len(new):
+            fresh = [uniq[i] for i in new.tolist()]
+            ids = range(len(names), len(names) + len(fresh))
+            index.update(zip(fresh, ids, strict=True))
+            names.extend(fresh)
+            got[new] = np.arange(ids.start, ids.stop)
+        lut = got.astype(np.int64)
         idx = enc.indices.to_numpy(zero_copy_only=False)
         if enc.indices.null_count:
             idx = np.where(pc.is_null(enc.indices).to_numpy(zero_copy_only=False), -1, idx)
@@ -360,6 +361,17 @@ class LiveState:
         if len(self.channels_ids) >= UNATTRIBUTED:
             raise ValueError("too many distinct traffic channels")
 
+    def _dim_value(self, dim: str, code: int) -> str:
+        if code < 0:
+            return "unknown"
+        if dim == "follower":
+            return _FOLLOWER[code]
+        if dim == "gender":
+            return GENDERS[code]
+        if dim == "age":
+            return AGES[code]
+        return self.regions.names[code]
+
     def _aud_add(self, audience: str, follower: int, gender: int, age: int, region: int, k: int) -> None:
         vals = (
             ("follower", _FOLLOWER[follower] if follower >= 0 else "unknown"),
@@ -483,12 +495,15 @@ class LiveState:
                 reg = self.regions.map(_col(table, "region").take(pa.array(pr)))
                 U.p_follower[pu_], U.p_gender[pu_], U.p_age[pu_], U.p_region[pu_] = fol, gen, age, reg
                 U.prof[pu_] = True
-                for k in range(len(pu_)):
-                    prof = (int(fol[k]), int(gen[k]), int(age[k]), int(reg[k]))
-                    self._aud_add("viewers", *prof, 1)
-                    if U.paid[pu_[k]] > 0:  # a customer whose profile was unknown until now
-                        self._aud_add("customers", -1, -1, -1, -1, -1)
-                        self._aud_add("customers", *prof, 1)
+                for dim, codes in (("follower", fol), ("gender", gen), ("age", age), ("region", reg)):
+                    vals, cnt = np.unique(codes, return_counts=True)
+                    for v, k in zip(vals.tolist(), cnt.tolist(), strict=True):
+                        key = ("viewers", dim, self._dim_value(dim, v))
+                        self.aud[key] = self.aud.get(key, 0) + k
+                cust = np.flatnonzero(U.paid[pu_] > 0)  # customers whose profile was unknown until now
+                for k in cust.tolist():
+                    self._aud_add("customers", -1, -1, -1, -1, -1)
+                    self._aud_add("customers", int(fol[k]), int(gen[k]), int(age[k]), int(reg[k]), 1)
         imp = is_t["impression"]
         if imp.any():
             self.ch_impressions += np.bincount(ch[imp], minlength=len(self.ch_impressions))[: len(self.ch_impressions)]

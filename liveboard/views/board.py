@@ -331,8 +331,7 @@ class LiveBoard:
         if st.max_ts is None:
             self.status.value = self._status_html()
             return
-        summary = st.summary()
-        self._summary = summary
+        summary = st.summary_base().iloc[0]  # the cards need base metrics only (no DuckDB per tick)
         if isinstance(self.source, Replay):
             self._moving_seek = True
             try:
@@ -345,7 +344,7 @@ class LiveBoard:
         if force or self._slow_version != st.event_count and now - self._last_slow >= SLOW_S or self._slow_version < 0:
             self._last_slow = now
             self._slow_version = st.event_count
-            self._draw_slow(summary)
+            self._draw_slow(st.summary())
 
     def _currency(self) -> str:
         return self.state.meta.get("currency") or "USD"
