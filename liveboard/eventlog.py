@@ -19,6 +19,9 @@ import pyarrow.compute as pc
 
 from liveboard.events import COMMON_FIELDS, EVENT_SCHEMA, EVENT_TYPES, PAYLOAD_COLUMNS, Field
 
+#: Lines validated per DuckDB pass.
+CHUNK_LINES = 1_000_000
+
 BAD_ROW_SCHEMA = pa.schema(
     [
         pa.field("file", pa.string()),
@@ -282,7 +285,15 @@ def parse_lines(lines: pa.Table, source: str, con: duckdb.DuckDBPyConnection | N
 def read_event_log(path: str | os.PathLike, con: duckdb.DuckDBPyConnection | None = None) -> ReadResult:
     """Read one ``.jsonl`` / ``.jsonl.gz`` file; ``seq`` is the line number."""
     p = Path(path)
-    return parse_lines(_read_lines(p), str(p), con)
+    lines = _read_lines(p)
+    if lines.num_rows <= CHUNK_LINES:
+        return parse_lines(lines, str(p), con)
+    # big files in slices: DuckDB's intermediate JSON columns stay bounded
+    parts = [parse_lines(lines.slice(i, CHUNK_LINES), str(p), con) for i in range(0, lines.num_rows, CHUNK_LINES)]
+    unknown = Counter()
+    for part in parts:
+        unknown.update(part.unknown_types)
+    return ReadResult(pa.concat_tables([x.events for x in parts]), pa.concat_tables([x.bad for x in parts]), unknown)
 
 
 def read_event_logs(paths: list[str | os.PathLike], progress: bool = False) -> ReadResult:
@@ -376,7 +387,7 @@ def write_event_log(events: pa.Table, path: str | os.PathLike) -> int:
     else:
         payload = memoryview(b"")
     if p.name.endswith(".gz"):
-        payload = memoryview(gzip.compress(payload, compresslevel=5))
+        payload = memoryview(gzip.compress(payload, compresslevel=1))
     step = 1 << 24
     atomic_write_bytes(p, (payload[i : i + step] for i in range(0, len(payload), step)))
     return len(lines)

@@ -226,19 +226,26 @@ class Store:
             v = snap.version + 1
             con, _ = self.connect(snap)
             con.register("batch_raw", events)
-            # de-duplicate within the batch: the first occurrence wins
-            con.execute(
-                "CREATE TEMP TABLE batch AS SELECT * EXCLUDE (rn) FROM ("
-                " SELECT *, row_number() OVER (PARTITION BY session_id, id ORDER BY seq) AS rn FROM batch_raw"
-                ") WHERE rn = 1"
-            )
+            # de-duplicate within the batch (the first occurrence wins); the sort is paid only if needed
+            repeated = con.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM batch_raw GROUP BY session_id, id HAVING count(*) > 1)"
+            ).fetchone()[0]
+            if repeated:
+                con.execute(
+                    "CREATE TEMP TABLE batch AS SELECT * FROM batch_raw "
+                    "QUALIFY row_number() OVER (PARTITION BY session_id, id ORDER BY seq) = 1"
+                )
+            else:
+                con.execute("CREATE TEMP VIEW batch AS SELECT * FROM batch_raw")
             touched = [r[0] for r in con.execute("SELECT DISTINCT session_id FROM batch ORDER BY 1").fetchall()]
-            self.define_events(con, touched)
-            con.execute("CREATE TEMP TABLE stored_ids AS SELECT session_id, id FROM ev")
-            con.execute(
-                "CREATE TEMP TABLE fresh AS SELECT b.* FROM batch b "
-                "ANTI JOIN stored_ids s ON b.session_id = s.session_id AND b.id = s.id"
-            )
+            if self.event_files(con, touched):
+                self.define_events(con, touched)
+                con.execute(
+                    "CREATE TEMP TABLE fresh AS SELECT b.* FROM batch b "
+                    "ANTI JOIN (SELECT session_id, id FROM ev) s ON b.session_id = s.session_id AND b.id = s.id"
+                )
+            else:
+                con.execute("CREATE TEMP TABLE fresh AS SELECT * FROM batch")
             report.duplicates = events.num_rows - con.execute("SELECT count(*) FROM fresh").fetchone()[0]
             sealed = {
                 r[0]

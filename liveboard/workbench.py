@@ -186,7 +186,9 @@ class SessionData:
         return self._con.sql(sql).df().drop(columns=["session_id"], errors="ignore")
 
     def summary(self) -> pd.Series:
-        """Every session metric, fresh from the events (a stored summary may lag a live session)."""
+        """Every session metric: the summary stored at import, or computed afresh while it lags (live)."""
+        if not bool(self.info.get("stale", False)):
+            return self.info.copy()
         df = self._con.sql(queries.session_summaries()).df()
         if df.empty:
             return self.info.copy()
