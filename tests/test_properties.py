@@ -28,7 +28,7 @@ PER_SESSION = ("products", "channels", "trend", "giveaways", "audience", "pins",
 
 #: Each example imports into two or three stores; raise with LIVEBOARD_PROPERTY_EXAMPLES for a longer hunt.
 SETTINGS = settings(
-    max_examples=int(os.environ.get("LIVEBOARD_PROPERTY_EXAMPLES", "10")),
+    max_examples=int(os.environ.get("LIVEBOARD_PROPERTY_EXAMPLES", "8")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
 )
@@ -173,7 +173,10 @@ def test_export_import_reproduces_every_metric_and_reimport_is_idempotent(tmp_pa
     # import is idempotent
     _, again = import_files(tmp / "a", [src])
     assert (again.imported, again.duplicates, again.refused, again.bad) == (0, len(log.events), 0, 0)
-    assert_same(frames(tmp / "a"), original)
+    assert again.version == rep.version  # nothing committed, so every figure is the one above
+    pd.testing.assert_frame_equal(
+        liveboard.open(tmp / "a").sessions().drop(columns=["source"]), original["sessions"], check_exact=True
+    )
 
     # export every session, import the exports into an empty store: the same figures
     wb = liveboard.open(tmp / "a")
