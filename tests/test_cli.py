@@ -262,3 +262,12 @@ def test_import_folder_reads_jsonl_and_gz(tmp_path):
     (tmp_path / "empty").mkdir()
     proc = run("import", tmp_path / "empty", "--store", tmp_path / "st", check_rc=2)
     assert "no .jsonl" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_output_does_not_depend_on_local_timezone(built, tmp_path):
+    store = built[0]
+    utc = run("sessions", "--store", store, "--format", "csv", "--until", "2026-03-05", env={"TZ": "UTC"}).stdout
+    for tz in ("Asia/Tokyo", "America/Los_Angeles"):
+        assert (
+            run("sessions", "--store", store, "--format", "csv", "--until", "2026-03-05", env={"TZ": tz}).stdout == utc
+        )

@@ -671,3 +671,29 @@ def test_comments_violations_markers(tmp_path):
     assert list(m["kind"]) == ["product", "giveaway", "violation"]
     assert list(m["label"]) == ["Mug", "Cap", "prohibited"]
     assert s.events().num_rows == 7
+
+
+def test_same_id_in_two_sessions_is_not_a_duplicate(tmp_path):
+    b = LogBuilder()
+    for sid in ("s1", "s2"):
+        b.start(0, session_id=sid, id="start")
+        b.order(10, "o1", amount="3.00", session_id=sid, id="x")
+        b.end(20, session_id=sid, id="end")
+    path = b.write(tmp_path / "log.jsonl")
+    _, report = import_files(tmp_path / "store", [path])
+    assert report.imported == 6 and report.duplicates == 0
+    wb = liveboard.open(tmp_path / "store")
+    assert money(row(wb, "s1")["gmv"]) == Decimal("3.00") and money(row(wb, "s2")["gmv"]) == Decimal("3.00")
+
+
+def test_giveaway_without_end_runs_to_session_end(tmp_path):
+    b = LogBuilder()
+    b.start(0)
+    b.ev("giveaway_start", 10, giveaway_id="g1", prize="Cap", winners_planned=1)
+    b.order(50, "o1", amount="2.00")
+    b.order(100, "o2", amount="3.00")  # at the session's end: still inside
+    b.end(100)
+    g = load(tmp_path, b).session("s1").giveaways().iloc[0]
+    assert pd.isna(g["end"])
+    assert money(g["gmv_during"]) == Decimal("5.00")
+    assert g["participants"] == 0 and (pd.isna(g["winners"]) or g["winners"] == 0)  # no draw yet
