@@ -145,7 +145,7 @@ def kernel_side(store: Path) -> dict[str, float]:
     return res
 
 
-def browser_side(store: Path, loads: int = 4) -> dict[str, float]:
+def browser_side(store: Path, loads: int = 5) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     port = find_free_port()
@@ -174,7 +174,7 @@ def browser_side(store: Path, loads: int = 4) -> dict[str, float]:
                 times.append(time.monotonic() - t0)
                 assert page.locator(".lb-sessions-table tbody tr").count() == 50
                 ctx.close()
-                time.sleep(3)  # let the pool refill its preheated kernel
+                time.sleep(8)  # let the pool refill its preheated kernel (it executes the notebook again)
             browser.close()
         res["first navigation → list visible (s)"] = times[0]
         res[f"navigation → list visible, median of next {loads - 1} (s)"] = statistics.median(times[1:])
@@ -190,6 +190,49 @@ def machine() -> str:
     )
 
 
+SECTION = "## LIVE Analytics list"
+
+
+def _fmt(key: str, value: float) -> str:
+    if key == "sessions":
+        return f"{int(value):,}"
+    return f"{value:.2f} s" if key.endswith("(s)") else f"{value:,.1f} ms"
+
+
+def write_results(n: int, build_s: float, ks: dict[str, float], bs: dict[str, float]) -> None:
+    """Replace this benchmark's own section of RESULTS.md (other sections are left as they are)."""
+    uname = subprocess.run(["uname", "-a"], capture_output=True, text=True).stdout.strip()
+    lines = [
+        f"{SECTION}, {n:,} sessions (`benchmarks/bench_analytics.py`)",
+        "",
+        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on `{uname}`, nproc {os.cpu_count()}, "
+        f"load average {os.getloadavg()[0]:.1f} at the end (other work was running on the machine), "
+        f"Python {sys.version.split()[0]}.",
+        "",
+        f"Store: 24 simulated sessions, the sessions catalog synthesised to {n:,} rows (built in {build_s:.1f} s).",
+        "Targets: a filter/search change refreshes the table kernel-side in < 200 ms; navigation → rendered list in",
+        "Chromium < 3 s. Kernel-side figures are medians through the widgets' own callbacks (filter the cached",
+        "DataFrame, sort, format one page of 50 rows). Baseline: re-reading the catalog from the store on every",
+        "change before the same work. Browser: Voilà as `liveboard serve` runs it (preheated pool of 1), headless",
+        "Chromium, `goto` → `#loading` gone → the table visible; the first navigation after start waits for the",
+        "pool's kernel to finish executing the notebook.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+    ]
+    lines += [f"| {k} | {_fmt(k, v)} |" for k, v in {**ks, **bs}.items()]
+    section = "\n".join(lines) + "\n"
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    start = text.find(SECTION)
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    RESULTS.write_text(text)
+    print(f"wrote the LIVE Analytics section of {RESULTS}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=10_000)
@@ -203,30 +246,12 @@ def main() -> int:
         print(f"store with {args.sessions:,} sessions built in {build_s:.1f} s")
         ks = kernel_side(store)
         for k, v in ks.items():
-            print(f"  {k}: {v:,.1f}" + ("" if k == "sessions" else " ms"))
+            print(f"  {k}: {_fmt(k, v)}")
         bs = {} if args.no_browser else browser_side(store)
         for k, v in bs.items():
-            print(f"  {k}: {v:.2f}")
+            print(f"  {k}: {_fmt(k, v)}")
     if not args.no_write:
-        uname = subprocess.run(["uname", "-a"], capture_output=True, text=True).stdout.strip()
-        lines = [
-            "",
-            f"## LIVE Analytics list, {args.sessions:,} sessions ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
-            "",
-            f"Machine: `{uname}`; {machine()}. Python {sys.version.split()[0]}.",
-            "Store: 24 simulated sessions, catalog synthesised to the size above (see `benchmarks/bench_analytics.py`).",
-            "Targets: a filter/search change refreshes the table kernel-side in < 200 ms; navigation → rendered list",
-            "in Chromium < 3 s.",
-            "",
-            "| measure | value |",
-            "|---|---|",
-        ]
-        lines += [f"| {k} | {v:,.1f}{'' if k == 'sessions' else ' ms'} |" for k, v in ks.items()]
-        lines += [f"| {k} | {v:.2f} |" for k, v in bs.items()]
-        lines.append("")
-        with RESULTS.open("a") as fh:
-            fh.write("\n".join(lines) + "\n")
-        print(f"appended to {RESULTS}")
+        write_results(args.sessions, build_s, ks, bs)
     return 0
 
 

@@ -139,7 +139,9 @@ class LiveAnalytics:
         )
         self.ov_metric.add_class("lb-overview-metric")
         self.ov_cards = html("", "lb-overview-cards")
-        self.ov_chart = TimeChart("", height="260px", css_class="lb-overview-chart")
+        # created when the overview is first shown: the list page then loads no bqplot code in the browser
+        self.ov_chart: TimeChart | None = None
+        self.ov_chart_box = W.VBox([])
         self.ov_table = html("", "lb-overview-table")
         # events
         self.events_html = html("", "lb-events-table")
@@ -374,6 +376,9 @@ class LiveAnalytics:
                 items.append((f"Avg. {REGISTRY[m].label}", fmt.metric(m, avg, cur or "USD"), "per session"))
         self.ov_cards.value = cards(items)
         ordered = df.sort_values("start")
+        if self.ov_chart is None:
+            self.ov_chart = TimeChart("", height="260px", css_class="lb-overview-chart")
+            self.ov_chart_box.children = [self.ov_chart.figure]
         self.ov_chart.figure.title = f"{_label(metric)} per session"
         self.ov_chart.update(ordered["start"], {metric: ordered[metric]}, labels={metric: _label(metric)})
         recent = df.head(PAGE_SIZE)  # df is newest first
@@ -542,7 +547,7 @@ class LiveAnalytics:
                 ),
                 self.ov_cards,
                 self.ov_metric,
-                self.ov_chart.figure,
+                self.ov_chart_box,
                 self.ov_table,
             ]
         )
