@@ -118,9 +118,12 @@ def main() -> int:
             env=env,
         )
         assert proc.returncode == 0, proc.stderr
+        fresh_secs, fresh = timed(
+            rp.run_batch, sessions, tmp / "fresh", store.root, jobs=1, progress=False, reuse_kernels=False
+        )
         seq_secs, seq = timed(rp.run_batch, sessions, tmp / "seq", store.root, jobs=1, progress=False)
         par_secs, par = timed(rp.run_batch, sessions, tmp / "par", store.root, jobs=args.jobs, progress=False)
-        assert all(r.ok for r in seq) and all(r.ok for r in par)
+        assert all(r.ok for r in seq) and all(r.ok for r in par) and all(r.ok for r in fresh)
         size_kb = (
             statistics.median((tmp / "par" / f"{rp.report_name(r.session_id)}.html").stat().st_size for r in par) / 1024
         )
@@ -132,12 +135,17 @@ def main() -> int:
         f"- papermill run of an empty notebook (kernel start + shutdown): **{k:.2f} s**",
         f"- report work in-process: load session + history {t_load:.2f} s, build all sections {t_sections:.2f} s",
         f"- HTML export (nbconvert, no inputs): {t_export:.2f} s; median report size {size_kb:,.0f} KB",
-        f"- **one report** (papermill + export + atomic writes, median of {args.repeat}): **{per:.2f} s** "
+        f"- **one report**, cold (kernel start + papermill + export + atomic writes, median of {args.repeat}): "
+        f"**{per:.2f} s** "
         f"(runs: {', '.join(f'{s:.2f}' for s in singles)}); `liveboard report ID` as a command: {cli_secs:.2f} s",
-        f"- batch of {n}, one by one (baseline): **{seq_secs:.1f} s** ({seq_secs / n:.2f} s/report)",
-        f"- batch of {n}, `--jobs {args.jobs}` (spawned worker processes): **{par_secs:.1f} s** "
-        f"({par_secs / n:.2f} s/report, ×{seq_secs / par_secs:.2f} vs one by one)",
-        f"- target ≤ 5 s per report: {'met' if per <= 5 else 'NOT met'}",
+        f"- batch of {n}, one by one, a fresh papermill kernel per report (baseline): **{fresh_secs:.1f} s** "
+        f"({fresh_secs / n:.2f} s/report)",
+        f"- batch of {n}, one by one, one reused kernel (`--jobs 1`): **{seq_secs:.1f} s** ({seq_secs / n:.2f} s/report, "
+        f"×{fresh_secs / seq_secs:.2f} vs baseline)",
+        f"- batch of {n}, `--jobs {args.jobs}` (spawned workers, a reused kernel each): **{par_secs:.1f} s** "
+        f"({par_secs / n:.2f} s/report, ×{fresh_secs / par_secs:.2f} vs baseline, ×{seq_secs / par_secs:.2f} vs `--jobs 1`)",
+        f"- target ≤ 5 s per report: single cold report {'met' if per <= 5 else 'NOT met'}; "
+        f"in a `--jobs {args.jobs}` batch {'met' if par_secs / n <= 5 else 'NOT met'} ({par_secs / n:.2f} s)",
     ]
     header = [
         "",

@@ -1311,18 +1311,25 @@ class ReusedKernel:
             self.km.start_kernel(cwd=str(cwd) if cwd else None)
         self.kc = self.km.client()
         self.kc.start_channels()
-        try:
-            self.kc.wait_for_ready(timeout=120)
-        except RuntimeError:
-            self.close()
-            raise
+        # The kernel boots and imports the report module while this process goes on importing papermill and
+        # nbconvert: ready is awaited in prepare(), just before the first report.
+        self.kc.execute("import liveboard.report", silent=True, store_history=False)
+        self.ready = False
 
     @property
     def usable(self) -> bool:
         return not self.broken and self.runs < self.max_runs and self.km.is_alive()
 
     def prepare(self) -> None:
-        """Reset the namespace (through nbclient, the same path papermill uses on this client)."""
+        """Wait until the kernel is ready; after a report, reset its namespace (through nbclient, the same path
+        papermill uses on this client: the blocking client's own replies are not read between runs)."""
+        if not self.ready:
+            try:
+                self.kc.wait_for_ready(timeout=120)
+            except RuntimeError:
+                self.broken = True
+                raise
+            self.ready = True
         if self.runs == 0:
             return
         import nbformat
