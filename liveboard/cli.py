@@ -186,6 +186,8 @@ def cmd_report(args) -> int:
 
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out}: not a folder")
     options = report.check_options(args.window_days, args.currency_display, args.timezone)
     report.parse_since(args.since, "--since")
     report.parse_since(args.until, "--until")

@@ -116,6 +116,14 @@ def test_cli_rejects_bad_parameters_in_one_line(store_path, tmp_path, args, mess
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.html"))
 
 
+def test_cli_out_must_be_a_folder(store_path, sessions, tmp_path):
+    (tmp_path / "file").write_text("x")
+    proc = run_cli(
+        "report", str(sessions["session_id"].iloc[0]), "--store", str(store_path), "--out", str(tmp_path / "file")
+    )
+    assert proc.returncode == 2 and "not a folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_comment_words_and_emoji():
     texts = ["Love this!! 🔥🔥", "love THIS, link please 😍", "how much is this?", "❤️ 👍🏽", None, "สวยมาก 🔥"]
     words = dict(rp.comment_words(texts))
