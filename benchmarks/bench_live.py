@@ -175,7 +175,7 @@ def browser_run(minutes: float, rate: float, persist: bool) -> dict:
         stderr=subprocess.STDOUT,
         cwd=tmp,
     )
-    samples, lat, events_seen = [], [], []
+    samples, lat = [], []
     try:
         wait_for_port("127.0.0.1", port, 60, proc=proc)
         with sync_playwright() as pw:
