@@ -310,23 +310,78 @@ class Store:
         with self._writer() as snap:
             if not snap.sessions_path:
                 return snap.version
-            v = snap.version + 1
             con, _ = self.connect(snap)
             files = pq.read_table(snap.files_path)
-            ids = session_ids or [r[0] for r in con.execute("SELECT session_id FROM sessions").fetchall()]
-            sessions = self._sessions_catalog(con, snap, files, sorted(ids), True)
-            sessions_rel = f"catalog/sessions-v{v:012d}.parquet"
-            _write_parquet(sessions, self.root / sessions_rel)
-            entry = {
-                "version": v,
-                "created": time.time(),
-                "sessions": sessions_rel,
-                "files": str(snap.files_path.relative_to(self.root)),
-                "quarantine": [str(q.relative_to(self.root)) for q in snap.quarantine],
-            }
-            atomic_write_bytes(self.root / "_log" / f"{v:012d}.json", [json.dumps(entry).encode()])
-            self._prune(v)
-            return v
+            ids = session_ids or [
+                r[0] for r in con.execute("SELECT session_id FROM sessions WHERE source = 'events'").fetchall()
+            ]
+            return self._commit_catalog(snap, self._sessions_catalog(con, snap, files, sorted(ids), True))
+
+    def put_summaries(self, summaries: pa.Table) -> int:
+        """Add sessions known only by their figures (a Seller Center or API export): no events.
+
+        ``summaries`` has ``session_id`` and ``start`` and any identity or metric columns of the session
+        table; a figure the source does not give stays missing (null), never 0. Such sessions are sealed.
+        A session that already has events is refused: its figures come from its events.
+        """
+        from liveboard.workbench import EXTRA_COLUMNS, SESSION_COLUMNS
+
+        allowed = set(SESSION_COLUMNS) | set(EXTRA_COLUMNS) | {"currency"}
+        unknown = sorted(set(summaries.column_names) - allowed)
+        if unknown:
+            raise StoreError(f"summary columns not in the session table: {', '.join(unknown)}")
+        for col in ("session_id", "start"):
+            if col not in summaries.column_names or summaries[col].null_count:
+                raise StoreError(f"every summary row needs '{col}'")
+        with self._writer() as snap:
+            con, _ = self.connect(snap)
+            con.register("incoming", summaries)
+            clash = (
+                [
+                    r[0]
+                    for r in con.execute(
+                        "SELECT session_id FROM sessions WHERE source = 'events' "
+                        "AND session_id IN (SELECT session_id FROM incoming)"
+                    ).fetchall()
+                ]
+                if snap.sessions_path
+                else []
+            )
+            if clash:
+                raise StoreError(f"session(s) {', '.join(clash[:5])} have events; their figures come from them")
+            con.register("_no_events", EVENT_SCHEMA.empty_table())
+            con.execute("CREATE TEMP VIEW ev AS SELECT * FROM _no_events")
+            template = con.sql(queries.session_summaries()).to_arrow_table()  # every column, typed
+            con.register("template", template)
+            incoming = (
+                "SELECT * FROM template UNION ALL BY NAME "
+                "SELECT *, true AS sealed, 'summary' AS source, false AS stale FROM incoming"
+            )
+            if snap.sessions_path:
+                sql = (
+                    f"SELECT * FROM {parquet_source(snap.sessions_path)} "
+                    "WHERE session_id NOT IN (SELECT session_id FROM incoming) "
+                    f"UNION ALL BY NAME {incoming} ORDER BY start, session_id"
+                )
+            else:
+                sql = f"{incoming} ORDER BY start, session_id"
+            return self._commit_catalog(snap, con.sql(sql).to_arrow_table())
+
+    def _commit_catalog(self, snap: Snapshot, sessions: pa.Table) -> int:
+        """Commit a new session table; event files and quarantine stay as they are."""
+        v = snap.version + 1
+        sessions_rel = f"catalog/sessions-v{v:012d}.parquet"
+        _write_parquet(sessions, self.root / sessions_rel)
+        entry = {
+            "version": v,
+            "created": time.time(),
+            "sessions": sessions_rel,
+            "files": str(snap.files_path.relative_to(self.root)) if snap.files_path else None,
+            "quarantine": [str(q.relative_to(self.root)) for q in snap.quarantine],
+        }
+        atomic_write_bytes(self.root / "_log" / f"{v:012d}.json", [json.dumps(entry).encode()])
+        self._prune(v)
+        return v
 
     def _write_event_files(self, con: duckdb.DuckDBPyConnection, fresh: pa.Table, v: int) -> pa.Table:
         """One Parquet file per (account, date) partition; the date is the session's start date (UTC)."""

@@ -1,0 +1,61 @@
+"""Sessions known only by their figures (exports): stored without events, missing stays missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+import liveboard
+from liveboard.store import Store, StoreError
+from tests.logbuilder import LogBuilder, import_files
+
+
+def _summary(**cols) -> pa.Table:
+    base = {
+        "session_id": ["x1"],
+        "title": ["From an export"],
+        "account_id": ["shop"],
+        "start": pa.array([dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)], pa.timestamp("us", tz="UTC")),
+        "gmv": [1234.5],
+        "views": [900],
+    }
+    base.update(cols)
+    return pa.table(base)
+
+
+def test_summary_only_session_is_listed_with_missing_figures_missing(tmp_path):
+    store = Store(tmp_path / "s", create=True)
+    store.put_summaries(_summary())
+    df = liveboard.open(tmp_path / "s").sessions()
+    row = df.iloc[0]
+    assert row["session_id"] == "x1" and row["source"] == "summary" and bool(row["sealed"])
+    assert float(row["gmv"]) == 1234.5 and int(row["views"]) == 900
+    assert row[["viewers", "pcu", "live_ctr", "customers"]].isna().all()  # not given: missing, never 0
+    s = liveboard.open(tmp_path / "s").session("x1")
+    assert s.trend().empty and s.products().empty
+
+
+def test_summaries_sit_beside_sessions_with_events(tmp_path):
+    log = LogBuilder("e1")
+    log.start(0)
+    log.enter(5, "u1")
+    log.end(60)
+    import_files(tmp_path / "s", [log.write(tmp_path / "e1.jsonl")])
+    store = Store(tmp_path / "s")
+    store.put_summaries(_summary())
+    df = liveboard.open(tmp_path / "s").sessions()
+    assert sorted(df["session_id"]) == ["e1", "x1"]
+    assert int(df.set_index("session_id").loc["e1", "views"]) == 1
+    with pytest.raises(StoreError, match="have events"):
+        store.put_summaries(_summary(session_id=["e1"]))
+
+
+def test_bad_summary_tables_are_refused_whole(tmp_path):
+    store = Store(tmp_path / "s", create=True)
+    with pytest.raises(StoreError, match="not in the session table: nonsense"):
+        store.put_summaries(_summary(nonsense=[1]))
+    with pytest.raises(StoreError, match="needs 'start'"):
+        store.put_summaries(_summary().drop_columns(["start"]))
+    assert liveboard.open(tmp_path / "s").sessions().empty
