@@ -90,6 +90,10 @@ def test_list_search_and_range(voila_server, page, open_voila, store, sessions, 
     page.locator(".lb-range select").select_option(label="Last 28 days")
     wait_rows(page, f"n === {in_range}")
 
+    # a title links to the session's own page (?session=ID), no custom JS
+    href = page.locator(".lb-sessions-table a.lb-open-link").first.get_attribute("href")
+    assert href.startswith("?session=")
+
     # Data overview: averages and a chart of a metric across the sessions of the range
     page.get_by_role("button", name="Data overview").click()
     page.wait_for_selector(".lb-overview .lb-overview-cards", state="visible")
@@ -114,6 +118,13 @@ def test_list_search_and_range(voila_server, page, open_voila, store, sessions, 
     assert "LIVE event le-" in events_text and "Featured products" in events_text and "Winners" in events_text
     assert_no_injected_elements(page)
     save_shot(page, artifacts_dir, "analytics-events.png")
+
+    # clicking a title in the list opens that session's page
+    page.get_by_role("button", name="All LIVE videos").click()
+    page.locator("a.lb-open-link", has_text="part 1/").first.click()
+    page.wait_for_url("**?session=*")
+    page.wait_for_selector(".lb-session-detail .lb-session-title", state="visible")
+    assert "part 1/" in page.locator(".lb-session-title").inner_text()
     print(f"list ready in {seconds:.2f} s")
 
 

@@ -294,3 +294,14 @@ def test_refresh_for_request_rereads_a_changed_store(tmp_path):
     Store(path).append(extra)
     v.refresh_for_request(now=NOW)
     assert rows(v) == 3 and "3 in this store" in v.title.value
+
+
+def test_session_links_are_escaped_query_links(wb):
+    v = LiveAnalytics(wb, now=NOW, search_delay=0, session_links=True)
+    sid = hostile_id(wb)
+    assert f'href="?session={sid}"' in v.table.value
+    assert v._title_cell("<x>", 'a"&b c') == (
+        '<a class="lb-open-link" href="?session=a%22%26b%20c" target="_self">&lt;x&gt;</a>'
+        "<span class='lb-id'>a&quot;&amp;b c</span>"
+    )
+    assert "lb-open-link" not in LiveAnalytics(wb, now=NOW).table.value  # JupyterLab: no page links

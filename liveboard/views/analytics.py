@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import ipywidgets as W
 import numpy as np
@@ -79,10 +79,13 @@ class LiveAnalytics:
         tz: str | None = None,
         page_size: int = PAGE_SIZE,
         search_delay: float = 0.25,
+        session_links: bool = False,
     ):
         self.wb = wb
         self.tz = tz
         self.page_size = max(1, min(int(page_size), 500))
+        #: titles link to ``?session=ID`` (a page of its own); only under Voilà, where the page's address is ours
+        self.session_links = session_links
         self.now = pd.Timestamp(now) if now else _utc_now()
         if self.now.tzinfo is None:
             self.now = self.now.tz_localize("UTC")
@@ -290,6 +293,13 @@ class LiveAnalytics:
         self.page = min(max(0, self.page + step), pages - 1)
         self.refresh_table()
 
+    def _title_cell(self, title: object, sid: object) -> str:
+        text = fmt.esc(title) or fmt.MISSING
+        if self.session_links:
+            href = fmt.esc("?session=" + quote(str(sid), safe=""))
+            text = f'<a class="lb-open-link" href="{href}" target="_self">{text}</a>'
+        return f"{text}<span class='lb-id'>{fmt.esc(sid)}</span>"
+
     def _sorted(self) -> pd.DataFrame:
         key = self.sort.value if self.sort.value in self.df.columns else "start"
         asc = self.order.value == "asc"
@@ -316,10 +326,7 @@ class LiveAnalytics:
             )
         ]
         rows = rows.assign(
-            title=[
-                f"{fmt.esc(t) or fmt.MISSING}<span class='lb-id'>{fmt.esc(s)}</span>"
-                for t, s in zip(rows["title"], rows["session_id"], strict=True)
-            ]
+            title=[self._title_cell(t, s) for t, s in zip(rows["title"], rows["session_id"], strict=True)]
         )
         for c in chosen:
             if c == "start":
@@ -632,7 +639,8 @@ def app(
     except StoreError:
         request_query_string()
         return W.VBox([style(), html(store_missing_message(path), "lb-error")])
-    view = LiveAnalytics(wb, account=account or None, now=now or None, tz=tz or None)
+    under_voila = bool(os.environ.get("VOILA_KERNEL_ID") or os.environ.get("VOILA_PREHEAT") == "True")
+    view = LiveAnalytics(wb, account=account or None, now=now or None, tz=tz or None, session_links=under_voila)
     problem = ""
     try:
         from_url = query_session(request_query_string())  # waits for the page request when preheated

@@ -39,6 +39,8 @@ table.lb-table tr.lb-event-row td { background: #eef2ff; font-weight: 600; }
 table.lb-table tr.lb-nested td.lb-title { padding-left: 26px; }
 table.lb-table td.lb-title { max-width: 420px; }
 table.lb-table td.lb-nowrap { white-space: nowrap; }
+a.lb-open-link { color: #1d4ed8; text-decoration: none; }
+a.lb-open-link:hover { text-decoration: underline; }
 .lb-id { color: #9aa0ac; font-size: 11px; display: block; line-height: 1.2; }
 .lb-cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 6px 0 10px 0; }
 .lb-card { background: #fff; border: 1px solid #e3e6ee; border-radius: 10px; padding: 10px 14px; min-width: 130px;
