@@ -241,12 +241,26 @@ def test_downloads_decode(wb, tmp_path):
     assert not any(r["text"].startswith(("=", "+", "-", "@")) for r in comments)
 
 
-def test_downloads_bounded(wb, monkeypatch):
+def test_downloads_bounded(wb, monkeypatch, tmp_path):
     from liveboard.views import session_detail
 
+    sid = hostile_id(wb)
+    # a large session: the events download is built on request, then (smaller limit) refused with the CLI
+    monkeypatch.setattr(session_detail, "AUTO_DOWNLOAD_EVENTS", 10)
+    d = SessionDetail(wb.session(sid))
+    assert "lb-download-events" not in d.downloads.value and "lb-download-comments" in d.downloads.value
+    assert d.prepare.layout.display == "" and "events" in d.prepare.description
+    monkeypatch.setattr(session_detail, "PLAIN_DOWNLOAD_BYTES", 1000)  # → gzip
+    d.prepare.click()
+    assert d.prepare.layout.display == "none"
+    link = re.search(r'class="lb-download-events" download="([^"]+)" href="([^"]+)"', d.downloads.value)
+    assert link and link.group(1) == f"{sid}.jsonl.gz"
+    path = tmp_path / "e.jsonl.gz"
+    path.write_bytes(decode_data_url(link.group(2)))
+    assert read_event_log(path).events.num_rows == wb.session(sid).events().num_rows
     monkeypatch.setattr(session_detail, "MAX_DOWNLOAD_EVENTS", 10)
-    d = SessionDetail(wb.session(hostile_id(wb)))
-    assert "lb-download-events" not in re.findall(r'<a class="([\w-]+)"', d.downloads.value)
+    d = SessionDetail(wb.session(sid))
+    d.prepare.click()
     assert "too many to download" in d.downloads.value and "liveboard export" in d.downloads.value
 
 

@@ -22,10 +22,14 @@ from liveboard.views.widgets import Column, Debouncer, cards, download_link, err
 from liveboard.workbench import InputError, SessionData
 
 MAX_SESSION_ID = 200
+#: Up to this many events the events download is built when the session opens; above, on a button click.
+AUTO_DOWNLOAD_EVENTS = 50_000
 #: Above this many events the events download is not built in the page (use ``liveboard export``).
-MAX_DOWNLOAD_EVENTS = 250_000
+MAX_DOWNLOAD_EVENTS = 1_500_000
+#: A plain .jsonl up to this size; above it, .jsonl.gz.
+PLAIN_DOWNLOAD_BYTES = 8 * 1024 * 1024
 #: Above this many bytes (after gzip for events) a download is not put into the page.
-MAX_DOWNLOAD_BYTES = 8 * 1024 * 1024
+MAX_DOWNLOAD_BYTES = 16 * 1024 * 1024
 MAX_COMMENTS_SHOWN = 200
 CORE_METRICS = (
     "gmv",
@@ -87,6 +91,13 @@ class SessionDetail:
         self.header = html(self._header_html(), "lb-detail-header")
         self.core = html(self._core_html(), "lb-core-data")
         self.downloads = html(self._downloads_html(), "lb-downloads")
+        auto = self.event_count() <= AUTO_DOWNLOAD_EVENTS
+        self.prepare = W.Button(
+            description=f"Prepare events download ({self.event_count():,} events)",
+            layout=W.Layout(width="auto", display="none" if auto else ""),
+        )
+        self.prepare.add_class("lb-prepare-events")
+        self.prepare.on_click(self._prepare_events)
         self.range = W.IntRangeSlider(
             value=(0, self.max_minute),
             min=0,
@@ -143,7 +154,7 @@ class SessionDetail:
     def _layout(self) -> W.VBox:
         sections = [
             self.header,
-            self.downloads,
+            W.HBox([self.prepare, self.downloads]),
             self._section("Core data", "lb-core", self.core),
             self._section(
                 "Traffic trend",
@@ -210,14 +221,14 @@ class SessionDetail:
 
     def events_payload(self) -> tuple[bytes, str, str] | str:
         """(bytes, filename, mime) of the session's event log, or a message when it is too large for the page."""
-        n = int(self.summary.get("event_count") or 0) if not fmt.is_missing(self.summary.get("event_count")) else 0
+        n = self.event_count()
         cmd = f"liveboard export {self.sd.id} --out {self.sd.id}.jsonl.gz"
         if n > MAX_DOWNLOAD_EVENTS:
             return f"This session has {n:,} events, too many to download from the page. Run: {cmd}"
         lines = to_json_lines(self.sd.events()).to_pylist()
         data = ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
         name = _filename(self.sd.id)
-        if len(data) <= MAX_DOWNLOAD_BYTES:
+        if len(data) <= PLAIN_DOWNLOAD_BYTES:
             return data, f"{name}.jsonl", "application/x-ndjson"
         import gzip
 
@@ -241,17 +252,32 @@ class SessionDetail:
             return f"The comments CSV is {len(data) / 1e6:.0f} MB, too large for the page."
         return data, f"{_filename(self.sd.id)}-comments.csv", "text/csv"
 
-    def _downloads_html(self) -> str:
+    def event_count(self) -> int:
+        n = self.summary.get("event_count")
+        return 0 if fmt.is_missing(n) else int(n)
+
+    def _prepare_events(self, _button=None) -> None:
+        """Build the events download on request (large sessions), then show the link instead of the button."""
+        self.prepare.disabled = True
+        self.prepare.description = "Preparing…"
+        self.downloads.value = self._downloads_html(events=True)
+        self.prepare.layout.display = "none"
+
+    def _downloads_html(self, events: bool | None = None) -> str:
         parts = []
-        for payload, label, css in (
-            (self.events_payload(), "Download events (.jsonl)", "lb-download-events"),
-            (self.comments_payload(), "Download comments (.csv)", "lb-download-comments"),
-        ):
+        if events is None:
+            events = self.event_count() <= AUTO_DOWNLOAD_EVENTS
+        items = [(self.comments_payload(), "Download comments (.csv)", "lb-download-comments")]
+        if events:
+            items.insert(0, (self.events_payload(), "Download events", "lb-download-events"))
+        for payload, label, css in items:
             if isinstance(payload, str):
                 parts.append(f'<span class="lb-note {css}-unavailable">{fmt.esc(payload)}</span>')
             else:
                 data, name, mime = payload
-                parts.append(download_link(data, name, mime, f"{label} · {len(data) / 1024:,.0f} KB", css))
+                ext = name.rsplit(".", 2)[-2:] if name.endswith(".gz") else name.rsplit(".", 1)[-1:]
+                label = f"{label} (.{'.'.join(ext)}) · {len(data) / 1024:,.0f} KB"
+                parts.append(download_link(data, name, mime, label, css))
         return "".join(parts)
 
     # ------------------------------------------------------------------ trends
