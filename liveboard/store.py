@@ -150,21 +150,34 @@ class Store:
             con.execute(f"CREATE VIEW quarantine AS {_empty_select(BAD_ROW_SCHEMA)}")
         return con, snap
 
-    def event_files(self, con: duckdb.DuckDBPyConnection, session_ids: list[str] | None) -> list[Path]:
-        if session_ids is None:
-            rows = con.execute("SELECT DISTINCT path FROM event_files ORDER BY path").fetchall()
-        else:
-            rows = con.execute(
-                "SELECT DISTINCT path FROM event_files WHERE session_id IN (SELECT unnest(?)) ORDER BY path",
-                [list(session_ids)],
-            ).fetchall()
+    def event_files(
+        self, con: duckdb.DuckDBPyConnection, session_ids: list[str] | None, *, since: object = None
+    ) -> list[Path]:
+        where, params = ["true"], {}
+        if session_ids is not None:
+            where.append("session_id IN (SELECT unnest($ids))")
+            params["ids"] = list(session_ids)
+        if since is not None:
+            where.append("max_ts >= $since")
+            params["since"] = since
+        rows = con.execute(
+            f"SELECT DISTINCT path FROM event_files WHERE {' AND '.join(where)} ORDER BY path", params
+        ).fetchall()
         return [self.root / r[0] for r in rows]
 
     def define_events(
-        self, con: duckdb.DuckDBPyConnection, session_ids: list[str] | None, *, materialize: bool = False
+        self,
+        con: duckdb.DuckDBPyConnection,
+        session_ids: list[str] | None,
+        *,
+        materialize: bool = False,
+        since: object = None,
     ) -> None:
-        """Create ``ev``, the events of the given sessions (all when None): a view, or a temp table."""
-        files = self.event_files(con, session_ids)
+        """Create ``ev``, the events of the given sessions (all when None): a view, or a temp table.
+
+        ``since`` keeps only files holding events at or after that instant (whole files, not rows).
+        """
+        files = self.event_files(con, session_ids, since=since)
         con.execute("DROP VIEW IF EXISTS ev")
         con.execute("DROP TABLE IF EXISTS ev")
         kind = "TEMP TABLE" if materialize else "VIEW"
@@ -213,12 +226,17 @@ class Store:
                     if p.name.endswith(".tmp") or (m and int(m.group(1)) > version):
                         p.unlink(missing_ok=True)
 
-    def append(self, events: pa.Table, bad: pa.Table | None = None, *, summarize: bool = True) -> ImportReport:
+    def append(
+        self, events: pa.Table, bad: pa.Table | None = None, *, summarize: bool = True, recent_only: bool = False
+    ) -> ImportReport:
         """Add events (and bad rows to keep aside) in one atomic commit.
 
         Events whose ``(session_id, id)`` is stored or earlier in the batch are duplicates (no-ops); new
         events for a sealed session are refused and quarantined. ``summarize=False`` skips recomputing
         session summaries (the live writer commits every second and summarises at the end).
+        ``recent_only=True`` checks for stored duplicates only in files that reach the batch's time range
+        (so a commit costs the batch, not the session): for a writer that skipped what was stored before it
+        resumed, where a repeated event can only be a recent one.
         """
         report = ImportReport()
         bad = bad if bad is not None else BAD_ROW_SCHEMA.empty_table()
@@ -239,7 +257,7 @@ class Store:
                 con.execute("CREATE TEMP VIEW batch AS SELECT * FROM batch_raw")
             touched = [r[0] for r in con.execute("SELECT DISTINCT session_id FROM batch ORDER BY 1").fetchall()]
             if self.event_files(con, touched):
-                self.define_events(con, touched)
+                self.define_events(con, touched, since=_min_ts(events) if recent_only else None)
                 con.execute(
                     "CREATE TEMP TABLE fresh AS SELECT b.* FROM batch b "
                     "ANTI JOIN (SELECT session_id, id FROM ev) s ON b.session_id = s.session_id AND b.id = s.id"
@@ -367,17 +385,60 @@ class Store:
                 sql = f"{incoming} ORDER BY start, session_id"
             return self._commit_catalog(snap, con.sql(sql).to_arrow_table())
 
-    def _commit_catalog(self, snap: Snapshot, sessions: pa.Table) -> int:
-        """Commit a new session table; event files and quarantine stay as they are."""
+    def compact(self, session_ids: list[str]) -> int:
+        """Rewrite the many small files of live-written sessions as one file per partition.
+
+        Only files that hold nothing but these sessions are rewritten. The old files stay readable by
+        older snapshots and are deleted when the last commit naming them is pruned.
+        """
+        with self._writer() as snap:
+            if snap.files_path is None:
+                return snap.version
+            v = snap.version + 1
+            con, _ = self.connect(snap)
+            con.execute("SET TimeZone = 'UTC'")
+            old = [
+                r[0]
+                for r in con.execute(
+                    "SELECT path FROM event_files GROUP BY path HAVING bool_and(session_id IN (SELECT unnest($ids)))",
+                    {"ids": list(session_ids)},
+                ).fetchall()
+            ]
+            if len(old) < 2:
+                return snap.version
+            events = (
+                con.sql(f"SELECT * FROM {parquet_source([self.root / p for p in old])} ORDER BY session_id, ts, seq")
+                .to_arrow_table()
+                .cast(EVENT_SCHEMA)
+            )
+            new_files = self._write_event_files(con, events, v)
+            kept = con.sql(
+                "SELECT * FROM event_files WHERE path NOT IN (SELECT unnest($old))", params={"old": old}
+            ).to_arrow_table()
+            files = pa.concat_tables([kept.cast(FILES_SCHEMA), new_files])
+            files_rel = f"catalog/files-v{v:012d}.parquet"
+            _write_parquet(files, self.root / files_rel)
+            return self._commit_catalog(snap, None, files_rel=files_rel, obsolete=old)
+
+    def _commit_catalog(
+        self, snap: Snapshot, sessions: pa.Table | None, *, files_rel: str | None = None, obsolete=()
+    ) -> int:
+        """Commit a new session table and/or file list; what is not given stays as it was."""
         v = snap.version + 1
-        sessions_rel = f"catalog/sessions-v{v:012d}.parquet"
-        _write_parquet(sessions, self.root / sessions_rel)
+        if sessions is not None:
+            sessions_rel = f"catalog/sessions-v{v:012d}.parquet"
+            _write_parquet(sessions, self.root / sessions_rel)
+        else:
+            sessions_rel = str(snap.sessions_path.relative_to(self.root)) if snap.sessions_path else None
+        if files_rel is None and snap.files_path:
+            files_rel = str(snap.files_path.relative_to(self.root))
         entry = {
             "version": v,
             "created": time.time(),
             "sessions": sessions_rel,
-            "files": str(snap.files_path.relative_to(self.root)) if snap.files_path else None,
+            "files": files_rel,
             "quarantine": [str(q.relative_to(self.root)) for q in snap.quarantine],
+            "obsolete": list(obsolete),
         }
         atomic_write_bytes(self.root / "_log" / f"{v:012d}.json", [json.dumps(entry).encode()])
         self._prune(v)
@@ -473,7 +534,18 @@ class Store:
             m = _VERSION_RE.search(p.name) if p.parent.name == "catalog" else None
             ver = int(m.group(1)) if m else (int(p.stem) if p.stem.isdigit() else None)
             if ver is not None and ver < floor:
+                if p.parent.name == "_log":
+                    # files a compaction replaced: no snapshot still kept names them once this entry goes
+                    try:
+                        for rel in json.loads(p.read_text()).get("obsolete", []):
+                            (self.root / rel).unlink(missing_ok=True)
+                    except (OSError, ValueError):
+                        pass
                 p.unlink(missing_ok=True)
+
+
+def _min_ts(events: pa.Table):
+    return pc.min(events["ts"]).as_py() if events.num_rows else None
 
 
 def _refused_rows(refused: pa.Table) -> pa.Table:

@@ -124,7 +124,7 @@ class LiveWriter:
         if buffer:
             table = pa.concat_tables(buffer)
             t0 = time.perf_counter()
-            report = self.store.append(table, summarize=False)
+            report = self.store.append(table, summarize=False, recent_only=True)
             self.last_commit_s = time.perf_counter() - t0
             self.committed += report.imported
             self.commits += 1
@@ -135,6 +135,7 @@ class LiveWriter:
                 self.on_commit(info)
         self._last_commit = self.clock()
         if seal and self.session_id is not None:
+            self.store.compact([self.session_id])  # one file instead of one per second of the LIVE
             self.store.summarize([self.session_id])
             self.sealed = True
             if self.on_commit:
