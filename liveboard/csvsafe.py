@@ -6,13 +6,19 @@ section 4). Numbers are written as numbers; only text cells are touched.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
 def neutralise(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """Prefix text a spreadsheet would run as a formula; a plain number (``-5.00``) stays a number."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

@@ -146,6 +146,12 @@ def _field_check(f: Field, t: str, v: str) -> list[tuple[str, str]]:
                 f"field '{f.name}' must be a decimal number",
             )
         )
+        checks.append(
+            (
+                f"{present} AND TRY_CAST(trim({v}) AS DECIMAL(24, 6)) < 0",
+                f"field '{f.name}' must not be negative (refunds are a status, not a negative amount)",
+            )
+        )
     elif f.kind == "str_list":
         checks.append((f"{present} AND {t} <> 'ARRAY'", f"field '{f.name}' must be a list of strings"))
     return checks
@@ -366,6 +372,9 @@ def atomic_write_bytes(path: Path, chunks) -> None:
                 fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a written file gets the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -271,3 +271,12 @@ def test_output_does_not_depend_on_local_timezone(built, tmp_path):
         assert (
             run("sessions", "--store", store, "--format", "csv", "--until", "2026-03-05", env={"TZ": tz}).stdout == utc
         )
+
+
+def test_plain_negative_numbers_are_not_neutralised_but_formulas_are():
+    from liveboard.csvsafe import neutralise
+
+    assert neutralise("-5.00") == "-5.00"
+    assert neutralise("-1+1") == "'-1+1"
+    assert neutralise("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert neutralise("\tx") == "'\tx"

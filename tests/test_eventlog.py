@@ -387,3 +387,34 @@ def test_read_event_logs_seq_follows_argument_order(tmp_path):
 def test_ms_and_iso_same_instant():
     assert ts(0, "ms") == 1772366400000
     assert ts(0, "+08") == "2026-03-01T20:00:00.000+08:00"
+
+
+def test_negative_amount_is_a_bad_row(tmp_path):
+    p = tmp_path / "neg.jsonl"
+    order = {
+        "id": "o",
+        "type": "order",
+        "session_id": "s1",
+        "ts": 1772366400000,
+        "order_id": "o1",
+        "user_id": "u",
+        "product_id": "p",
+        "quantity": 1,
+        "amount": "-5",
+        "status": "paid",
+        "attribution": "direct",
+    }
+    p.write_text(json.dumps(order) + "\n")
+    r = read_event_log(p)
+    assert r.events.num_rows == 0
+    assert r.bad["reason"].to_pylist() == [
+        "order: field 'amount' must not be negative (refunds are a status, not a negative amount)"
+    ]
+
+
+def test_written_logs_are_readable_by_others(tmp_path):
+    b = LogBuilder()
+    b.start(0)
+    out = tmp_path / "out.jsonl"
+    write_event_log(read_event_log(b.write(tmp_path / "log.jsonl")).events, out)
+    assert out.stat().st_mode & 0o044  # not the 0600 of a temporary file

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
+from logbuilder import LogBuilder, import_files
 
 import liveboard
 from liveboard.store import Store, StoreError
-from tests.logbuilder import LogBuilder, import_files
 
 
 def _summary(**cols) -> pa.Table:
