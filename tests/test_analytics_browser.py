@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow.compute as pc
 import pytest
+from test_analytics_views import HOSTILE_COMMENTS, HOSTILE_TITLE, build_store
 
 import liveboard
 from liveboard.eventlog import read_event_log
 from liveboard.serve import NOTEBOOKS_DIR
 from liveboard.views.widgets import decode_data_url
-from tests.test_analytics_views import HOSTILE_COMMENTS, HOSTILE_TITLE, build_store
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,9 @@ import json
 
 import papermill as pm
 import pytest
+from test_analytics_views import build_store
 
 from liveboard.serve import NOTEBOOKS_DIR
-from tests.test_analytics_views import build_store
 
 pytestmark = pytest.mark.notebook
 
