@@ -319,3 +319,18 @@ def test_session_links_are_escaped_query_links(wb):
         "<span class='lb-id'>a&quot;&amp;b c</span>"
     )
     assert "lb-open-link" not in LiveAnalytics(wb, now=NOW).table.value  # JupyterLab: no page links
+
+
+def test_failures_show_a_message_not_a_traceback(view, wb, monkeypatch, store_path):
+    sid = hostile_id(wb)
+
+    def boom(*_a, **_k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(type(wb), "session", boom)
+    assert view.open_session(sid) is False
+    text = view.detail_box.children[0].value
+    assert "could not be opened (RuntimeError)" in text and "disk on fire" not in text
+    monkeypatch.setattr(type(wb), "sessions", boom)
+    w = app(store_path)
+    assert "could not be read (RuntimeError)" in w.children[-1].value

@@ -14,6 +14,7 @@ milliseconds. Every value from a widget or the URL is validated here, in Python.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import time
 from urllib.parse import parse_qs, quote
@@ -30,6 +31,8 @@ from liveboard.views.charts import TimeChart
 from liveboard.views.session_detail import MAX_SESSION_ID, SessionDetail, validate_session_id
 from liveboard.views.widgets import Column, Debouncer, cards, error_html, html, html_table, style, versus
 from liveboard.workbench import InputError, Workbench
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 MAX_SEARCH = 200
@@ -514,6 +517,12 @@ class LiveAnalytics:
             self.detail = None
             self.detail_box.children = [html(error_html(str(exc)), "lb-error")]
             return False
+        except Exception as exc:  # noqa: BLE001 - a page shows a message, never a traceback
+            log.exception("opening session %r failed", session_id)
+            self.detail = None
+            msg = f"This session could not be opened ({type(exc).__name__}). The server log has the details."
+            self.detail_box.children = [html(error_html(msg), "lb-error")]
+            return False
         back = W.Button(description="‹ All LIVE videos")
         back.on_click(lambda _b: setattr(self.nav, "value", "list"))
         note = html('<div class="lb-note">Core data is compared with the average of this account\'s sessions.</div>')
@@ -640,7 +649,13 @@ def app(
         request_query_string()
         return W.VBox([style(), html(store_missing_message(path), "lb-error")])
     under_voila = bool(os.environ.get("VOILA_KERNEL_ID") or os.environ.get("VOILA_PREHEAT") == "True")
-    view = LiveAnalytics(wb, account=account or None, now=now or None, tz=tz or None, session_links=under_voila)
+    try:
+        view = LiveAnalytics(wb, account=account or None, now=now or None, tz=tz or None, session_links=under_voila)
+    except Exception as exc:  # noqa: BLE001 - a page shows a message, never a traceback
+        log.exception("reading the store %s failed", path)
+        request_query_string()
+        msg = f"The store at {path} could not be read ({type(exc).__name__}). The server log has the details."
+        return W.VBox([style(), html(error_html(msg), "lb-error")])
     problem = ""
     try:
         from_url = query_session(request_query_string())  # waits for the page request when preheated
