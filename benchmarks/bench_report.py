@@ -48,6 +48,13 @@ def build_store(root: Path, sessions: int, scale: float) -> tuple[Store, int]:
     return store, events
 
 
+def uname() -> str:
+    try:
+        return subprocess.run(["uname", "-a"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return " ".join(platform.uname())
+
+
 def timed(fn, *args, **kw) -> tuple[float, object]:
     t = time.perf_counter()
     out = fn(*args, **kw)
@@ -133,7 +140,8 @@ def main() -> int:
     load = os.getloadavg()
     lines = [
         f"- papermill run of an empty notebook (kernel start + shutdown): **{k:.2f} s**",
-        f"- report work in-process: load session + history {t_load:.2f} s, build all sections {t_sections:.2f} s",
+        f"- report work in-process (no kernel): open store, summary and history {t_load:.2f} s; query the session "
+        f"(events materialised once) and build every section {t_sections:.2f} s",
         f"- HTML export (nbconvert, no inputs): {t_export:.2f} s; median report size {size_kb:,.0f} KB",
         f"- **one report**, cold (kernel start + papermill + export + atomic writes, median of {args.repeat}): "
         f"**{per:.2f} s** "
@@ -151,7 +159,7 @@ def main() -> int:
         "",
         HEADING,
         "",
-        f"Run {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')} · `{' '.join(platform.uname())}` · "
+        f"Run {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')} · `{uname()}` · "
         f"nproc {os.cpu_count()} · load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
         "(other work on the machine counts) · "
         f"{n} simulated sessions ({events:,} events, scale {args.scale}), 2 accounts.",
@@ -161,8 +169,9 @@ def main() -> int:
     print(text)
     if not args.no_write:
         old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-        pattern = re.compile(r"\n" + re.escape(HEADING) + r"\n.*?(?=\n## |\Z)", re.S)
-        new = pattern.sub(lambda _: text.rstrip("\n"), old) if pattern.search(old) else old.rstrip("\n") + "\n" + text
+        pattern = re.compile(r"\n*" + re.escape(HEADING) + r"\n.*?(?=\n## |\Z)", re.S)
+        section = "\n\n" + text.strip("\n") + "\n"
+        new = pattern.sub(lambda _: section, old) if pattern.search(old) else old.rstrip("\n") + section
         RESULTS.write_text(new if new.endswith("\n") else new + "\n")
         print(f"updated {RESULTS}")
     return 0
