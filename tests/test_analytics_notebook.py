@@ -59,3 +59,29 @@ def test_notebook_without_store_shows_how_to_create_one(tmp_path, monkeypatch):
     assert not [o for o in widget_outputs(nb) if o.get("output_type") == "error"]
     state = json.dumps(nb.metadata.get("widgets", {}))
     assert "liveboard simulate" in state
+
+
+def test_analyst_api_in_a_kernel(store, tmp_path):
+    """What an analyst types in JupyterLab, run in a real kernel: the object displays as a widget."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import liveboard\n"
+            "from liveboard.views.analytics import LiveAnalytics\n"
+            f"la = LiveAnalytics(liveboard.open({str(store)!r}))\n"
+            "la.show()"
+        ),
+        nbformat.v4.new_code_cell("la.open_session(la.pick.value)\nla"),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    src = tmp_path / "analyst.ipynb"
+    nbformat.write(nb, src)
+    out = pm.execute_notebook(str(src), str(tmp_path / "analyst-out.ipynb"), cwd=str(tmp_path), progress_bar=False)
+    outputs = widget_outputs(out)
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(views) == 2
+    state = json.dumps(out.metadata.get("widgets", {}))
+    assert "lb-session-detail" in state and "?session=" not in state  # no page links outside Voilà
