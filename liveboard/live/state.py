@@ -27,6 +27,7 @@ Exactness notes (vs. the SQL):
 from __future__ import annotations
 
 from collections import deque
+from itertools import repeat
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -46,6 +47,22 @@ CENT = Decimal("0.01")
 MONEY_OUT = pa.decimal128(38, 2)
 ENGAGE = [T[t] for t in ("comment", "like", "share", "follow", "gift")]
 COMMENTS_KEPT = 50
+#: event types whose figures need the user (distinct users, views, order credit, giveaway UVs)
+USER_TYPES = (
+    "viewer_enter",
+    "viewer_leave",
+    "comment",
+    "like",
+    "share",
+    "follow",
+    "gift",
+    "order",
+    "giveaway_view",
+    "giveaway_click",
+    "giveaway_join",
+)
+USER_LUT = np.zeros(NT + 1, bool)  # indexed by type code; code -1 (unknown type) is the last slot
+USER_LUT[[T[t] for t in USER_TYPES]] = True
 _FOLLOWER = ("follower", "non-follower")
 UNATTRIBUTED = 63
 
@@ -138,19 +155,20 @@ class _Ids:
         enc = col.dictionary_encode()
         uniq = enc.dictionary.to_pylist()
         index, names = self.index, self.names
-        got = np.array(list(map(index.get, uniq)) + [-1], dtype=object)
-        new = np.flatnonzero(np.equal(got, None))
+        lut = np.empty(len(uniq) + 1, np.int64)
+        lut[:-1] = list(map(index.get, uniq, repeat(-1)))
+        lut[-1] = -1
+        new = np.flatnonzero(lut[:-1] < 0)
         if len(new):
-            fresh = [uniq[i] for i in new.tolist()]
-            ids = range(len(names), len(names) + len(fresh))
-            index.update(zip(fresh, ids, strict=True))
+            fresh = [uniq[i] for i in new.tolist()] if len(new) < len(uniq) else uniq
+            first = len(names)
+            index.update(zip(fresh, range(first, first + len(fresh)), strict=True))
             names.extend(fresh)
-            got[new] = np.arange(ids.start, ids.stop)
-        lut = got.astype(np.int64)
-        idx = enc.indices.to_numpy(zero_copy_only=False)
-        if enc.indices.null_count:
-            idx = np.where(pc.is_null(enc.indices).to_numpy(zero_copy_only=False), -1, idx)
-        return lut[idx.astype(np.int64)]
+            lut[new] = np.arange(first, first + len(fresh))
+        idx = enc.indices
+        if idx.null_count:
+            idx = pc.fill_null(idx, len(uniq))
+        return lut[idx.to_numpy(zero_copy_only=False)]
 
 
 class _Cols:
@@ -464,7 +482,13 @@ class LiveState:
             self.m.add_exact("gift_diamonds", minute[is_t["gift"]], gift_w[is_t["gift"]])
 
         # ---- users
-        uid = self.users.map(_col(table, "user_id"))
+        # only events whose metrics need a user (distinct counts, views, orders) map their user id:
+        # impressions, product impressions/clicks are counts, so their (mostly one-off) users cost nothing
+        urows = np.flatnonzero(USER_LUT[tc])
+        uid = np.full(n, -1, np.int64)
+        if len(urows):
+            ucol = _col(table, "user_id")
+            uid[urows] = self.users.map(ucol if len(urows) == n else ucol.take(pa.array(urows)))
         self.u.ensure(len(self.users))
         U = self.u
         enter = is_t["viewer_enter"]
