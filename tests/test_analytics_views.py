@@ -334,3 +334,32 @@ def test_failures_show_a_message_not_a_traceback(view, wb, monkeypatch, store_pa
     monkeypatch.setattr(type(wb), "sessions", boom)
     w = app(store_path)
     assert "could not be read (RuntimeError)" in w.children[-1].value
+
+
+def test_product_tips_show_their_evidence(wb, monkeypatch):
+    import pandas as pd
+
+    from liveboard.workbench import SessionData
+
+    products = pd.DataFrame(
+        {
+            "product_id": ["p1", "p2", "p3"],
+            "name": ["Star serum", "<i>Lure</i> lipstick", "Plain soap"],
+            "price": [10.0, 20.0, 5.0],
+            "impressions": [1000, 1000, 1000],
+            "clicks": [200, 200, 50],
+            "ctr": [0.2, 0.2, 0.05],
+            "sku_orders": [60, 5, 10],
+            "items_sold": [60, 5, 10],
+            "gmv": [600.0, 100.0, 50.0],
+            "ctor": [0.3, 0.025, 0.2],
+            "featured_s": [900.0, 600.0, 300.0],
+            "pins": [2, 1, 1],
+        }
+    )
+    monkeypatch.setattr(SessionData, "products", lambda self: products)
+    d = SessionDetail(wb.session(hostile_id(wb)))
+    h = d.products_html.value
+    assert "Star serum: high CTR and CTOR" in h and "Extend its display time" in h
+    assert "&lt;i&gt;Lure&lt;/i&gt; lipstick: high CTR, low CTOR" in h and "<i>" not in h
+    assert "CTR 20.00% (median 20.00%)" in h and "CTOR 2.50% (median 20.00%)" in h and "featured 15min" in h
