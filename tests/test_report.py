@@ -365,3 +365,28 @@ def test_analytics_session_detail_has_a_report_button(store_path, sessions, tmp_
     boxes[0].generate()
     assert "lb-report-download" in boxes[0].children[1].value, boxes[0].children[1].value
     assert (tmp_path / f"{rp.report_name(sid)}.html").is_file()
+
+
+@pytest.mark.parametrize("shape", ["bare", "no_end", "one_order"])
+def test_sparse_sessions_report_without_errors(tmp_path, shape):
+    """Missing is not zero: a session with almost no events still gets every section, with notes instead."""
+    from logbuilder import LogBuilder, load
+
+    log = LogBuilder("sparse")
+    log.start(0, title="<b>sparse</b>")
+    if shape == "one_order":
+        log.enter(5, "u1")
+        log.order(70, "o1", user_id="u1", product_id="p1", amount="9.99")
+    if shape != "no_end":
+        log.end(600)
+    else:
+        log.impression(120)
+    wb = load(tmp_path, log)
+    rep = rp.SessionReport.load("sparse", store=wb.store.root)
+    html = rep.html()
+    for key in rp.SECTIONS[1:-1]:
+        assert f'id="lbr-{key}"' in html, key
+    assert "&lt;b&gt;sparse&lt;/b&gt;" in html and "<b>sparse</b>" not in html
+    assert "nothing to compare with" in html
+    if shape == "one_order":
+        assert rep.summary["gmv"] == pytest.approx(9.99) and "$9.99" in html
