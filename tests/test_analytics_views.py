@@ -363,3 +363,16 @@ def test_product_tips_show_their_evidence(wb, monkeypatch):
     assert "Star serum: high CTR and CTOR" in h and "Extend its display time" in h
     assert "&lt;i&gt;Lure&lt;/i&gt; lipstick: high CTR, low CTOR" in h and "<i>" not in h
     assert "CTR 20.00% (median 20.00%)" in h and "CTOR 2.50% (median 20.00%)" in h and "featured 15min" in h
+
+
+def test_opening_another_session_frees_the_previous_board(view, wb):
+    from ipywidgets.widgets.widget import _instances
+
+    ids = list(wb.sessions()["session_id"][:2])
+    assert view.open_session(ids[0])
+    first = view.detail
+    before = len(_instances)
+    assert view.open_session(ids[1])
+    assert first.widget.comm is None and first.traffic_chart.figure.comm is None
+    assert first.traffic_chart.lines[0].comm is None
+    assert len(_instances) <= before + 5  # the new board replaces the old one, it does not pile up

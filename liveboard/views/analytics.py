@@ -29,7 +29,7 @@ from liveboard.store import StoreError, default_store_path
 from liveboard.views import format as fmt
 from liveboard.views.charts import TimeChart
 from liveboard.views.session_detail import MAX_SESSION_ID, SessionDetail, validate_session_id
-from liveboard.views.widgets import Column, Debouncer, cards, error_html, html, html_table, style, versus
+from liveboard.views.widgets import Column, Debouncer, cards, close_tree, error_html, html, html_table, style, versus
 from liveboard.workbench import InputError, Workbench
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,6 @@ class LiveAnalytics:
         self.next = W.Button(description="Next ›", layout=W.Layout(width="110px"))
         self.page_label = html("", "lb-page-label")
         self.table = html("", "lb-sessions-table")
-        self.status = html("", "lb-status")
         self.pick = W.Dropdown(options=[], description="Session", layout=W.Layout(width="520px"))
         self.pick.add_class("lb-pick")
         self.open_btn = W.Button(description="Open session", button_style="primary")
@@ -512,6 +511,7 @@ class LiveAnalytics:
             if sid not in self._ids:
                 raise InputError(f"There is no session {sid!r} in this store.")
             peers = self.df[self.df["account_id"] == self.df.loc[self.df["session_id"] == sid, "account_id"].iloc[0]]
+            self._close_detail()
             self.detail = SessionDetail(self.wb.session(sid), peers=peers, tz=self.tz)
         except InputError as exc:
             self.detail = None
@@ -535,6 +535,13 @@ class LiveAnalytics:
             self.detail.widget,
         ]
         return True
+
+    def _close_detail(self) -> None:
+        """Free the widgets of the session shown before (each board holds a few dozen models and charts)."""
+        old, self.detail = self.detail, None
+        if old is not None:
+            shown, self.detail_box.children = self.detail_box.children, ()
+            close_tree(list(shown))
 
     def _show_view(self) -> None:
         view = self.nav.value if self.nav.value in self.views else "list"

@@ -184,6 +184,32 @@ def decode_data_url(href: str) -> bytes:
     return base64.b64decode(data)
 
 
+def close_tree(root: object) -> int:
+    """Close ``root`` and every widget reachable through its synced traits (children, marks, axes, scales,
+    layouts); returns how many were closed. Frees the kernel-side models of a view that is replaced."""
+    seen: set[int] = set()
+    stack: list[object] = [root]
+    closed = 0
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, (list, tuple)):
+            stack.extend(obj)
+            continue
+        if isinstance(obj, dict):
+            stack.extend(obj.values())
+            continue
+        if not isinstance(obj, W.Widget) or id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        for key in obj.keys:
+            if not key.startswith("_"):
+                stack.append(getattr(obj, key, None))
+        if obj.comm is not None or getattr(obj, "_model_id", None):
+            closed += 1
+        obj.close()
+    return closed
+
+
 class Debouncer:
     """Call ``fn`` once, ``delay`` seconds after the last :meth:`trigger`.
 
