@@ -540,6 +540,13 @@ class SessionReport:
                     f"; GMV fell most after {esc(lo['kind'])} “{esc(lo['label'])}” at {esc(self.when(lo['ts'], '%H:%M'))} "
                     f"({esc(self.money(lo['gmv_change']))}/min) — consider spotlighting other products there"
                 )
+            drops = self.gmv_drops()
+            if drops:
+                ev += (
+                    f"; GMV fell while traffic held in {len(drops)} stretch{'es' if len(drops) > 1 else ''} "
+                    f"(first at {esc(self.clock(drops[0][0] - self.options.event_window + 1))}): more product "
+                    "explanation and demonstration, or a different product, may help there"
+                )
             items.append(("neutral", ev + "."))
         # violations
         nv = len(self.violations)
@@ -658,7 +665,46 @@ class SessionReport:
         return _section(
             "trends",
             "Trends",
-            f'<h3>GMV</h3>{gmv}<h3>Traffic</h3>{traffic}<h3>Clicks and orders</h3>{conv}<p class="lbr-note">{esc(note)}</p>',
+            f'<h3>GMV</h3>{gmv}<h3>Traffic</h3>{traffic}<h3>Clicks and orders</h3>{conv}<p class="lbr-note">{esc(note)}</p>'
+            + self._gmv_drops_html(),
+        )
+
+    def gmv_drops(self) -> list[tuple[int, int, insights.Tip]]:
+        """Periods (first minute, last minute, first tip) when GMV fell while traffic held: the live board's own
+        rule (:func:`insights.live_alerts`, ``gmv_drop``) replayed minute by minute over the whole session."""
+        return self._cached("drops", self._find_gmv_drops)
+
+    def _find_gmv_drops(self) -> list[tuple[int, int, insights.Tip]]:
+        tr, w = self.trend, self.options.event_window
+        if len(tr) < 2 * w + 1:
+            return []
+        no_giveaways, no_products = self.giveaways.iloc[0:0], self.products.iloc[0:0]
+        hits: list[tuple[int, insights.Tip]] = []
+        for end in range(2 * w + 1, len(tr) + 1):
+            tips = insights.live_alerts(tr.iloc[:end], no_giveaways, no_products, w, self.currency)
+            hits += [(int(tr["minute"].iloc[end - 2]), t) for t in tips if t.kind == "gmv_drop"]
+        periods: list[tuple[int, int, insights.Tip]] = []
+        for minute, tip in hits:
+            if periods and minute - periods[-1][1] <= w:  # overlapping windows: one period
+                periods[-1] = (periods[-1][0], minute, periods[-1][2])
+            else:
+                periods.append((minute, minute, tip))
+        return periods
+
+    def _gmv_drops_html(self) -> str:
+        w = self.options.event_window
+        periods = self.gmv_drops()
+        if not periods:
+            return f'<p class="lbr-note">No {w}-minute stretch where GMV fell by 30 % or more while views held.</p>'
+        items = "".join(
+            f"<li>{esc(self.clock(a - w + 1))}–{esc(self.clock(b + 1))}: {esc(t.evidence_text())}</li>"
+            for a, b, t in periods[:8]
+        )
+        more = f"<li>… and {len(periods) - 8} more</li>" if len(periods) > 8 else ""
+        return (
+            "<h3>GMV fell while traffic held</h3>"
+            f'<ul class="lbr-drops">{items}{more}</ul><p class="lbr-note">{esc(periods[0][2].advice)} '
+            f"(GMV per minute over {w} minutes below 70 % of the {w} before, views per minute at 90 % or more.)</p>"
         )
 
     def _money_short(self, v: float) -> str:

@@ -390,3 +390,18 @@ def test_sparse_sessions_report_without_errors(tmp_path, shape):
     assert "nothing to compare with" in html
     if shape == "one_order":
         assert rep.summary["gmv"] == pytest.approx(9.99) and "$9.99" in html
+
+
+def test_gmv_drop_periods_use_the_live_rule(store_path, sessions):
+    rep = rp.SessionReport.load(str(sessions["session_id"].iloc[0]), store=store_path)
+    periods = rep.gmv_drops()
+    w = rep.options.event_window
+    tr = rep.trend.set_index("minute")
+    for a, b, tip in periods:
+        assert a <= b and tip.kind == "gmv_drop"
+        recent = tr.loc[a - w + 1 : a, "gmv"].mean()
+        before = tr.loc[a - 2 * w + 1 : a - w, "gmv"].mean()
+        assert recent < 0.7 * before
+    for (_, b1, _), (a2, _, _) in zip(periods, periods[1:], strict=False):
+        assert a2 - b1 > w  # distinct periods do not overlap
+    assert ("GMV fell while traffic held" in rep.section("trends")) == bool(periods)
