@@ -95,7 +95,7 @@ def test_list_search_and_range(voila_server, page, open_voila, store, sessions, 
     assert href.startswith("?session=")
 
     # Data overview: averages and a chart of a metric across the sessions of the range
-    page.get_by_role("button", name="Data overview").click()
+    page.get_by_role("button", name="Data overview", exact=True).click()
     page.wait_for_selector(".lb-overview .lb-overview-cards", state="visible")
     page.wait_for_function(
         """() => [...document.querySelectorAll('.lb-overview-chart svg path.line')]
@@ -107,20 +107,29 @@ def test_list_search_and_range(voila_server, page, open_voila, store, sessions, 
 
     # LIVE events tab: the multi-session event with its sessions nested
     page.locator(".lb-range select").first.wait_for(state="detached")  # the list view is swapped out
-    page.get_by_role("button", name="LIVE events").click()
+    page.get_by_role("button", name="LIVE events", exact=True).click()
     page.wait_for_selector(".lb-events-tab table.lb-events", state="visible")
-    page.get_by_role("button", name="All LIVE videos").click()
+    page.get_by_role("button", name="All LIVE videos", exact=True).click()
     page.locator(".lb-range select").select_option(label="All time")
     wait_rows(page, f"n === {total}")
-    page.get_by_role("button", name="LIVE events").click()
+    page.get_by_role("button", name="LIVE events", exact=True).click()
     page.wait_for_function("() => document.querySelectorAll('.lb-events-tab tr.lb-nested').length >= 2")
     events_text = page.locator(".lb-events-tab").inner_text()
     assert "LIVE event le-" in events_text and "Featured products" in events_text and "Winners" in events_text
     assert_no_injected_elements(page)
     save_shot(page, artifacts_dir, "analytics-events.png")
 
+    # "Open session" in the page (no reload): the board is built in the kernel and drawn
+    page.locator(".lb-events-tab button", has_text="Open session").click()
+    page.wait_for_selector(".lb-session-detail .lb-core-data", state="visible")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.lb-session-detail .lb-trend-chart svg path.line')]
+              .some(p => (p.getAttribute('d') || '').length > 20)"""
+    )
+    assert_no_injected_elements(page)
+
     # clicking a title in the list opens that session's page
-    page.get_by_role("button", name="All LIVE videos").click()
+    page.get_by_role("button", name="All LIVE videos", exact=True).click()
     page.locator("a.lb-open-link", has_text="part 1/").first.click()
     page.wait_for_url("**?session=*")
     page.wait_for_selector(".lb-session-detail .lb-session-title", state="visible")
