@@ -54,6 +54,7 @@ class TimeChart:
         self.marker_scale = bq.LinearScale(min=0.0, max=1.0)
         self.x_axis = bq.Axis(scale=self.x_scale, label="", grid_lines="none")
         self.lines: list[bq.Lines] = []
+        self._y_axes: list[bq.Axis] = []
         self.markers = bq.Lines(
             x=np.zeros((0, 2), dtype="datetime64[ms]"),
             y=np.zeros((0, 2)),
@@ -107,21 +108,32 @@ class TimeChart:
                         line.labels = [(labels or {}).get(names[i], names[i])]
                         line.visible = True
                         if i < 2:
-                            axes.append(
-                                bq.Axis(
-                                    scale=line.scales["y"],
-                                    side="left" if i == 0 else "right",
-                                    label=line.labels[0],
-                                    label_color=LINE_COLORS[i],
-                                    tick_format=".3s",
-                                    grid_lines="solid" if i == 0 else "none",
-                                )
-                            )
+                            axes.append(self._y_axis(i, line))
                     else:
                         line.visible = False
             self.set_markers(markers)
-            self.figure.marks = [self.markers] + self.lines
-            self.figure.axes = axes
+            if len(self.figure.marks) != len(self.lines) + 1:
+                self.figure.marks = [self.markers] + self.lines
+            if self.figure.axes != axes:
+                self.figure.axes = axes
+
+    def _y_axis(self, i: int, line: bq.Lines) -> bq.Axis:
+        """The left (first metric) or right (second) axis, made once and relabelled: no widget leaks."""
+        while len(self._y_axes) <= i:
+            k = len(self._y_axes)
+            self._y_axes.append(
+                bq.Axis(
+                    scale=line.scales["y"],
+                    side="left" if k == 0 else "right",
+                    label_color=LINE_COLORS[k],
+                    tick_format=".3~s",
+                    grid_lines="solid" if k == 0 else "none",
+                )
+            )
+        axis = self._y_axes[i]
+        if axis.label != line.labels[0]:
+            axis.label = line.labels[0]
+        return axis
 
     def set_markers(self, markers: pd.DataFrame | None) -> None:
         if markers is None or markers.empty:
@@ -155,7 +167,7 @@ class BarChart:
             marks=[self.bars],
             axes=[
                 bq.Axis(scale=self.x_scale, side="left" if horizontal else "bottom"),
-                bq.Axis(scale=self.y_scale, side="bottom" if horizontal else "left", tick_format=".3s"),
+                bq.Axis(scale=self.y_scale, side="bottom" if horizontal else "left", tick_format=".3~s"),
             ],
             layout={"width": "100%", "height": height},
             fig_margin={"top": 30, "bottom": 40, "left": 90 if horizontal else 60, "right": 20},
