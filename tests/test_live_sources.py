@@ -157,4 +157,9 @@ def test_async_iteration():
         r.seek(10_000)
         return [b async for b in r]
 
-    assert sum(b.num_rows for b in asyncio.run(run())) == ev.num_rows
+    # a thread of its own: Playwright's sync API (browser tests in the same run) keeps a loop running here
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        batches = pool.submit(asyncio.run, run()).result(timeout=60)
+    assert sum(b.num_rows for b in batches) == ev.num_rows
