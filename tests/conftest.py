@@ -38,7 +38,7 @@ NO_CHROMIUM_REASON = (
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 VOILA_START_TIMEOUT = 60.0  # seconds until the TCP port must be open
-PAGE_TIMEOUT_MS = 60_000  # navigation + rendering; the machine has 2 cores and kernels start cold
+PAGE_TIMEOUT_MS = 120_000  # navigation + rendering; 2 cores, kernels start cold, a loaded machine is slow
 
 
 # --------------------------------------------------------------------------- chromium availability
