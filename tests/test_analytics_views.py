@@ -376,3 +376,21 @@ def test_opening_another_session_frees_the_previous_board(view, wb):
     assert first.widget.comm is None and first.traffic_chart.figure.comm is None
     assert first.traffic_chart.lines[0].comm is None
     assert len(_instances) <= before + 5  # the new board replaces the old one, it does not pile up
+
+
+def test_reports_tab_lists_generated_reports(tmp_path):
+    from liveboard.simulator import simulate_session
+    from liveboard.views.reports import generate_report
+
+    store = tmp_path / "store"
+    start = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    Store(store, create=True).append(simulate_session("r1", "shop", start, 600, seed=1, scale=0.05, title="<b>T</b>"))
+    view = LiveAnalytics(liveboard.open(store))
+    view.nav.value = "reports"
+    listing = view.views["reports"].children[1]
+    assert "No reports" in listing.children[0].value
+    generate_report(store, "r1")  # reports/ beside the store: what the tab lists
+    view.nav.value = "list"
+    view.nav.value = "reports"  # listed afresh when the tab opens again
+    table = listing.children[0].value
+    assert "r1" in table and "&lt;b&gt;T&lt;/b&gt;" in table and "<b>T" not in table
