@@ -519,7 +519,9 @@ class LiveAnalytics:
                 raise InputError(f"There is no session {sid!r} in this store.")
             peers = self.df[self.df["account_id"] == self.df.loc[self.df["session_id"] == sid, "account_id"].iloc[0]]
             self._close_detail()
-            self.detail = SessionDetail(self.wb.session(sid), peers=peers, tz=self.tz)
+            self.detail = SessionDetail(
+                self.wb.session(sid), peers=peers, tz=self.tz, search_delay=self._search_debounce.delay
+            )
         except InputError as exc:
             self.detail = None
             self.detail_box.children = [html(error_html(str(exc)), "lb-error")]

@@ -78,6 +78,7 @@ class SessionDetail:
         *,
         peers: pd.DataFrame | None = None,
         tz: str | None = None,
+        search_delay: float = 0.25,
     ):
         self.sd = sd
         self.tz = tz
@@ -131,7 +132,7 @@ class SessionDetail:
         self.comments_html = html("", "lb-comments-table")
         self.audience_html = html(self._audience_html(), "lb-audience-table")
         self._comments = sd.comments()
-        self._comment_debounce = Debouncer(self._refresh_comments)
+        self._comment_debounce = Debouncer(self._refresh_comments, search_delay)
         self.comment_search.observe(lambda _c: self._comment_debounce.trigger(), "value")
         self.range.observe(lambda _c: self._refresh_trends(), "value")
         self.trend_pick.observe(lambda _c: self._refresh_trends(), "value")
