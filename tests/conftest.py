@@ -8,6 +8,7 @@ are skipped loudly, or fail when the ``CI`` environment variable is set.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -270,3 +271,18 @@ def artifacts_dir() -> Path:
 @pytest.fixture(scope="session")
 def fixture_notebooks() -> Path:
     return FIXTURE_NOTEBOOKS
+
+
+# --------------------------------------------------------------------------- README screenshots
+
+DOCS_SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+
+
+def publish_screenshot(path: Path) -> None:
+    """Copy a test screenshot into ``docs/screenshots/`` (the README's) when LIVEBOARD_UPDATE_SCREENSHOTS=1.
+
+    Off by default, so that running the tests never changes tracked files.
+    """
+    if os.environ.get("LIVEBOARD_UPDATE_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)

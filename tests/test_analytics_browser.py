@@ -1,15 +1,15 @@
 """LIVE Analytics in Voilà, driven by headless Chromium: the list, filters, a session's board, escaping,
-downloads, and screenshots (``test-artifacts/`` and ``docs/screenshots/``)."""
+downloads, and screenshots (``test-artifacts/``; ``docs/screenshots/`` with LIVEBOARD_UPDATE_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
 import csv
 import io
-import shutil
 from datetime import UTC, datetime, timedelta
 
 import pyarrow.compute as pc
 import pytest
+from conftest import publish_screenshot
 from test_analytics_views import HOSTILE_COMMENTS, HOSTILE_TITLE, build_store
 
 import liveboard
@@ -20,7 +20,6 @@ from liveboard.views.widgets import decode_data_url
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = NOTEBOOKS_DIR / "live_analytics.ipynb"
-SCREENSHOTS = NOTEBOOKS_DIR.parent / "docs" / "screenshots"
 ROWS = ".lb-sessions-table table.lb-sessions tbody tr"
 
 
@@ -40,8 +39,7 @@ def sessions(store):
 def save_shot(page, artifacts_dir, name: str, **kw) -> None:
     path = artifacts_dir / name
     page.screenshot(path=str(path), **kw)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, SCREENSHOTS / name)
+    publish_screenshot(path)
 
 
 def row_count(page) -> int:

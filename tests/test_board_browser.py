@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import time
 
 import pytest
+from conftest import publish_screenshot
 
 import liveboard
 from liveboard.simulator import simulate_session
@@ -64,9 +64,7 @@ def test_replay_ends_on_analytics_figures(voila_server, page, open_voila, tmp_pa
     page.wait_for_timeout(1500)
     shot = artifacts_dir / "board.png"
     page.screenshot(path=str(shot), full_page=True)
-    docs = REPO_ROOT / "docs" / "screenshots"
-    docs.mkdir(parents=True, exist_ok=True)
-    shutil.copy(shot, docs / "board.png")
+    publish_screenshot(shot)
 
 
 @pytest.mark.parametrize(
