@@ -102,10 +102,8 @@ def _q(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-_NUMBER = ("UBIGINT", "BIGINT", "DOUBLE")
 #: Epoch milliseconds of 0001-01-01 and 9999-12-31T23:59:59.999 UTC: integer ``ts`` outside is a bad row.
 _MS_MIN, _MS_MAX = -62135596800000, 253402300799999
-_INTEGER = ("UBIGINT", "BIGINT")
 
 
 def _field_check(f: Field, t: str, v: str) -> list[tuple[str, str]]:

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SPEC_VERSION = "event-log-v1"
-
 #: Money is stored as an exact decimal: 18 integer digits, 6 fractional digits.
 MONEY = pa.decimal128(24, 6)
 TS = pa.timestamp("us", tz="UTC")
@@ -140,11 +138,3 @@ EVENT_SCHEMA = pa.schema(
 )
 
 EVENT_COLUMNS: tuple[str, ...] = tuple(EVENT_SCHEMA.names)
-
-
-def empty_events() -> pa.Table:
-    return EVENT_SCHEMA.empty_table()
-
-
-def is_paid_channel(channel: str) -> bool:
-    return channel in PAID_CHANNELS

@@ -184,10 +184,8 @@ REGISTRY: dict[str, Metric] = {m.name: m for m in METRICS}
 SESSION_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS)
 MONEY_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.is_money)
 DERIVED: dict[str, str] = {m.name: m.derived for m in METRICS if m.derived}
-#: Base aggregates the derived formulas need beyond the session metrics themselves.
-HELPER_BASES: tuple[str, ...] = ("view_seconds",)
 
-PRODUCT_COLUMNS = ("impressions", "clicks", "ctr", "sku_orders", "items_sold", "gmv", "ctor", "featured_s")
+#: Per-product rates, over that product's impressions, clicks and paid orders (spec section 3).
 PRODUCT_DERIVED = {"ctr": "clicks / NULLIF(impressions, 0)", "ctor": "sku_orders / NULLIF(clicks, 0)"}
 TREND_COLUMNS = (
     "gmv",
@@ -206,17 +204,17 @@ TREND_COLUMNS = (
 )
 
 
-def derived_select() -> str:
+def derived_select(derived: dict[str, str] = DERIVED) -> str:
     """``expr AS name`` for every derived metric, over columns named after the base metrics."""
-    return ",\n ".join(f"{expr} AS {name}" for name, expr in DERIVED.items())
+    return ",\n ".join(f"{expr} AS {name}" for name, expr in derived.items())
 
 
-def apply_derived(base: pd.DataFrame) -> pd.DataFrame:
-    """Add the derived metrics to a frame of base metrics with the registry's own SQL (the live path)."""
-    keep = [c for c in base.columns if c not in DERIVED]
+def apply_derived(base: pd.DataFrame, derived: dict[str, str] = DERIVED) -> pd.DataFrame:
+    """Add derived metrics to a frame of base metrics with the registry's own SQL (the live path)."""
+    keep = [c for c in base.columns if c not in derived]
     con = duckdb.connect()
     con.register("base", base[keep])
-    return con.sql(f"SELECT *, {derived_select()} FROM base").df()
+    return con.sql(f"SELECT *, {derived_select(derived)} FROM base").df()
 
 
 def glossary() -> pd.DataFrame:

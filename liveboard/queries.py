@@ -8,7 +8,8 @@ The definitions follow event-log-v1 section 3; :mod:`liveboard.metrics` holds th
 
 from __future__ import annotations
 
-from liveboard.metrics import derived_select
+from liveboard.events import PAID_CHANNELS
+from liveboard.metrics import PRODUCT_DERIVED, derived_select
 
 MICROS = 1_000_000
 
@@ -269,19 +270,23 @@ ids AS (
     SELECT session_id, product_id FROM traffic UNION SELECT session_id, product_id FROM sales
     UNION SELECT session_id, product_id FROM featured
 )
-SELECT i.session_id, i.product_id, c.name, c.price::DECIMAL(38, 2) AS price,
-       coalesce(t.impressions, 0) AS impressions, coalesce(t.clicks, 0) AS clicks,
-       coalesce(t.clicks, 0) / NULLIF(coalesce(t.impressions, 0), 0) AS ctr,
-       coalesce(s.sku_orders, 0) AS sku_orders, coalesce(s.items_sold, 0)::BIGINT AS items_sold,
-       coalesce(s.gmv, 0)::DECIMAL(38, 2) AS gmv,
-       coalesce(s.sku_orders, 0) / NULLIF(coalesce(t.clicks, 0), 0) AS ctor,
-       coalesce(f.featured_s, 0) AS featured_s, coalesce(f.pins, 0) AS pins
-FROM ids i
-LEFT JOIN catalog c USING (session_id, product_id)
-LEFT JOIN traffic t USING (session_id, product_id)
-LEFT JOIN sales s USING (session_id, product_id)
-LEFT JOIN featured f USING (session_id, product_id)
-ORDER BY i.session_id, gmv DESC, clicks DESC, i.product_id
+SELECT session_id, product_id, name, price, impressions, clicks, ctr, sku_orders, items_sold, gmv, ctor,
+       featured_s, pins
+FROM (
+    SELECT *, {derived_select(PRODUCT_DERIVED)} FROM (
+        SELECT i.session_id, i.product_id, c.name, c.price::DECIMAL(38, 2) AS price,
+               coalesce(t.impressions, 0) AS impressions, coalesce(t.clicks, 0) AS clicks,
+               coalesce(s.sku_orders, 0) AS sku_orders, coalesce(s.items_sold, 0)::BIGINT AS items_sold,
+               coalesce(s.gmv, 0)::DECIMAL(38, 2) AS gmv,
+               coalesce(f.featured_s, 0) AS featured_s, coalesce(f.pins, 0) AS pins
+        FROM ids i
+        LEFT JOIN catalog c USING (session_id, product_id)
+        LEFT JOIN traffic t USING (session_id, product_id)
+        LEFT JOIN sales s USING (session_id, product_id)
+        LEFT JOIN featured f USING (session_id, product_id)
+    ) base
+)
+ORDER BY session_id, gmv DESC, clicks DESC, product_id
 """
 
 
@@ -315,7 +320,7 @@ traffic AS (
     FROM ev WHERE type IN ('impression', 'viewer_enter') GROUP BY ALL
 )
 SELECT coalesce(t.session_id, s.session_id) AS session_id, coalesce(t.channel, s.channel) AS channel,
-       CASE WHEN coalesce(t.channel, s.channel) = 'promoted' THEN 'promoted'
+       CASE WHEN coalesce(t.channel, s.channel) IN ({", ".join(f"'{c}'" for c in PAID_CHANNELS)}) THEN 'promoted'
             WHEN coalesce(t.channel, s.channel) = 'unattributed' THEN 'unattributed'
             ELSE 'organic' END AS "group",
        coalesce(t.impressions, 0) AS impressions, coalesce(t.views, 0) AS views,
@@ -360,9 +365,6 @@ FROM g JOIN bounds b USING (session_id)
 LEFT JOIN uv USING (session_id, giveaway_id)
 ORDER BY g.session_id, g.start
 """
-
-
-AUDIENCE_DIMENSIONS = ("follower", "gender", "age", "region")
 
 
 def audience() -> str:
