@@ -193,11 +193,17 @@ def _validation_sql() -> tuple[str, list[str]]:
         "WHEN root <> 'OBJECT' THEN 'not a JSON object'",
     ]
     whens += [f"WHEN {cond} THEN {_q(reason)}" for cond, reason in common]
+    # per-type checks nested under one CASE on the type: a row meets only its own type's conditions
+    per_type = []
     for etype, fields in EVENT_TYPES.items():
-        for f in fields:
-            for cond, reason in _field_check(f, t(f.name), v(f.name)):
-                whens.append(f"WHEN {v('type')} = {_q(etype)} AND ({cond}) THEN {_q(etype + ': ' + reason)}")
-    reason_sql = "CASE " + "\n ".join(whens) + " ELSE NULL END"
+        checks = [
+            f"WHEN {cond} THEN {_q(etype + ': ' + reason)}"
+            for f in fields
+            for cond, reason in _field_check(f, t(f.name), v(f.name))
+        ]
+        if checks:
+            per_type.append(f"WHEN {_q(etype)} THEN CASE {' '.join(checks)} END")
+    reason_sql = "CASE " + "\n ".join(whens) + f" ELSE CASE {v('type')} {' '.join(per_type)} END END"
 
     known_types = ", ".join(_q(x) for x in EVENT_TYPES)
     cols = []
@@ -243,7 +249,8 @@ def _validation_sql() -> tuple[str, list[str]]:
            {v("session_id")} AS session_id, {v("id")} AS id, {v("type")} AS type,
            {ts_expr} AS ts,
            {", ".join(cols)},
-           CASE WHEN root = 'OBJECT' THEN NULLIF(json_merge_patch(j, '{known_keys}')::VARCHAR, '{{}}') END AS extra
+           CASE WHEN root = 'OBJECT' AND len(json_keys(j)) > len(list_filter(jt, lambda x: x IS NOT NULL))
+                THEN NULLIF(json_merge_patch(j, '{known_keys}')::VARCHAR, '{{}}') END AS extra
     FROM judged
     """
     return sql, paths
