@@ -132,13 +132,15 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=10_000)
     ap.add_argument("--skip-mega", action="store_true")
     ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--skip-sessions", action="store_true", help="only the mega session")
     args = ap.parse_args()
     lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="lb-bench-") as tmp:
         work = Path(tmp)
         if not args.skip_mega:
             lines += bench_mega(work, not args.skip_baseline)
-        lines += bench_sessions(work, args.sessions, not args.skip_baseline)
+        if not args.skip_sessions:
+            lines += bench_sessions(work, args.sessions, not args.skip_baseline)
     record("Session data core: generate, import, sessions", lines)
 
 
