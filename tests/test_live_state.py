@@ -188,3 +188,27 @@ def test_empty_state(n):
     state = LiveState()
     assert state.summary().empty
     assert state.trend().empty
+
+
+def test_giveaway_end_moving_later_credits_orders_already_folded():
+    """A second ``giveaway_end`` widens the window over a paid order folded in an earlier batch."""
+
+    def ev(i, t, typ, **kw):
+        return {"session_id": "s1", "id": f"e{i}", "ts": BASE + dt.timedelta(seconds=t), "seq": i, "type": typ} | kw
+
+    rows = [
+        ev(0, 0, "session_start", account_id="a", title="T", currency="USD"),
+        ev(1, 0, "giveaway_start", giveaway_id="g0", prize="Box", winners_planned=1),
+        ev(2, 0, "giveaway_end", giveaway_id="g0", winner_ids=[]),
+        ev(3, 1, "order", order_id="o0", user_id="u0", product_id="p0", quantity=1, amount=Decimal("10"))
+        | {"status": "paid", "attribution": "direct"},
+        ev(4, 2, "giveaway_end", giveaway_id="g0", winner_ids=["u0"]),
+        ev(5, 3, "giveaway_start", giveaway_id="g1", prize="Box", winners_planned=1),
+    ]
+    events = pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
+    state = LiveState()
+    state.fold(events.slice(0, 4))
+    check(state, events.slice(0, 4))
+    state.fold(events.slice(4))
+    check(state, events)
+    assert float(state.giveaways()["gmv_during"].iloc[0]) == 10.0

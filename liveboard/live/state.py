@@ -27,8 +27,8 @@ Exactness notes (vs. the SQL):
 from __future__ import annotations
 
 from collections import deque
-from itertools import repeat
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -226,7 +226,9 @@ class _Minutes:
 
 def _col(table: pa.Table, name: str) -> pa.Array:
     c = table.column(name)
-    return c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+    if isinstance(c, pa.ChunkedArray):
+        return c.chunk(0) if c.num_chunks == 1 else c.combine_chunks()
+    return c
 
 
 def _np(arr: pa.Array, fill=0) -> np.ndarray:
@@ -606,8 +608,15 @@ class LiveState:
 
     @staticmethod
     def _codes(arr: pa.Array, vocab: tuple[str, ...]) -> np.ndarray:
+        if len(arr) == 0:
+            return np.zeros(0, np.int64)
+        enc = arr.dictionary_encode()
         lut = {v: i for i, v in enumerate(vocab)}
-        return np.array([lut.get(x, -1) if x is not None else -1 for x in arr.to_pylist()], np.int64)
+        codes = np.array([lut.get(x, -1) for x in enc.dictionary.to_pylist()] + [-1], np.int64)
+        idx = enc.indices
+        if idx.null_count:
+            idx = pc.fill_null(idx, len(codes) - 1)
+        return codes[idx.to_numpy(zero_copy_only=False)]
 
     def _close_pin(self, t: int) -> None:
         if self.cur_pin is None:
@@ -623,44 +632,70 @@ class LiveState:
         if not gmask.any():
             return
         rows = np.flatnonzero(gmask)
-        gids = _col(table, "giveaway_id").take(pa.array(rows)).to_pylist()
-        for k, r in enumerate(rows.tolist()):
-            gid = gids[k]
-            if gid is None:
-                continue
-            g = self.g.setdefault(
-                gid,
+        genc = _col(table, "giveaway_id").take(pa.array(rows)).dictionary_encode()
+        names = genc.dictionary.to_pylist()
+        gi = _np(genc.indices, -1).astype(np.int64)
+        # entries in order of first appearance (the order giveaways() breaks ties of start in)
+        valid = np.flatnonzero(gi >= 0)
+        _, first = np.unique(gi[valid], return_index=True)
+        for k in np.sort(first).tolist():
+            self.g.setdefault(
+                names[gi[valid[k]]],
                 {"start": None, "end": None, "win_key": None, "winner_ids": None, "gmv": 0}
                 | {"view": set(), "click": set(), "join": set(), "info": None},
             )
+        # starts and ends (a few per session) one by one, in time order
+        se = np.flatnonzero((is_t["giveaway_start"] | is_t["giveaway_end"])[rows] & (gi >= 0))
+        for k in se.tolist():
+            r = int(rows[k])
+            g = self.g[names[gi[k]]]
             t = int(ts[r])
             if is_t["giveaway_start"][r]:
                 if g["start"] is None or t < g["start"]:
-                    first = g["start"] is None
+                    window = (g["start"], g["end"])
                     g["start"] = t
                     g["info"] = {c: _col(table, c)[r].as_py() for c in ("prize", "product_id", "winners_planned")}
-                    if first:
-                        # paid orders folded earlier at this very instant fall in the window
-                        for o in self.frontier:
-                            if self.o.ts[o] >= t and self._in_window(g, int(self.o.ts[o])):
-                                g["gmv"] += int(self.o.amt[o])
-            elif is_t["giveaway_end"][r]:
+                    self._window_moved(g, *window)
+            else:
                 if g["end"] is None or t > g["end"]:
+                    window = (g["start"], g["end"])
                     g["end"] = t
+                    self._window_moved(g, *window)
                 key = (t, int(seq[r]))
                 if g["win_key"] is None or key > g["win_key"]:
                     g["win_key"] = key
                     g["winner_ids"] = _col(table, "winner_ids")[r].as_py()
-            else:
-                kind = "view" if is_t["giveaway_view"][r] else "click" if is_t["giveaway_click"][r] else "join"
-                if uid[r] >= 0:
-                    g[kind].add(int(uid[r]))
+        # views, clicks, joins: distinct users per giveaway and kind, added as sets
+        ru = uid[rows]
+        for kind in ("view", "click", "join"):
+            sel = is_t["giveaway_" + kind][rows] & (gi >= 0) & (ru >= 0)
+            if not sel.any():
+                continue
+            keys = np.unique(gi[sel] * (1 << 40) + ru[sel])
+            kg, ku = keys >> 40, keys & ((1 << 40) - 1)
+            bounds = np.flatnonzero(np.diff(kg)) + 1
+            for a, b in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(keys)].tolist(), strict=True):
+                self.g[names[int(kg[a])]][kind].update(ku[a:b].tolist())
 
-    def _in_window(self, g: dict, t: int) -> bool:
-        if g["start"] is None or t < g["start"]:
-            return False
-        hi = g["end"] if g["end"] is not None else self.close_ts
-        return t <= hi
+    def _window_moved(self, g: dict, start: int | None, end: int | None) -> None:
+        """A giveaway's window changed from ``[start, end]``: re-credit the paid orders folded so far.
+
+        Keeps ``g["gmv"]`` = GMV of the currently applied paid orders inside the current window (an open
+        window reaches the close, as in ``_giveaway_apply``). O(orders) numpy, only when a giveaway starts or its end moves.
+        """
+        n = len(self.orders_ids)
+        if not n:
+            return
+        O = self.o  # noqa: E741
+        t, paid, close = O.ts[:n], O.paid[:n], self.close_ts
+
+        def inside(lo: int | None, hi: int | None) -> np.ndarray:
+            if lo is None:
+                return np.zeros(n, bool)
+            return paid & (t >= lo) & (t <= (hi if hi is not None else close))
+
+        amt = O.amt[:n]
+        g["gmv"] += int(amt[inside(g["start"], g["end"])].sum()) - int(amt[inside(start, end)].sum())
 
     def _giveaway_apply(self, orders: np.ndarray, sign: int) -> None:
         if not len(orders) or not self.g:
