@@ -14,10 +14,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from liveboard.views.format import esc
+from liveboard.views.format import MARKER_COLORS, esc
 
 PALETTE = ("#2563eb", "#ea580c", "#16a34a", "#9333ea", "#0891b2", "#dc2626", "#ca8a04", "#4b5563")
-MARKER_COLORS = {"product": "#2a9d8f", "giveaway": "#e9a23b", "violation": "#d1495b"}  # as views.charts
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif"
 AXIS = "#6b7280"
 GRID = "#e5e7eb"

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from liveboard.events import AGES, CHANNELS, EVENT_TYPES, GENDERS
-from liveboard.metrics import apply_derived
+from liveboard.metrics import TREND_COLUMNS, apply_derived
 
 TYPES = tuple(EVENT_TYPES)
 T = {name: i for i, name in enumerate(TYPES)}
@@ -320,24 +320,8 @@ class LiveState:
         self.items_sold = 0
         self.sku_orders = 0
         # per minute
-        self.m = _Minutes(
-            (
-                "views",
-                "impressions",
-                "product_impressions",
-                "product_clicks",
-                "comments",
-                "likes",
-                "shares",
-                "gift_diamonds",
-                "new_followers",
-                "gmv",
-                "sku_orders",
-                "items_sold",
-                "starts",
-                "ends",
-            )
-        )
+        # the trend's columns (``online`` comes from view starts and ends) from the one list in metrics
+        self.m = _Minutes(tuple(c for c in TREND_COLUMNS if c != "online") + ("starts", "ends"))
         self.follow_minute_users: set[int] = set()
         # products
         self.p = _Cols(

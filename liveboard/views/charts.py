@@ -14,8 +14,9 @@ import bqplot as bq
 import numpy as np
 import pandas as pd
 
+from liveboard.views.format import MARKER_COLORS
+
 MAX_POINTS = 600
-MARKER_COLORS = {"product": "#2a9d8f", "giveaway": "#e9a23b", "violation": "#d1495b"}
 LINE_COLORS = ["#3a86ff", "#ff006e", "#8338ec", "#fb5607", "#06a77d", "#ffbe0b"]
 
 

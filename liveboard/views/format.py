@@ -13,6 +13,9 @@ from liveboard.metrics import REGISTRY
 
 MISSING = "—"
 
+#: Colours of the time-axis markers, the same on the live board, LIVE Analytics and in reports.
+MARKER_COLORS = {"product": "#2a9d8f", "giveaway": "#e9a23b", "violation": "#d1495b"}
+
 CURRENCY_SYMBOLS = {
     "USD": "$",
     "GBP": "£",
