@@ -89,12 +89,15 @@ def cmd_import(args) -> int:
 
 
 def _format_for_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Readable figures for the terminal, through the same formatting as the dashboards."""
+    from liveboard.views import format as fmt
+
     out = df.copy()
     for col in out.columns:
         if col in MONEY_METRICS:
-            out[col] = out[col].map(lambda x: "" if pd.isna(x) else f"{x:,.2f}")
-        elif col in REGISTRY and REGISTRY[col].unit == "rate":
-            out[col] = out[col].map(lambda x: "—" if pd.isna(x) else f"{x:.2%}")
+            out[col] = out[col].map(lambda x: fmt.MISSING if pd.isna(x) else f"{x:,.2f}")
+        elif col in REGISTRY and REGISTRY[col].unit in ("rate", "seconds"):
+            out[col] = out[col].map(lambda x, c=col: fmt.metric(c, x))
     return out
 
 
@@ -125,7 +128,6 @@ def cmd_sessions(args) -> int:
         cols = ["session_id", "title", "start", "duration_s", "gmv", "items_sold", "viewers", "live_ctr", "ctor"]
         view = _format_for_table(df[cols])
         view["start"] = df["start"].dt.strftime("%Y-%m-%d %H:%M")
-        view["duration_s"] = df["duration_s"].map(lambda s: "" if pd.isna(s) else f"{int(s) // 60} min")
         with pd.option_context("display.max_rows", 500, "display.width", 160, "display.max_colwidth", 40):
             print(view.to_string(index=False))
         print(f"{len(df)} session(s)")

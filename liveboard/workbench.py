@@ -17,7 +17,7 @@ import pyarrow as pa
 from liveboard import queries
 from liveboard.events import EVENT_SCHEMA
 from liveboard.metrics import SESSION_METRICS
-from liveboard.store import Store, StoreError, default_store_path
+from liveboard.store import Store, default_store_path
 
 IDENTITY_COLUMNS = ("session_id", "title", "account_id", "live_event_id", "start", "end", "duration_s")
 SESSION_COLUMNS = IDENTITY_COLUMNS + tuple(m for m in SESSION_METRICS if m not in IDENTITY_COLUMNS)
@@ -231,7 +231,4 @@ class SessionData:
 
 def open(store: str | os.PathLike | None = None) -> Workbench:  # noqa: A001 - liveboard.open reads well
     """Open a store (default ``$LIVEBOARD_STORE`` or ``./data/store``) for reading."""
-    try:
-        return Workbench(Store(store if store is not None else default_store_path()))
-    except StoreError:
-        raise
+    return Workbench(Store(store if store is not None else default_store_path()))
