@@ -48,7 +48,7 @@ from liveboard.views.format import esc
 from liveboard.workbench import InputError, SessionData, Workbench, parse_date
 
 #: The report template, shipped with the repository beside the dashboards.
-TEMPLATE = Path(liveboard.__file__).resolve().parents[1] / "notebooks" / "session_report.ipynb"
+TEMPLATE = Path(liveboard.__file__).resolve().parent / "notebooks" / "session_report.ipynb"
 
 #: Sections in the order the template shows them (takeaways first).
 SECTIONS = (

@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 
-#: Folder of the dashboards shipped with the repository (``<repo>/notebooks``).
-NOTEBOOKS_DIR = Path(liveboard.__file__).resolve().parents[1] / "notebooks"
+#: Folder of the dashboards, shipped inside the package (``<repo>/notebooks`` links to it, for developers).
+NOTEBOOKS_DIR = Path(liveboard.__file__).resolve().parent / "notebooks"
 
 #: Kernels are culled when idle for 2 min (checked every 30 s), even with a browser tab still
 #: connected: Voilà's own shutdown request on page close fails, so kernels would otherwise pile up.
@@ -153,7 +153,7 @@ def serve(
     preheat: bool = True,
     extra: Sequence[str] = (),
 ) -> int:
-    """Run Voilà on ``notebooks`` (default: the repository's ``notebooks/``) until it exits.
+    """Run Voilà on ``notebooks`` (default: the package's dashboards) until it exits.
 
     ``preheat`` keeps one executed kernel per notebook ready (see :data:`PREHEAT_ARGS` for the
     contract it puts on notebooks). Returns Voilà's exit code (130 after Ctrl-C). Jupyter and IPython directories are left at their

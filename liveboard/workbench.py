@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from liveboard import queries
+from liveboard.errors import InputError
 from liveboard.events import EVENT_SCHEMA
 from liveboard.metrics import SESSION_METRICS
 from liveboard.store import Store, default_store_path
@@ -22,10 +23,6 @@ from liveboard.store import Store, default_store_path
 IDENTITY_COLUMNS = ("session_id", "title", "account_id", "live_event_id", "start", "end", "duration_s")
 SESSION_COLUMNS = IDENTITY_COLUMNS + tuple(m for m in SESSION_METRICS if m not in IDENTITY_COLUMNS)
 EXTRA_COLUMNS = ("currency", "featured_products", "giveaways", "winners", "event_count", "sealed", "source")
-
-
-class InputError(ValueError):
-    """A parameter from outside (CLI, URL, widget) that cannot be used; the message says which and why."""
 
 
 def parse_date(value: str | dt.date | dt.datetime | None, name: str, *, end_of_day: bool = False):

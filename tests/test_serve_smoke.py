@@ -48,7 +48,9 @@ def test_voila_env_sets_absolute_store(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_default_notebooks_dir_is_repo_notebooks() -> None:
-    assert serve.NOTEBOOKS_DIR == Path(__file__).resolve().parents[1] / "notebooks"
+    # one copy: the developers' notebooks/ is a link to the package's dashboards
+    assert serve.NOTEBOOKS_DIR == (Path(__file__).resolve().parents[1] / "notebooks").resolve()
+    assert (serve.NOTEBOOKS_DIR / "live_board.ipynb").is_file()
 
 
 def test_wait_for_port_times_out_fast() -> None:
