@@ -1,0 +1,103 @@
+"""The wheel is the product: built from this checkout, installed into a fresh venv, run from an empty folder.
+
+Nothing here imports the checkout: the venv has the wheel (not an editable install) and its dependencies
+from the package index, pinned by constraints.txt, and every command runs from a temporary folder, so a
+notebook or template that is looked up outside the installed package makes these tests fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from liveboard.serve import find_free_port, wait_for_port
+
+REPO = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+
+def _run(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 900) -> str:
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A fresh venv holding the wheel of this checkout; returns its ``liveboard`` and ``python``."""
+    root = tmp_path_factory.mktemp("wheel")
+    dist = root / "dist"
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(REPO)], cwd=root)
+    wheels = list(dist.glob("liveboard-*.whl"))
+    assert len(wheels) == 1, wheels
+    venv = root / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=root)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-c", str(REPO / "constraints.txt")]
+    _run([*pip, str(wheels[0])], cwd=root)
+    return {"wheel": wheels[0], "python": venv / "bin" / "python", "liveboard": venv / "bin" / "liveboard"}
+
+
+def test_wheel_ships_every_notebook(installed) -> None:
+    names = zipfile.ZipFile(installed["wheel"]).namelist()
+    shipped = {Path(n).name for n in names if n.endswith(".ipynb")}
+    assert shipped == {p.name for p in (REPO / "notebooks").glob("*.ipynb")}
+    # the installed package is not the checkout
+    where = _run(
+        [str(installed["python"]), "-c", "import liveboard, pathlib; print(pathlib.Path(liveboard.__file__).parent)"],
+        cwd=installed["python"].parents[2],
+    ).strip()
+    assert "site-packages" in where and not where.startswith(str(REPO))
+
+
+def test_installed_report_runs_from_any_folder(installed, tmp_path: Path) -> None:
+    work = tmp_path / "somewhere"
+    work.mkdir()
+    lb = str(installed["liveboard"])
+    _run([lb, "simulate", "--out", "logs", "--sessions", "1", "--accounts", "1", "--scale", "0.2"], cwd=work)
+    _run([lb, "import", "logs", "--store", "store"], cwd=work)
+    sessions = json.loads(_run([lb, "sessions", "--store", "store", "--format", "json"], cwd=work))
+    sid = sessions[0]["session_id"]
+    out = _run([lb, "report", sid, "--store", "store", "--out", "reports", "--quiet"], cwd=work)
+    assert "1 report(s) written" in out
+    pages = [p for p in (work / "reports").glob("*.html") if p.name != "index.html"]
+    assert len(pages) == 1 and (work / "reports" / "index.html").is_file()
+    assert "<svg" in pages[0].read_text()  # the charts were drawn, from the installed template
+
+
+@pytest.mark.browser
+def test_installed_serve_shows_the_dashboards(installed, tmp_path: Path, page, open_voila) -> None:
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    port = find_free_port()
+    env = {**os.environ, "LIVEBOARD_DEMO_PERSIST": "0"}
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [str(installed["liveboard"]), "serve", "--demo", "--store", "store", "--port", str(port)],
+        cwd=work,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port("127.0.0.1", port, timeout=300, proc=proc)
+        base = f"http://127.0.0.1:{port}/voila/render"
+        open_voila(page, f"{base}/live_analytics.ipynb", ".lb-sessions-table table")
+        assert "LIVE" in page.locator(".lb-sessions-table").inner_text()
+        open_voila(page, f"{base}/live_board.ipynb", ".lb-board")
+    finally:
+        os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait(timeout=10)
+        log.close()
