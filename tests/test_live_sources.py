@@ -163,3 +163,28 @@ def test_async_iteration():
     with ThreadPoolExecutor(1) as pool:
         batches = pool.submit(asyncio.run, run()).result(timeout=60)
     assert sum(b.num_rows for b in batches) == ev.num_rows
+
+
+def test_follow_store_sees_each_commit_once_and_ends_when_sealed(tmp_path):
+    """The LIVE Board's view of a session another process is recording into the store."""
+    from liveboard.live.sources import FollowStore
+    from liveboard.live.writer import LiveWriter
+    from liveboard.store import Store
+
+    events = simulate_session("rec-1", "glowlab.official", BASE, 600, seed=3, scale=0.3)
+    store = Store(tmp_path / "st", create=True)
+    writer = LiveWriter(store, "rec-1", autoflush=False)
+    follow = FollowStore(store, "rec-1")
+    assert follow.poll().num_rows == 0 and not follow.ended
+    half = events.num_rows // 2
+    writer.add(events.slice(0, half))
+    writer.flush()
+    first = follow.poll()
+    assert first.num_rows == half and not follow.ended
+    assert follow.poll().num_rows == 0  # nothing new committed: nothing again
+    writer.add(events.slice(half))  # ends with session_end
+    writer.flush()
+    second = follow.poll()
+    assert sorted(_ids([first, second])) == sorted(events["id"].to_pylist())
+    assert follow.ended
+    assert follow.elapsed_s > 0

@@ -27,6 +27,7 @@ Sources here:
   the whole session is generated up front, starting "now", and released as the clock passes.
 * :class:`Replay` — a stored session read back at 1–100× with pause and seek.
 * :class:`FollowFile` — an event-log file another program appends to (``tail -F`` semantics).
+* :class:`FollowStore` — a session another process writes into the store (``liveboard record``).
 """
 
 from __future__ import annotations
@@ -474,3 +475,57 @@ class FollowFile(_Source):
     def _problem(self, text: str) -> None:
         self.problems.append(text)
         del self.problems[: -self.max_problems]
+
+
+class FollowStore(_Source):
+    """A session that another process is writing into the store (the recorder's live writer).
+
+    Each poll reads only what was committed since the last one: event ``seq`` grows with the commit
+    version, and files older than the last event seen are skipped, so a poll costs the new commits, not the
+    session. The stream ends when the session is sealed (its ``session_end`` was committed).
+    """
+
+    kind = "recording"
+    persist = False
+    interval = 1.0
+
+    def __init__(self, store, session_id: str) -> None:
+        super().__init__()
+        self.store = store
+        self.session_id = session_id
+        self._version = -1
+        self._last_seq: int | None = None
+        self._last_ts = None
+        self._first_ts: int | None = None
+        self._last_ts_us: int | None = None
+        self._sealed = False
+
+    @property
+    def ended(self) -> bool:
+        return self._sealed
+
+    @property
+    def elapsed_s(self) -> float:
+        if self._first_ts is None:
+            return 0.0
+        return (self._last_ts_us - self._first_ts) / 1e6
+
+    def poll(self) -> pa.Table:
+        snap = self.store.snapshot()
+        if snap.version == self._version:
+            return EVENT_SCHEMA.empty_table()
+        self._version = snap.version
+        con, _ = self.store.connect(snap)
+        since = None if self._last_ts is None else self._last_ts - dt.timedelta(minutes=5)  # late-arriving events
+        self.store.define_events(con, [self.session_id], since=since)
+        where = "" if self._last_seq is None else f"WHERE seq > {int(self._last_seq)}"
+        events = con.sql(f"SELECT * FROM ev {where} ORDER BY ts, seq").to_arrow_table().cast(EVENT_SCHEMA)
+        sealed = con.execute("SELECT bool_or(sealed) FROM sessions WHERE session_id = ?", [self.session_id]).fetchone()
+        self._sealed = bool(sealed and sealed[0])
+        if events.num_rows:
+            self._last_seq = max(self._last_seq or 0, pc.max(events["seq"]).as_py())
+            self._last_ts = pc.max(events["ts"]).as_py()
+            t = _ts_us(events)
+            self._first_ts = int(t.min()) if self._first_ts is None else min(self._first_ts, int(t.min()))
+            self._last_ts_us = int(t.max()) if self._last_ts_us is None else max(self._last_ts_us, int(t.max()))
+        return events
