@@ -5,8 +5,13 @@ interpreter/venv are exactly what the user has. Tests build their command with :
 too, so they run what users run.
 
 Security posture (see the project's stack notes): Voilà has no authentication by default and every
-page view starts a kernel, so we bind to 127.0.0.1 unless told otherwise, cull idle kernels, and never
-send Python tracebacks to the browser. Put an authenticating reverse proxy in front for anything wider.
+page view starts a kernel, so we bind to 127.0.0.1 unless told otherwise, cull idle kernels, cap how many
+run at once (:mod:`liveboard.kernel_cap`), and never send Python tracebacks to the browser. Put an
+authenticating reverse proxy in front for anything wider.
+
+Voilà runs in a session (process group) of its own, and so does each of its kernels (jupyter_client starts
+them that way), so on SIGTERM or Ctrl-C :func:`serve` stops the whole tree itself: SIGTERM to Voilà's group,
+wait, SIGKILL; then any kernel left — nothing keeps running, and the port is free.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -58,6 +64,11 @@ PREHEAT_ARGS: tuple[str, ...] = (
     "--VoilaKernelManager.preheat_denylist=['session_report', 'analyst_walkthrough', 'live_board']",
 )
 
+#: Kernels running at once (preheated ones included) before a page view gets HTTP 503 (see
+#: :mod:`liveboard.kernel_cap`: neither Voilà nor jupyter_server has such a limit of its own).
+DEFAULT_MAX_KERNELS = 8
+KERNEL_MANAGER = "liveboard.kernel_cap.CappedKernelManager"
+
 #: Environment variable through which kernels find the event store.
 STORE_ENV = "LIVEBOARD_STORE"
 
@@ -69,9 +80,12 @@ def voila_command(
     host: str = DEFAULT_HOST,
     open_browser: bool = False,
     preheat: bool = True,
+    max_kernels: int = DEFAULT_MAX_KERNELS,
     extra: Iterable[str] = (),
 ) -> list[str]:
-    """The exact command line used to run Voilà, by :func:`serve` and by the test fixtures."""
+    """The exact command line used to run Voilà, by :func:`serve` and by the test fixtures.
+
+    ``max_kernels``: kernels running at once before a page view gets HTTP 503 (0: no cap)."""
     cmd = [
         sys.executable,
         "-m",
@@ -84,6 +98,8 @@ def voila_command(
         "--Voila.port_retries=0",
         "--show_tracebacks=False",
         *CULL_ARGS,
+        f"--VoilaConfiguration.multi_kernel_manager_class={KERNEL_MANAGER}",
+        f"--CappedKernelManager.max_kernels={int(max_kernels)}",
     ]
     if preheat:
         cmd.extend(PREHEAT_ARGS)
@@ -143,6 +159,73 @@ def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> int | None:
     return proc.returncode
 
 
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    """``signum`` to the process group ``proc`` leads (``start_new_session=True``), else to ``proc`` alone."""
+    try:
+        if os.getpgid(proc.pid) == proc.pid:
+            os.killpg(proc.pid, signum)
+        else:
+            proc.send_signal(signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # gone already
+
+
+def _kernels_of(pid: int) -> list:
+    """Processes started for Voilà ``pid`` that may have outlived it: jupyter_client gives every kernel
+    ``JPY_PARENT_PID`` and a session of its own, so they are not in Voilà's process group."""
+    import psutil
+
+    found = []
+    for p in psutil.process_iter():
+        try:
+            if p.environ().get("JPY_PARENT_PID") == str(pid):
+                found.append(p)
+        except (psutil.Error, OSError):
+            continue
+    return found
+
+
+def stop_process_tree(proc: subprocess.Popen, timeout: float = 5.0) -> int | None:
+    """Stop Voilà (started with ``start_new_session=True``), its process group and every kernel it started.
+
+    SIGTERM to the group (Voilà then shuts its kernels down itself) → wait ``timeout`` → SIGKILL to the
+    group (Voilà 0.5.13 can ignore SIGTERM); then each kernel still alive gets the same terminate → wait → kill.
+    """
+    import psutil
+
+    try:
+        tree = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        tree = []
+    if proc.poll() is None:
+        _signal_group(proc, signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait(timeout=timeout)
+    left = {p for p in tree + _kernels_of(proc.pid) if p.is_running()}
+    for p in left:
+        try:
+            p.terminate()
+        except psutil.Error:
+            pass
+    _gone, alive = psutil.wait_procs(list(left), timeout=timeout)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=timeout)
+    return proc.returncode
+
+
+class _Stop(Exception):
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
 def serve(
     notebooks: Path | None = None,
     *,
@@ -151,13 +234,16 @@ def serve(
     port: int = DEFAULT_PORT,
     open_browser: bool = False,
     preheat: bool = True,
+    max_kernels: int = DEFAULT_MAX_KERNELS,
     extra: Sequence[str] = (),
 ) -> int:
-    """Run Voilà on ``notebooks`` (default: the package's dashboards) until it exits.
+    """Run Voilà on ``notebooks`` (default: the package's dashboards) until it exits or we get SIGTERM/SIGINT.
 
     ``preheat`` keeps one executed kernel per notebook ready (see :data:`PREHEAT_ARGS` for the
-    contract it puts on notebooks). Returns Voilà's exit code (130 after Ctrl-C). Jupyter and IPython directories are left at their
-    defaults, so the user's own configuration and installed extensions apply.
+    contract it puts on notebooks); ``max_kernels`` caps the kernels running at once. Returns Voilà's exit
+    code, or 128 + the signal number (143 after SIGTERM, 130 after Ctrl-C) once Voilà, its process group and
+    its kernels are stopped. Jupyter and IPython directories are left at their defaults, so the user's own
+    configuration and installed extensions apply.
     """
     target = Path(notebooks) if notebooks is not None else NOTEBOOKS_DIR
     if not target.exists():
@@ -168,14 +254,31 @@ def serve(
             "binding to %s exposes that to the network — prefer 127.0.0.1 behind an authenticating proxy",
             host,
         )
-    cmd = voila_command(target, port=port, host=host, open_browser=open_browser, preheat=preheat, extra=extra)
-    proc = subprocess.Popen(cmd, env=voila_env(store))
+    cmd = voila_command(
+        target, port=port, host=host, open_browser=open_browser, preheat=preheat, max_kernels=max_kernels, extra=extra
+    )
+
+    def on_signal(signum, _frame) -> None:
+        raise _Stop(signum)
+
+    proc: subprocess.Popen | None = None
+    previous = {}
+    if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        # The child got the same SIGINT from the terminal; give it time to shut its kernels down.
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            stop_process(proc)
-        return 128 + signal.SIGINT
+        # Its own session: a terminal's Ctrl-C reaches only us, and we stop the whole tree, once.
+        proc = subprocess.Popen(cmd, env=voila_env(store), start_new_session=True)
+        code = proc.wait()
+    except (_Stop, KeyboardInterrupt) as exc:
+        signum = exc.signum if isinstance(exc, _Stop) else signal.SIGINT
+        for s in previous:
+            signal.signal(s, signal.SIG_IGN)  # a second signal must not cut the clean-up short
+        print("liveboard: stopping Voilà and its kernels…", file=sys.stderr, flush=True)
+        if proc is not None:
+            stop_process_tree(proc)
+        return 128 + signum
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    stop_process_tree(proc)  # Voilà exited by itself: no kernel of it stays behind
+    return code

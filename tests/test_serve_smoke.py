@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -110,3 +111,226 @@ def test_error_notebook_hides_traceback(
     for marker in TRACEBACK_MARKERS:
         assert marker not in text, f"{marker!r} visible in the page"
         assert marker not in html, f"{marker!r} sent to the browser"
+
+
+# --------------------------------------------------------------------------- stopping, and the kernel cap
+
+KERNEL_MARK = "ipykernel"
+
+
+def test_voila_command_caps_kernels(tmp_path: Path) -> None:
+    cmd = serve.voila_command(tmp_path, port=9999)
+    assert f"--VoilaConfiguration.multi_kernel_manager_class={serve.KERNEL_MANAGER}" in cmd
+    assert f"--CappedKernelManager.max_kernels={serve.DEFAULT_MAX_KERNELS}" in cmd
+    assert "--CappedKernelManager.max_kernels=3" in serve.voila_command(tmp_path, port=9999, max_kernels=3)
+
+
+def _kernels(pid: int) -> list:
+    import psutil
+
+    try:
+        kids = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    out = []
+    for p in kids:
+        try:
+            if any(KERNEL_MARK in part for part in p.cmdline()):
+                out.append(p)
+        except psutil.Error:
+            continue
+    return out
+
+
+def _wait_until(condition, timeout: float, what: str):
+    """Poll ``condition`` until it returns something truthy; fail (naming ``what``) after ``timeout`` s."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:.0f} s: {what}")
+        time.sleep(0.2)
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _tiny_store(root: Path) -> Path:
+    from logbuilder import LogBuilder, import_files
+
+    log = LogBuilder("serve1")
+    log.start(0, account_id="shop.name", title="Tiny LIVE")
+    log.enter(5, "u1")
+    log.order(30, "o1", "u1", amount="9.90")
+    log.end(600)
+    import_files(root, [log.write(root.parent / "serve1.jsonl")])
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("signum", "page"), [(15, True), (2, False)], ids=["sigterm-after-a-page-view", "sigint-preheated-only"]
+)
+def test_serve_stops_voila_and_its_kernels(tmp_path: Path, signum: int, page: bool) -> None:
+    """``liveboard serve`` on SIGTERM / Ctrl-C: it exits, no kernel or Voilà process is left, the port is free."""
+    import subprocess
+
+    import httpx
+    import psutil
+
+    store = _tiny_store(tmp_path / "store")
+    port = serve.find_free_port()
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "liveboard", "serve", "--store", str(store), "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+    try:
+        serve.wait_for_port("127.0.0.1", port, timeout=90, proc=proc)
+        if page:  # a plain GET of a dashboard: it runs in a kernel (the preheated one, then a refill starts)
+            r = httpx.get(f"http://127.0.0.1:{port}/voila/render/live_analytics.ipynb", timeout=300)
+            assert r.status_code == 200, r.text[:500]
+        kernels = _wait_until(lambda: _kernels(proc.pid), 120, "a kernel runs (LIVE Analytics is preheated)")
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        assert len(tree) > len(kernels)  # Voilà itself, and its kernels
+        proc.send_signal(signum)
+        assert proc.wait(timeout=60) == 128 + signum, log_path.read_text(errors="replace")
+        _gone, alive = psutil.wait_procs(tree, timeout=15)
+        assert alive == [], [p.cmdline() for p in alive if p.is_running()]
+        _wait_until(lambda: _port_free(port), 15, f"port {port} free again")
+        text = log_path.read_text(errors="replace")
+        assert "stopping Voilà and its kernels" in text, text
+        # no traceback of ours (a kernel stopped while it still imports may print its KeyboardInterrupt)
+        assert "liveboard/serve.py" not in text and "liveboard/cli.py" not in text, text
+    finally:
+        serve.stop_process_tree(proc)  # after a failure: the CLI, Voilà below it and every kernel
+
+
+def _start_voila(tmp_path: Path, notebooks: Path, *, preheat: bool, max_kernels: int, extra=()) -> tuple:
+    import subprocess
+
+    port = serve.find_free_port()
+    cmd = serve.voila_command(notebooks, port=port, preheat=preheat, max_kernels=max_kernels)
+    # traitlets refuses a setting given twice: the test's own cull timing replaces the default one
+    cmd = [a for a in cmd if not a.startswith(("--MappingKernelManager.cull_idle", "--MappingKernelManager.cull_int"))]
+    cmd.extend(extra)
+    log_path = tmp_path / f"voila-{port}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            cmd, env=serve.voila_env(tmp_path / "store", base=dict(os.environ)), stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        serve.wait_for_port("127.0.0.1", port, timeout=90, proc=proc)
+    except (TimeoutError, RuntimeError):
+        serve.stop_process_tree(proc)
+        raise AssertionError(f"voila did not start:\n{log_path.read_text(errors='replace')}") from None
+    return proc, f"http://127.0.0.1:{port}", log_path
+
+
+def _stop_and_check(proc) -> None:
+    """:func:`serve.stop_process_tree`, then every process Voilà had is gone."""
+    import psutil
+
+    try:
+        tree = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        tree = []
+    serve.stop_process_tree(proc)
+    _gone, alive = psutil.wait_procs(tree, timeout=15)
+    assert alive == [], [p.pid for p in alive]
+
+
+#: Idle kernels are culled after 3 s (checked every second), so that a test sees the cap free up again.
+FAST_CULL = ("--MappingKernelManager.cull_idle_timeout=3", "--MappingKernelManager.cull_interval=1")
+
+
+@pytest.mark.slow
+def test_kernel_cap_refuses_page_views_beyond_it(tmp_path: Path, fixture_notebooks: Path) -> None:
+    import httpx
+
+    proc, base, log_path = _start_voila(tmp_path, fixture_notebooks, preheat=False, max_kernels=2, extra=FAST_CULL)
+    url = f"{base}/voila/render/{SMOKE}"
+    try:
+        with httpx.Client(timeout=300) as client:
+            assert [client.get(url).status_code for _ in range(2)] == [200, 200]
+            busy = client.get(url)
+            if busy.status_code == 200:  # one of the first two was culled already: the cap was never hit
+                pytest.fail("a kernel was culled before the third page view; the cap was not tested")
+            assert busy.status_code == 503, busy.text[:500]
+            assert "Too many dashboards open" in busy.text
+            assert not any(m in busy.text for m in TRACEBACK_MARKERS)
+            assert len(_kernels(proc.pid)) <= 2
+            # once idle kernels are culled, page views work again
+            _wait_until(lambda: client.get(url).status_code == 200, 120, "a page view works after culling")
+        assert "kernels running (the cap)" in log_path.read_text(errors="replace")
+    finally:
+        _stop_and_check(proc)
+
+
+@pytest.mark.slow
+def test_kernel_cap_counts_preheated_kernels_and_refills_the_pool(tmp_path: Path, fixture_notebooks: Path) -> None:
+    """Folder mode preheats one kernel per notebook (2 here): with a cap of 2, the first page view uses its
+    pooled kernel, the pool cannot be refilled (the next view gets 503), and once the used kernel is culled
+    the pool is topped up and page views work again."""
+    import httpx
+
+    proc, base, log_path = _start_voila(tmp_path, fixture_notebooks, preheat=True, max_kernels=2, extra=FAST_CULL)
+    url = f"{base}/voila/render/{SMOKE}"
+    try:
+        _wait_until(lambda: len(_kernels(proc.pid)) == 2, 120, "two preheated kernels")
+        with httpx.Client(timeout=300) as client:
+            first = client.get(url)
+            assert first.status_code == 200, first.text[:500]
+            second = client.get(url)
+            assert second.status_code in (503, 200), second.text[:500]
+            if second.status_code == 200:
+                pytest.fail("the second view got a kernel: the first one was culled already, the cap was not tested")
+            assert "Too many dashboards open" in second.text
+            assert len(_kernels(proc.pid)) <= 2
+            _wait_until(lambda: client.get(url).status_code == 200, 180, "page views work again after culling")
+        assert len(_kernels(proc.pid)) <= 2
+        assert "kernels running (the cap)" in log_path.read_text(errors="replace")
+    finally:
+        _stop_and_check(proc)
+
+
+STUBBORN = r"""
+import os, signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)  # like Voilà 0.5.13 with its event loop pinned
+env = {**os.environ, "JPY_PARENT_PID": str(os.getpid())}
+# a "kernel": its own session, as jupyter_client starts kernels, and it ignores SIGTERM too
+kid = subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                        "print('ipykernel-stand-in', flush=True); time.sleep(600)"], env=env, start_new_session=True)
+print(kid.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_stop_process_tree_kills_a_stubborn_server_and_its_kernels(tmp_path: Path) -> None:
+    """A server that ignores SIGTERM, with a kernel in a session of its own: both are gone afterwards."""
+    import subprocess
+
+    import psutil
+
+    proc = subprocess.Popen([sys.executable, "-c", STUBBORN], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    kernel = psutil.Process(int(proc.stdout.readline()))
+    assert kernel.is_running() and os.getpgid(kernel.pid) != os.getpgid(proc.pid)
+    assert serve.stop_process_tree(proc, timeout=1.0) == -9  # SIGTERM ignored: killed
+    _gone, alive = psutil.wait_procs([kernel], timeout=10)
+    proc.stdout.close()
+    assert alive == []

@@ -13,11 +13,15 @@ Without ``out_dir``, reports go to ``$LIVEBOARD_REPORTS``, else to ``reports/`` 
 Voilà serves no files (``/files`` answers 403), so a report reaches the browser as a download link with a
 data URL, and can be previewed in a sandboxed ``<iframe srcdoc>`` (no scripts; the report's own CSP forbids
 them and any fetch too). Only names listed from the folder are ever opened: a widget value is never a path.
+
+Pages never show the server's absolute paths: folders are named relative to the folder that holds the store
+(``reports/``), and error messages are cleaned the same way before they reach the browser.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import ipywidgets as W
@@ -41,6 +45,54 @@ def default_reports_dir(store_root: str | os.PathLike | None = None) -> Path:
     if store_root is not None:
         return Path(store_root).resolve().parent / "reports"
     return Path("reports")
+
+
+#: An absolute POSIX path inside a message (not the ``//`` of a URL): shown as ``…/<last part>``.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~])/(?:[^\s'\"/<>]+/)+([^\s'\"/<>]*)")
+
+
+def _store_parent(store_root: str | os.PathLike | None) -> Path | None:
+    """The folder that holds the store, the base of the names pages show (none when it is ``/``)."""
+    if store_root is None:
+        return None
+    base = Path(store_root).resolve().parent
+    return None if base.parent == base else base
+
+
+def shown_folder(folder: str | os.PathLike, store_root: str | os.PathLike | None = None) -> str:
+    """How a page names a server folder: relative to the folder that holds the store (``reports/``), else
+    by its own name; never as an absolute path of the server."""
+    path = Path(folder)
+    base = _store_parent(store_root)
+    if base is not None:
+        try:
+            rel = path.resolve().relative_to(base)
+        except ValueError:
+            pass
+        else:
+            return f"{rel.as_posix()}/" if rel.parts else "./"
+    if not path.is_absolute() and ".." not in path.parts:
+        return f"{path.as_posix()}/"
+    return f"{path.resolve().name or '.'}/"
+
+
+def public_text(text: object, store_root: str | os.PathLike | None = None, *folders: str | os.PathLike) -> str:
+    """``text`` (an error message) with the server's paths replaced: the store's parent folder and the given
+    folders by their :func:`shown_folder` names, any other absolute path by its last part."""
+    out = str(text)
+    known: list[tuple[str, str]] = []
+    for folder in [f for f in folders if f is not None] + ([store_root] if store_root is not None else []):
+        shown = shown_folder(folder, store_root)
+        for form in {str(Path(folder)), str(Path(folder).resolve())}:
+            if Path(form).is_absolute():
+                known.append((form, shown.rstrip("/") or "."))
+    base = _store_parent(store_root)
+    if base is not None:
+        known.append((str(base) + os.sep, ""))
+        known.append((str(base), "."))
+    for absolute, shown in sorted(known, key=lambda p: -len(p[0])):
+        out = out.replace(absolute, shown)
+    return _ABSOLUTE_PATH.sub(lambda m: "…/" + m.group(1), out)
 
 
 def _store_root(wb_store: Workbench | Store | str | os.PathLike | None) -> Path:
@@ -82,12 +134,16 @@ def generate_report(
     return result.html
 
 
-def report_link(path: str | os.PathLike, label: str = "Download report (.html)") -> str:
-    """A download link (data URL) for a generated report, or a note with its path when it is too large."""
+def report_link(
+    path: str | os.PathLike, label: str = "Download report (.html)", store_root: str | os.PathLike | None = None
+) -> str:
+    """A download link (data URL) for a generated report, or a note naming it (folder relative to the store)
+    when it is too large."""
     p = Path(path)
     data = p.read_bytes()
     if len(data) > MAX_INLINE_BYTES:
-        return f'<span class="lb-note">Report written to {fmt.esc(p)} ({len(data) / 1e6:.0f} MB).</span>'
+        where = fmt.esc(shown_folder(p.parent, store_root) + p.name)
+        return f'<span class="lb-note">Report written to {where} ({len(data) / 1e6:.0f} MB).</span>'
     return download_link(data, p.name, "text/html", f"{label} · {len(data) / 1024:,.0f} KB", "lb-report-download")
 
 
@@ -117,12 +173,14 @@ def report_button(
     def on_click(_=None) -> None:
         button.disabled = True
         status.value = '<span class="lb-note">Generating the report…</span>'
+        root = _store_root(wb_store)
         try:
             path = generate_report(wb_store, session_id, out_dir, **options)
         except (InputError, rp.ReportError) as exc:
-            status.value = f'<span class="lb-error">Report failed: {fmt.esc(exc)}</span>'
+            text = public_text(exc, root, out_dir if out_dir is not None else default_reports_dir(root))
+            status.value = f'<span class="lb-error">Report failed: {fmt.esc(text)}</span>'
         else:
-            status.value = report_link(path)
+            status.value = report_link(path, store_root=root)
         finally:
             button.disabled = False
 
@@ -138,6 +196,7 @@ class ReportList:
 
     def __init__(self, out_dir: str | os.PathLike | None = None, *, store: str | os.PathLike | None = None):
         self.out_dir = Path(out_dir) if out_dir is not None else default_reports_dir(store)
+        self.store = store
         self.table = W.HTML()
         self.table.add_class("lb-report-list")
         self.choice = W.Dropdown(description="Report", options=[], layout=W.Layout(width="520px"))
@@ -159,7 +218,8 @@ class ReportList:
         df = rp.list_reports(self.out_dir)
         self._names = {str(r.html): str(r.title or r.session_id) for r in df.itertuples()}
         if df.empty:
-            self.table.value = f'<p class="lb-note">No reports in {fmt.esc(self.out_dir)} yet.</p>'
+            where = shown_folder(self.out_dir, self.store)
+            self.table.value = f'<p class="lb-note">No reports in {fmt.esc(where)} yet.</p>'
             self.choice.options = []
             return
         rows = "".join(
@@ -184,5 +244,7 @@ class ReportList:
             self.refresh()
             self.detail.value = '<span class="lb-note">That report is gone; the list was refreshed.</span>'
             return False
-        self.detail.value = report_link(path) + (report_frame(path) if path.stat().st_size <= MAX_INLINE_BYTES else "")
+        self.detail.value = report_link(path, store_root=self.store) + (
+            report_frame(path) if path.stat().st_size <= MAX_INLINE_BYTES else ""
+        )
         return True
