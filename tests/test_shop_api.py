@@ -1,0 +1,554 @@
+"""``liveboard sync shop`` against tests/fake_shop.py: a real HTTP server that signs, pages, throttles and fails."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+import socket
+import traceback
+from decimal import Decimal
+
+import pytest
+from fake_shop import DELETE, FakeShop, expected_sign, make_lives
+
+import liveboard
+from liveboard.cli import main
+from liveboard.shop_api import (
+    RetryPolicy,
+    Secrets,
+    ShopClient,
+    ShopConfig,
+    ShopConfigError,
+    ShopStop,
+    TokenBucket,
+    needs_cipher,
+    sign,
+)
+from liveboard.shop_sync import (
+    PER_MINUTE_PATH,
+    PRODUCTS_PATH,
+    SESSIONS_PATH,
+    date_range,
+    fetch_shop,
+    sync_shop,
+)
+from liveboard.store import Store
+
+FAST = RetryPolicy(attempts=3, base_s=0.01, max_s=0.05, jitter_s=0.01)
+SINCE, UNTIL = dt.date(2026, 11, 1), dt.date(2026, 12, 31)
+FAST_ENV = {"LIVEBOARD_SHOP_BACKOFF_S": "0.01", "LIVEBOARD_SHOP_ATTEMPTS": "3"}
+
+
+def fetch(fake: FakeShop, since=SINCE, until=UNTIL, env: dict | None = None, **options):
+    """One sync's reading (no store): (Fetched, ClientStats)."""
+    options.setdefault("policy", FAST)
+    config = ShopConfig.from_env(fake.env(**(env or {})))
+    return asyncio.run(fetch_shop(config, since, until, **options))
+
+
+def ids(fake: FakeShop) -> list[str]:
+    return list(fake.lives)
+
+
+@pytest.fixture
+def fake():
+    with FakeShop(make_lives(8), minute_page=40) as f:
+        yield f
+        assert f.errors == []
+
+
+@pytest.fixture
+def shop_env(monkeypatch, fake):
+    """The environment of a user pointed at the fake, with quick back-off."""
+    for k in ("TIKTOK_SHOP_REFRESH_TOKEN",):
+        monkeypatch.delenv(k, raising=False)
+    for k, v in {**fake.env(), **FAST_ENV}.items():
+        monkeypatch.setenv(k, v)
+    return fake
+
+
+# --------------------------------------------------------------------------- signing and requests
+
+
+def test_sign_reproduces_both_documented_vectors():
+    params = {"app_key": "29a39d", "timestamp": "1623812664"}
+    first = "b596b73e0cc6de07ac26f036364178ab16b0a907af13d43f0a0cd2345f582dc8"
+    second = "d3cb7fe11ecae942802ceeca67e7cf10120cc12f1517d45fbc1c8cfe5413c80f"
+    assert sign("/authorization/202309/shops", params, "e59af819cc") == first
+    assert sign("/test-api", {"foo": "bar"}, "app_secret") == second
+    # sign and access_token are never part of the signature; the fake's own implementation agrees
+    assert sign("/test-api", {"foo": "bar", "sign": "x", "access_token": "t"}, "app_secret") == second
+    assert expected_sign("/authorization/202309/shops", params, "e59af819cc") == first
+    assert expected_sign("/test-api", {"foo": "bar"}, "app_secret") == second
+
+
+def test_shop_cipher_only_where_it_belongs():
+    assert needs_cipher(SESSIONS_PATH) and needs_cipher(PRODUCTS_PATH)
+    assert not needs_cipher("/authorization/202309/shops") and not needs_cipher("/seller/202309/shops")
+
+
+def test_requests_carry_what_the_api_wants(fake):
+    fetched, _ = fetch(fake)
+    assert fetched.summaries and not fetched.problems
+    analytics = [r for r in fake.requests if r.path.startswith("/analytics/")]
+    assert analytics and all(r.status == 200 for r in analytics)
+    for r in analytics:
+        assert r.query["shop_cipher"] == fake.cipher
+        assert "access_token" not in r.query
+        assert r.headers["x-tts-access-token"] == fake.access_token
+        assert r.headers["content-type"] == "application/json"
+        assert len(r.query["timestamp"]) == 10  # Unix seconds
+        assert r.query["sign"] == expected_sign(r.path, r.query, fake.app_secret)
+
+    async def shops():
+        async with ShopClient(ShopConfig.from_env(fake.env()), policy=FAST) as client:
+            return await client.shops()
+
+    assert asyncio.run(shops())[0]["cipher"] == fake.cipher
+    shop_calls = [r for r in fake.requests if r.api == "shops"]
+    assert shop_calls[0].status == 200 and "shop_cipher" not in shop_calls[0].query
+
+
+def test_until_is_inclusive_and_paging_follows_tokens():
+    lives = make_lives(230, spacing_s=600, affiliate_every=1)  # affiliates: list pages only
+    with FakeShop(lives) as fake:
+        last_day = dt.datetime.fromtimestamp(lives[-1].start, dt.UTC).date()
+        fetched, _ = fetch(fake, since=SINCE, until=last_day)
+        lists = [r for r in fake.requests if r.api == "sessions"]
+        assert [r.query["page_size"] for r in lists] == ["100"] * 3
+        assert lists[0].query["end_date_lt"] == (last_day + dt.timedelta(days=1)).isoformat()
+        assert "page_token" not in lists[0].query and lists[1].query["page_token"]
+        assert len(fetched.summaries) == 230  # the last day's sessions are in
+        assert fake.count("per_minute") == 0  # affiliates: summary only
+
+
+def test_an_empty_range_says_so(shop_env, capsys, tmp_path):
+    assert main(["sync", "shop", "--since", "2025-01-01", "--until", "2025-01-31", "--store", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "api: 0 session(s) from 2025-01-01 to 2025-01-31" in out and "no LIVE sessions in this date range" in out
+
+
+def test_date_range_defaults_and_checks():
+    assert date_range(None, None, today=dt.date(2026, 12, 1)) == (dt.date(2026, 11, 1), dt.date(2026, 12, 1))
+    assert date_range("2026-11-05", "2026-11-05") == (dt.date(2026, 11, 5), dt.date(2026, 11, 5))
+    with pytest.raises(liveboard.errors.InputError, match="--since"):
+        date_range("2026-11-06", "2026-11-05")
+    with pytest.raises(liveboard.errors.InputError, match="--until.*YYYY-MM-DD"):
+        date_range(None, "5 Nov")
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+def test_mapping_of_sessions_minutes_and_products(fake):
+    lives = list(fake.lives.values())
+    lives[7].ended = False  # still live: summary only, asked again at the next sync
+    fetched, _ = fetch(fake)
+    assert fetched.live == {lives[7].id} and fetched.summaries[lives[7].id]["end"] is None
+    assert not any(lives[7].id in r.path for r in fake.requests)
+    assert fetched.latest_available == "2026-12-01"
+    official, affiliate = lives[0], lives[6]
+    assert affiliate.affiliate and not official.affiliate
+    s = fetched.summaries[official.id]
+    assert s["account_id"] == "mayshop.my" and fetched.summaries[lives[1].id]["account_id"] == "beauty.hub"
+    assert s["start"] == dt.datetime.fromtimestamp(official.start, dt.UTC)
+    assert s["duration_s"] == 60 * len(official.minutes)
+    assert s["gmv"] == official.total("gmv") and s["currency"] == "MYR"
+    assert s["views"] == official.total("views") and s["avg_view_duration_s"] == 46.0
+    assert s["ctor"] is None  # recomputed from the counts by the store
+    # items_sold under each of its three names
+    for live in lives[:3]:
+        assert fetched.summaries[live.id]["items_sold"] == live.total("items_sold"), live.items_key
+    # direct GMV = the products' direct GMV
+    assert s["direct_gmv"] == sum(p["direct_gmv"] for p in official.products)
+    assert s["direct_gmv"] < s["gmv"]
+    # affiliates: interaction figures unknown, not 0; the rate kept since its counts are unknown
+    a = fetched.summaries[affiliate.id]
+    for name in ("views", "viewers", "pcu", "acu", "comments", "likes", "product_clicks", "avg_view_duration_s"):
+        assert a[name] is None, name
+    assert a["gmv"] == affiliate.total("gmv") and a["ctor"] is not None and 0 <= a["ctor"] <= 1
+    assert affiliate.id in fetched.affiliates and affiliate.id not in fetched.trends
+    # minutes: all pages (40 per page), 60 s each
+    trend = sorted(fetched.trends[official.id], key=lambda r: r["t"])
+    assert len(trend) == len(official.minutes) > 40
+    assert {r["interval_s"] for r in trend} == {60}
+    assert sum(r["gmv"] for r in trend) == official.total("gmv")
+    assert trend[5]["likes"] == official.minutes[5]["likes"]
+    assert trend[5]["impressions"] == official.minutes[5]["impressions"]
+    # products: clicks are produt_clicks, never add_to_cart_count
+    products = {p["product_id"]: p for p in fetched.products[official.id]}
+    for p in official.products:
+        assert products[p["id"]]["clicks"] == p["clicks"] != p["add_to_cart"]
+        assert products[p["id"]]["name"] == p["name"] and products[p["id"]]["gmv"] == p["direct_gmv"]
+    tables = fetched.summary_table(), fetched.trend_table(), fetched.product_table()
+    detailed = [v for v in lives if not v.affiliate and v.ended]
+    assert [t.num_rows for t in tables] == [
+        8,
+        sum(len(v.minutes) for v in detailed),
+        sum(len(v.products) for v in detailed),
+    ]
+
+
+def test_bad_fields_are_named_and_the_rest_goes_on(fake):
+    a, b, c, d = ids(fake)[:4]
+    fake.lives[a].patches.append(("sales_performance.gmv.amount", "abc"))
+    fake.lives[b].patches.append(("username", DELETE))
+    fake.lives[c].product_patches.append((0, "traffic.produt_clicks", {"n": 1}))
+    fake.lives[d].patches.append(("interaction_performance.views", -4))
+    fetched, _ = fetch(fake)
+    text = "\n".join(map(str, fetched.problems))
+    assert (
+        f"{SESSIONS_PATH}, session {a}: field sales_performance.gmv.amount: an amount was expected, got 'abc'" in text
+    )
+    assert f"session {b}: field username: missing" in text
+    assert f"{PRODUCTS_PATH}, session {c}: field products[0].traffic.produt_clicks: a whole number was expected" in text
+    assert f"session {d}: field interaction_performance.views: a count cannot be negative" in text
+    assert fetched.summaries[a]["gmv"] is None and fetched.summaries[a]["items_sold"] is not None
+    assert b not in fetched.summaries
+    assert fetched.summaries[d]["views"] is None
+    assert len(fetched.summaries) == 7 and len(fetched.trends) == 6  # 8 sessions, 1 affiliate, 1 left out
+
+
+def test_huge_and_non_json_bodies_are_refused_for_that_session_only(fake):
+    a, b = ids(fake)[:2]
+    fake.huge[("products", a)] = 300_000
+    fake.garbage.add(("per_minute", b))
+    fetched, stats = fetch(fake, max_body=100_000)
+    assert "larger than" in fetched.missing[a]["products"]
+    assert fake.count("products") == 7  # a body too big is not asked again
+    assert fetched.summaries[a]["direct_gmv"] is None  # no products, no direct GMV
+    assert (
+        fetched.missing[b]["per-minute trend"] == "unreadable body (37 bytes, not a JSON envelope) after 3 attempt(s)"
+    )
+    assert b in fetched.products and a in fetched.trends
+
+
+# --------------------------------------------------------------------------- retries
+
+
+def test_503_truncated_and_dropped_bodies_are_retried(fake):
+    fake.queued["sessions"] = [(503, 0), (502, 0)]
+    fake.truncate["products"] = 1
+    fake.drop["per_minute"] = 1
+    fetched, stats = fetch(fake)
+    assert not fetched.missing and not fetched.problems and len(fetched.trends) == 7
+    assert stats.retries == {"HTTP 503 code 0": 1, "HTTP 502 code 0": 1, "unreadable body": 1, "connection dropped": 1}
+
+
+def test_throttled_requests_back_off_and_complete():
+    lives = make_lives(20, affiliate_every=0)
+    with FakeShop(lives, limit=10) as fake:  # a server far stricter than the client's 45/s
+        fetched, stats = fetch(fake, policy=RetryPolicy(attempts=10, base_s=0.05, max_s=1.0, jitter_s=0.1))
+        assert fake.count("per_minute", 429) > 0 and stats.retries["throttled"] > 0
+        assert len(fetched.trends) == 20 and not fetched.missing
+        throttled = [r for r in fake.requests if r.status == 429]
+        assert all(r.code == 36009002 for r in throttled)
+
+
+def test_client_rate_limit_keeps_under_the_server_limit():
+    with FakeShop(make_lives(12, affiliate_every=0), limit=20) as fake:
+        fetched, stats = fetch(fake, rate=10, burst=1)
+        assert fake.count("products", 429) == 0 and fake.count("per_minute", 429) == 0
+        assert fake.peak_rate("products") <= 11 and len(fetched.products) == 12
+
+
+def test_forever_500_session_keeps_its_summary_and_is_named(fake):
+    broken = ids(fake)[2]
+    fake.broken_minutes.add(broken)
+    fetched, stats = fetch(fake)
+    assert fetched.missing == {
+        broken: {"per-minute trend": "HTTP 500 code 98001001 (internal error) after 3 attempt(s)"}
+    }
+    assert broken in fetched.summaries and broken in fetched.products and broken not in fetched.trends
+    assert sum(1 for r in fake.requests if r.api == "per_minute" and broken in r.path) == 3
+
+
+def test_backoff_grows_with_jitter(fake):
+    fake.queued["sessions"] = [(503, 0)] * 4
+    policy = RetryPolicy(attempts=5, base_s=0.01, max_s=1.0, jitter_s=0.01)
+    _, stats = fetch(fake, policy=policy, rng=random.Random(3))
+    waits = [w for api, _, _, w in stats.waits if api == "sessions"]
+    assert len(waits) == 4
+    for n, w in enumerate(waits, start=1):
+        assert 0.01 * 2 ** (n - 1) <= w <= 0.01 * 2 ** (n - 1) + 0.01
+    rng = random.Random(1)
+    draws = {policy.wait(2, rng=rng) for _ in range(5)}
+    assert len(draws) == 5  # jitter: no two clients wait in lockstep
+    assert policy.wait(1, retry_after=0.5) >= 0.5 and policy.wait(1, retry_after=99) <= 1.0 + 0.01
+
+
+def test_retry_policy_from_env(monkeypatch):
+    monkeypatch.setenv("LIVEBOARD_SHOP_BACKOFF_S", "0.2")
+    monkeypatch.setenv("LIVEBOARD_SHOP_ATTEMPTS", "4")
+    assert RetryPolicy.from_env() == RetryPolicy(attempts=4, base_s=0.2, max_s=6.0, jitter_s=0.2)
+    monkeypatch.setenv("LIVEBOARD_SHOP_ATTEMPTS", "lots")
+    with pytest.raises(ShopConfigError, match="LIVEBOARD_SHOP_ATTEMPTS"):
+        RetryPolicy.from_env()
+
+
+def test_timeouts_and_connection_errors_are_retried_then_reported(fake):
+    fake.slow["products"] = 0.5
+    fetched, stats = fetch(fake, timeout=0.1)
+    assert all(m == {"products": "timeout after 3 attempt(s)"} for m in fetched.missing.values())
+    assert len(fetched.missing) == 7 and len(fetched.trends) == 7
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    fetched, stats = fetch(fake, env={"TIKTOK_SHOP_API_BASE": f"http://127.0.0.1:{port}"})
+    assert fetched.list_error == "connection error (ConnectError) after 3 attempt(s)"
+    assert stats.retries["connection error"] == 2
+
+
+@pytest.mark.parametrize(
+    ("setup", "fix"),
+    [
+        (lambda f: {"TIKTOK_SHOP_APP_SECRET": "not-the-secret"}, "TIKTOK_SHOP_APP_SECRET"),
+        (lambda f: {"TIKTOK_SHOP_APP_KEY": "otherkey99"}, "TIKTOK_SHOP_APP_KEY"),
+        (lambda f: {"TIKTOK_SHOP_API_BASE": f.url + "/v9"}, "TIKTOK_SHOP_API_BASE"),
+        (lambda f: setattr(f, "always", (403, 105005, "scope")) or {}, "data.shop_analytics.public.read"),
+        (lambda f: setattr(f, "always", (403, 36009033, "ip")) or {}, "allow-list"),
+        (lambda f: setattr(f, "always", (400, 106013, "cipher")) or {}, "TIKTOK_SHOP_CIPHER"),
+    ],
+    ids=["106001-sign", "36009004-app-key", "36009009-path", "105005-scope", "36009033-ip", "106013-cipher"],
+)
+def test_configuration_errors_stop_at_once_with_what_to_fix(fake, setup, fix):
+    env = setup(fake)
+    with pytest.raises(ShopStop) as info:
+        fetch(fake, env=env)
+    assert fix in str(info.value) and "\n" not in str(info.value)
+    assert len(fake.requests) == 1  # never retried
+
+
+def test_stale_clock_is_a_configuration_error(fake):
+    with pytest.raises(ShopStop, match=r"36009004: Invalid timestamp.*clock"):
+        fetch(fake, clock=lambda: 1_600_000_000)
+
+
+def test_expired_token_is_refreshed_once(fake):
+    fake.expire_token()
+    fetched, stats = fetch(fake)
+    assert fake.refreshes == 1 and stats.refreshed and stats.access_expires_at > 1_700_000_000
+    assert len(fetched.trends) == 7 and not fetched.missing
+    assert fake.requests[-1].headers["x-tts-access-token"] == fake.access_token  # the new one
+    refresh = [r for r in fake.requests if r.api == "token"]
+    assert len(refresh) == 1 and refresh[0].query["grant_type"] == "refresh_token"
+
+
+def test_expired_token_without_refresh_token_or_refused_refresh(fake):
+    fake.expire_token()
+    with pytest.raises(ShopStop, match="expired.*set TIKTOK_SHOP_REFRESH_TOKEN"):
+        fetch(fake, env={"TIKTOK_SHOP_REFRESH_TOKEN": ""})
+    with pytest.raises(ShopStop, match="token refresh failed.*36004005"):
+        fetch(fake, env={"TIKTOK_SHOP_REFRESH_TOKEN": "an-old-refresh-token"})
+    assert fake.refreshes == 0
+
+
+def test_missing_variables_are_named(monkeypatch, capsys, tmp_path):
+    with pytest.raises(ShopConfigError, match="TIKTOK_SHOP_APP_SECRET, TIKTOK_SHOP_CIPHER"):
+        ShopConfig.from_env({"TIKTOK_SHOP_APP_KEY": "k", "TIKTOK_SHOP_ACCESS_TOKEN": "t"})
+    for name in ("TIKTOK_SHOP_APP_KEY", "TIKTOK_SHOP_APP_SECRET", "TIKTOK_SHOP_ACCESS_TOKEN", "TIKTOK_SHOP_CIPHER"):
+        monkeypatch.setenv(name, "x" * 8)
+    monkeypatch.delenv("TIKTOK_SHOP_CIPHER")
+    assert main(["sync", "shop", "--store", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == "liveboard: sync shop: set the environment variable TIKTOK_SHOP_CIPHER (see README: TikTok Shop API)\n"
+    )
+    assert not (tmp_path / "s").exists()
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def test_secrets_never_leak(shop_env, monkeypatch, capsys, caplog, tmp_path):
+    fake = shop_env
+    monkeypatch.setenv("TIKTOK_SHOP_REFRESH_TOKEN", fake.refresh_token)
+    caplog.set_level(logging.DEBUG)
+    fake.expire_token()
+    fake.broken_minutes.add(ids(fake)[1])
+    fake.truncate["sessions"] = 1
+    fake.queued["products"] = [(503, 0)]
+    fake.lives[ids(fake)[2]].patches.append(("sales_performance.gmv.amount", fake.access_token))  # echoed back
+    store = tmp_path / "store"
+    codes = [main(["sync", "shop", "--since", "2026-11-01", "--until", "2026-12-31", "--store", str(store)])]
+    monkeypatch.setenv("TIKTOK_SHOP_APP_SECRET", "wrong-secret-9z")  # a stop: 106001
+    codes.append(main(["sync", "shop", "--since", "2026-11-01", "--store", str(store)]))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("TIKTOK_SHOP_API_BASE", f"http://127.0.0.1:{s.getsockname()[1]}")
+    texts = []
+    try:
+        sync_shop(
+            Store(store), since="2026-11-01", config=ShopConfig.from_env(fake.env(TIKTOK_SHOP_APP_SECRET="x" * 9))
+        )
+    except Exception as exc:  # noqa: BLE001 - any exception's text counts
+        texts.append("".join(traceback.format_exception(exc)))
+    fake.always = (401, 36009004, f"bad app_key={fake.app_key}&sign=abc")  # the API echoing a secret
+    with pytest.raises(ShopStop) as info:
+        fetch(fake)
+    texts.append("".join(traceback.format_exception(info.value)))
+    assert codes[1] == 1
+    out = capsys.readouterr()
+    texts += [out.out, out.err, "\n".join(r.getMessage() for r in caplog.records)]
+    texts.append(repr(ShopConfig.from_env(fake.env())))
+    files = [p.read_bytes() for p in store.rglob("*") if p.is_file()]
+    assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # httpx did log its URLs
+    assert fake.refreshes == 1 and "partial sync" in out.err
+    secrets = fake.secrets | {"wrong-secret-9z", "x" * 9}
+    assert len(secrets) > 10  # credentials, two tokens and the signs of every request
+    for secret in secrets:
+        for text in texts:
+            assert secret not in text
+        for blob in files:
+            assert secret.encode() not in blob
+
+
+def test_scrub_removes_values_params_and_signs():
+    s = Secrets("topsecret-value")
+    text = s.scrub("x topsecret-value y?app_key=abc&sign=" + "a" * 64 + "&refresh_token=r1 " + "f" * 64)
+    assert "topsecret" not in text and "abc" not in text and "a" * 64 not in text and "r1" not in text
+    assert "f" * 64 not in text
+
+
+def test_token_bucket_bounds_a_burst():
+    now = [0.0]
+    bucket = TokenBucket(rate=10, burst=3, clock=lambda: now[0])
+
+    async def take(n):
+        for _ in range(n):
+            await bucket.acquire()
+
+    asyncio.run(take(3))  # the burst is there at once
+    assert bucket.tokens == 0
+    now[0] += 0.25  # 2.5 tokens come back in a quarter second at 10/s
+    asyncio.run(take(2))
+    assert bucket.tokens == pytest.approx(0.5)
+    now[0] += 10  # never more than the burst
+    bucket.succeeded()
+    asyncio.run(take(1))
+    assert bucket.tokens == pytest.approx(2)
+
+
+def test_token_bucket_slows_down_on_429_and_recovers():
+    now = [0.0]
+    bucket = TokenBucket(rate=40, burst=5, clock=lambda: now[0])
+    bucket.throttled()
+    bucket.throttled()  # the same second: one halving only (answers of one burst arrive together)
+    assert bucket.rate == 20 and bucket.tokens == 0
+    now[0] += 1.0
+    bucket.throttled()
+    assert bucket.rate == 10
+    for _ in range(100):
+        bucket.succeeded()
+    assert bucket.rate == 40  # back to the configured rate, never above
+
+
+# --------------------------------------------------------------------------- into the store
+
+
+def test_sync_into_store_end_to_end(shop_env, capsys, tmp_path):
+    fake = shop_env
+    broken = ids(fake)[3]
+    fake.broken_minutes.add(broken)
+    store = tmp_path / "store"
+    argv = ["sync", "shop", "--since", "2026-11-01", "--until", "2026-12-31", "--store", str(store)]
+    assert main(argv) == 1  # partial: one session has no trend
+    out = capsys.readouterr()
+    assert "api: 8 session(s) from 2026-11-01 to 2026-12-31" in out.out
+    last = out.err.strip().splitlines()
+    assert (
+        last[-2].startswith(f"missing: session {broken} (@") and "per-minute trend: HTTP 500 code 98001001" in last[-2]
+    )
+    assert last[-1].startswith("partial sync: 1 session(s) with missing data")
+
+    wb = liveboard.open(store)
+    sessions = wb.sessions()
+    assert len(sessions) == 8
+    first = fake.lives[ids(fake)[0]]
+    row = sessions.set_index("session_id").loc[first.id]
+    assert Decimal(str(row["gmv"])) == first.total("gmv") and row["account_id"] == "mayshop.my"
+    assert row["views"] == first.total("views")
+    session = wb.session(first.id)
+    trend = session.trend()
+    assert len(trend) == len(first.minutes) and set(trend["interval_s"]) == {60}
+    products = session.products()
+    assert sorted(products["product_id"]) == sorted(p["id"] for p in first.products)
+    assert wb.session(broken).trend().empty and not wb.session(broken).products().empty
+    affiliate = sessions.set_index("session_id").loc[ids(fake)[6]]
+    assert pd_isna(affiliate["views"]) and pd_isna(affiliate["comments"])
+
+    # the same figures again: nothing changes
+    assert main(argv) == 1
+    again = capsys.readouterr().out
+    assert "store: new 0 · changed 0 · unchanged 8" in again
+
+    # the API's figures change: the newer win, and the sync says which sessions changed
+    fake.broken_minutes.clear()
+    fake.change(first.id, gmv="50.00")
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"changed: {first.id}: " in out and "gmv" in out.split(f"changed: {first.id}: ")[1].splitlines()[0]
+    assert f"changed: {broken}: trend" in out
+    assert Decimal(str(liveboard.open(store).sessions().set_index("session_id").loc[first.id, "gmv"])) == first.total(
+        "gmv"
+    )
+    assert len(liveboard.open(store).session(broken).trend()) == len(fake.lives[broken].minutes)
+
+
+def test_failed_products_keep_the_direct_gmv_of_the_last_sync(shop_env, capsys, tmp_path):
+    fake = shop_env
+    first = ids(fake)[0]
+    argv = ["sync", "shop", "--since", "2026-11-01", "--until", "2026-12-31", "--store", str(tmp_path / "s")]
+    assert main(argv) == 0
+    expected = sum(p["direct_gmv"] for p in fake.lives[first].products)
+    fake.garbage.add(("products", first))
+    assert main(argv) == 1
+    out = capsys.readouterr()
+    assert "changed 0 · unchanged 8" in out.out and f"missing: session {first} (@" in out.err
+    wb = liveboard.open(tmp_path / "s")
+    assert Decimal(str(wb.sessions().set_index("session_id").loc[first, "direct_gmv"])) == expected
+    assert len(wb.session(first).products()) == len(fake.lives[first].products)  # the last sync's rows stay
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+def test_parser_has_sync_shop():
+    from liveboard.cli import build_parser
+
+    args = build_parser().parse_args(["sync", "shop", "--since", "2026-11-01", "--until", "2026-11-02"])
+    assert (args.since, args.until, args.store) == ("2026-11-01", "2026-11-02", None)
+
+
+def test_fake_refuses_an_unsigned_or_token_in_query_request(fake):
+    import httpx
+
+    r = httpx.get(fake.url + SESSIONS_PATH, params={"app_key": fake.app_key, "access_token": "t"})
+    assert r.json()["code"] == 36009004
+    ts = str(int(dt.datetime.now(dt.UTC).timestamp()))
+    q = {"app_key": fake.app_key, "timestamp": ts, "shop_cipher": fake.cipher, "start_date_ge": "2026-11-01"}
+    q["end_date_lt"] = "2026-12-01"
+    q["sign"] = expected_sign(SESSIONS_PATH, q, "wrong")
+    r = httpx.get(fake.url + SESSIONS_PATH, params=q, headers={"x-tts-access-token": fake.access_token})
+    assert r.json()["code"] == 106001
+    q["sign"] = expected_sign(SESSIONS_PATH, q, fake.app_secret)
+    r = httpx.get(fake.url + SESSIONS_PATH, params=q, headers={"x-tts-access-token": fake.access_token})
+    assert r.json()["code"] == 36009004 and "content-type" in r.json()["message"]  # GET still needs it
+    r = httpx.get(
+        fake.url + SESSIONS_PATH,
+        params=q,
+        headers={"x-tts-access-token": fake.access_token, "content-type": "application/json"},
+    )
+    assert r.json()["code"] == 0 and len(r.json()["data"]["live_stream_sessions"]) == 8
+    assert PER_MINUTE_PATH.format(live_id="1").endswith("/1/performance_per_minutes")
+
+
+def test_sync_shop_refuses_a_store_without_put_source(shop_env):
+    with pytest.raises(ShopStop, match="put_source"):
+        sync_shop(object(), since="2026-11-01")
