@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from liveboard.metrics import REGISTRY
 from liveboard.views import format as fmt
 
 MIN_IMPRESSIONS = 30  # a product with fewer impressions is not judged
@@ -103,11 +104,23 @@ def violation_advice(policy: str) -> str:
     return VIOLATION_ADVICE.get(key, "Read the policy named in the warning and correct the segment on stream.")
 
 
-def compare_to_average(session: pd.Series, sessions: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
-    """This session's metrics against the average of ``sessions`` (missing values are not averaged as 0)."""
+def compare_to_average(
+    session: pd.Series, sessions: pd.DataFrame, metrics: list[str], currency: str | None = None
+) -> pd.DataFrame:
+    """This session's metrics against the average of ``sessions`` (missing values are not averaged as 0).
+
+    Money is never averaged across currencies: with ``currency`` (or the session's own ``currency``), money
+    metrics are averaged over the sessions in that currency only.
+    """
+    cur = currency if currency is not None else session.get("currency")
+    same = sessions
+    if "currency" in sessions and not fmt.is_missing(cur):
+        same = sessions[(sessions["currency"] == cur).to_numpy(dtype=bool, na_value=False)]
     rows = []
     for m in metrics:
-        avg = pd.to_numeric(sessions[m], errors="coerce").mean() if m in sessions else np.nan
+        pool = same if m in REGISTRY and REGISTRY[m].is_money else sessions
+        avg = pd.to_numeric(pool[m], errors="coerce").astype("float64").mean() if m in pool else np.nan
+        avg = float("nan") if fmt.is_missing(avg) else float(avg)
         val = session.get(m)
         val = np.nan if fmt.is_missing(val) else float(val)
         diff = val - avg if not (np.isnan(val) or np.isnan(avg)) else np.nan

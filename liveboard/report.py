@@ -42,8 +42,10 @@ import pandas as pd
 import liveboard
 from liveboard import insights
 from liveboard import report_charts as charts
+from liveboard.ids import check_session_id
 from liveboard.metrics import METRICS, REGISTRY
 from liveboard.views import format as fmt
+from liveboard.views.coverage import Coverage, gap_text, known_columns, mask_unseen, per_interval
 from liveboard.views.format import esc
 from liveboard.workbench import InputError, SessionData, Workbench, parse_date
 
@@ -147,7 +149,7 @@ def select_sessions(
     With ids, each must exist (unknown ids are all named in one error). Without ids, ``since`` / ``until`` /
     ``account`` select the sessions, and at least one of them is required.
     """
-    ids = list(dict.fromkeys(str(s) for s in session_ids))
+    ids = list(dict.fromkeys(check_session_id(s, "session") for s in session_ids))  # the one id rule
     if ids and (since or until or account):
         raise InputError("give session ids, or --since/--until/--account to select sessions, not both")
     if not ids and not (since or until or account):
@@ -237,6 +239,9 @@ CSS = """
 .lbr .lbr-card{border:1px solid #e5e7eb;border-radius:6px;padding:6px 10px;background:#fff}
 .lbr .lbr-card .v{font-size:1.2em;font-weight:600;font-variant-numeric:tabular-nums}
 .lbr .lbr-card .k{font-size:.8em;color:#6b7280}
+.lbr .lbr-card .s{font-size:.72em;color:#8a90a0}.lbr .lbr-card.lbr-missing .v{color:#9ca3af}
+.lbr .lbr-partial{background:#fffaeb;border:1px solid #f5d48a;border-radius:6px;padding:.5em .8em}
+.lbr .lbr-not-known{color:#6b4f00}.lbr .lbr-gaps{border-left:4px solid #6b7280;padding:.2em .8em;background:#f9fafb}
 .lbr .lbr-tip{border:1px solid #e5e7eb;border-radius:6px;padding:.5em .8em;margin:.4em 0;background:#f9fafb}
 .lbr .lbr-tip.warning{border-left:4px solid #d97706}.lbr .lbr-tip.info{border-left:4px solid #16a34a}
 .lbr .lbr-tip .ev{color:#4b5563;font-size:.85em}
@@ -306,9 +311,10 @@ class SessionReport:
     ) -> SessionReport:
         if session_id is None or str(session_id).strip() == "":
             raise InputError("session_id: give the id of the session to report on")
+        sid = check_session_id(session_id, "session_id")  # the one session-id rule
         options = check_options(window_days, currency_display, timezone, event_window)
         wb = liveboard.open(store)
-        session = wb.session(str(session_id))
+        session = wb.session(sid)
         summary = session.summary()
         return cls(session, summary, cls._history(wb, session, summary, options.window_days), options)
 
@@ -323,6 +329,7 @@ class SessionReport:
         df = wb.sessions(since=since, account=None if fmt.is_missing(account) else str(account))
         if fmt.is_missing(account):
             df = df[df["account_id"].isna()]
+        df = mask_unseen(df)  # a recorder's stored 0 GMV is not averaged in
         return df[(df["start"] < start) & (df["session_id"] != session.id)].reset_index(drop=True)
 
     # ------------------------------------------------------------------ lazily computed frames
@@ -334,16 +341,27 @@ class SessionReport:
         return cache[name]
 
     @property
+    def cov(self) -> Coverage:
+        """What this session's data covers: its sources, each figure's origin, the recorder's gaps."""
+        return self._cached("coverage", lambda: Coverage.of_session(self.session))
+
+    @property
     def trend(self) -> pd.DataFrame:
-        return self._cached("trend", self.session.trend)
+        """The per-minute (or per-5-minute) trend, from events or a source; what the source cannot see empty."""
+        return self._cached("trend", lambda: self.cov.trend(self.session.trend(), self.summary.get("start")))
+
+    @property
+    def trend_cols(self) -> list[str]:
+        cols = ("gmv", "online", "views", "viewers", "product_clicks", "sku_orders", "comments", "likes")
+        return self._cached("trend_cols", lambda: known_columns(self.trend, cols))
 
     @property
     def products(self) -> pd.DataFrame:
-        return self._cached("products", self.session.products)
+        return self._cached("products", lambda: self.cov.products(self.session.products()))
 
     @property
     def channels(self) -> pd.DataFrame:
-        return self._cached("channels", self.session.channels)
+        return self._cached("channels", lambda: self.cov.channels(self.session.channels()))
 
     @property
     def giveaways(self) -> pd.DataFrame:
@@ -365,17 +383,39 @@ class SessionReport:
     def comments(self) -> pd.DataFrame:
         return self._cached("comments", self.session.comments)
 
+    def not_known(self, part: str, empty: bool = True) -> str:
+        """``<p>`` saying a part is not known and why, or "" when it is known (or really empty)."""
+        why = self.cov.empty_note(part, empty)
+        return f'<p class="lbr-note lbr-not-known">Not known: {esc(why)}.</p>' if why else ""
+
+    def value(self, metric: str) -> object:
+        """A figure of the summary, ``None`` where it is not known (missing, or unseen by its source)."""
+        return self.cov.value(metric, self.summary.get(metric))
+
     @property
     def impact(self) -> pd.DataFrame:
-        return self._cached(
-            "impact", lambda: insights.event_impact(self.trend, self.markers, self.options.event_window)
-        )
+        def make() -> pd.DataFrame:
+            if not {"gmv", "online"} <= set(self.trend_cols):  # not known: no rows, never a 0 change
+                return insights.event_impact(self.trend.iloc[0:0], self.markers, self.options.event_window)
+            return insights.event_impact(self.trend, self.markers, self.options.event_window)
+
+        return self._cached("impact", make)
 
     @property
     def comparison(self) -> pd.DataFrame:
         return self._cached(
-            "comparison", lambda: insights.compare_to_average(self.summary, self.history, list(COMPARE_METRICS))
+            "comparison",
+            lambda: insights.compare_to_average(
+                self._known_summary(), self.history, list(COMPARE_METRICS), currency=self.currency or None
+            ),
         )
+
+    def _known_summary(self) -> pd.Series:
+        s = self.summary.copy()
+        for m in COMPARE_METRICS:
+            if m in s.index:
+                s[m] = self.value(m)
+        return s
 
     @property
     def product_tips(self) -> list[insights.Tip]:
@@ -385,8 +425,9 @@ class SessionReport:
 
     @property
     def currency(self) -> str:
+        """The session's currency code; "" when no source gave one (amounts then carry no symbol)."""
         cur = self.summary.get("currency")
-        return "USD" if fmt.is_missing(cur) else str(cur)
+        return "" if fmt.is_missing(cur) else str(cur)
 
     @property
     def title(self) -> str:
@@ -399,7 +440,7 @@ class SessionReport:
             return fmt.MISSING
         v = float(value)
         sign = "−" if v < 0 else ""
-        if self.options.currency_display == "code":
+        if self.options.currency_display == "code" and self.currency:
             return f"{sign}{abs(v):,.2f} {self.currency}"
         return sign + fmt.money(abs(v), self.currency)
 
@@ -448,15 +489,32 @@ class SessionReport:
             f"Account <b>{esc(s.get('account_id') or fmt.MISSING)}</b>",
             esc(when) + f" ({esc(self.options.timezone)})",
             "Duration " + esc(fmt.duration(s.get("duration_s"))),
-            "Currency " + esc(self.currency),
+            "Currency " + esc(self.currency or fmt.MISSING),
         ]
         if not fmt.is_missing(s.get("live_event_id")):
             bits.append("LIVE event " + esc(s.get("live_event_id")))
+        notice = self.cov.notice(has_trend=bool(self.trend_cols))
+        partial = f'<p class="lbr-partial">{esc(notice)}</p>' if notice else ""
         return (
             f"<style>{CSS}</style>"
             f'<div class="lbr lbr-header" id="lbr-header"><div class="lbr-note">Post-LIVE report · session '
             f'{esc(self.session.id)}</div><h1 class="lbr-title">{esc(self.title)}</h1>'
-            f'<p class="lbr-sub">{" · ".join(bits)}</p></div>'
+            f'<p class="lbr-sub">{" · ".join(bits)}</p>'
+            f'<p class="lbr-note lbr-sources">Sources: {esc(self.cov.label())}</p>{partial}{self._gaps_html()}</div>'
+        )
+
+    def _gaps_html(self) -> str:
+        """The recorder's gaps (from, to): stretches where it was not connected and saw nothing."""
+        gaps = self.cov.gaps
+        if gaps.empty:
+            return ""
+        total = (gaps["gap_end"] - gaps["gap_start"]).dt.total_seconds().sum(min_count=1)
+        items = "".join(f"<li>{esc(gap_text(g, self.options.timezone))}</li>" for g in gaps.head(30).itertuples())
+        more = f"<li>… and {len(gaps) - 30} more</li>" if len(gaps) > 30 else ""
+        return (
+            f'<div class="lbr-gaps"><p><b>{len(gaps)} recorder gap{"s" if len(gaps) != 1 else ""}</b> '
+            f"({esc(fmt.duration(total))} in all): the recorder was not connected, so events of these stretches "
+            f'are missing from every figure below.</p><ul class="lbr-gap-list">{items}{more}</ul></div>'
         )
 
     def _cmp(self, metric: str) -> tuple[float, float, float]:
@@ -471,8 +529,13 @@ class SessionReport:
             return f" (average {esc(self.metric(metric, avg))})"
         return f" — {self._change(pct, pct)} vs the average of {esc(self.metric(metric, avg))}"
 
+    def _why(self, metric: str) -> str:
+        """`` (not known: a recorder sees no orders or GMV)`` for a figure that is not known, else ""."""
+        reason = self.cov.missing_reason(metric, self.summary.get(metric))
+        return f" (not known: {esc(reason)})" if reason else ""
+
     def takeaways(self) -> str:
-        s, items = self.summary, []
+        v, items = self.value, []
         n_hist, wd = len(self.history), self.options.window_days
 
         def tone(metric: str) -> str:
@@ -482,22 +545,28 @@ class SessionReport:
             return "good" if pct >= 0.05 else "bad" if pct <= -0.05 else "neutral"
 
         # financial
-        direct = _f(s.get("direct_gmv")) / _f(s.get("gmv")) if _f(s.get("gmv")) > 0 else float("nan")
-        fin = (
-            f"<b>Financial:</b> GMV {esc(self.money(s.get('gmv')))}{self._vs_avg('gmv')}; "
-            f"{esc(fmt.count(s.get('items_sold')))} items to {esc(fmt.count(s.get('customers')))} customers"
-        )
+        direct = _f(v("direct_gmv")) / _f(v("gmv")) if _f(v("gmv")) > 0 else float("nan")
+        fin = f"<b>Financial:</b> GMV {esc(self.money(v('gmv')))}{self._why('gmv')}{self._vs_avg('gmv')}"
+        if not fmt.is_missing(v("items_sold")) and not fmt.is_missing(v("customers")):
+            fin += f"; {esc(fmt.count(v('items_sold')))} items to {esc(fmt.count(v('customers')))} customers"
+        elif not fmt.is_missing(v("items_sold")):
+            fin += f"; {esc(fmt.count(v('items_sold')))} items sold (customers not known)"
         if not np.isnan(direct):
             fin += f", {esc(fmt.rate(direct, 0))} of GMV direct from the LIVE"
-        if _f(s.get("refunded_gmv")) > 0:
-            fin += f"; {esc(self.money(s.get('refunded_gmv')))} refunded"
+        if _f(v("refunded_gmv")) > 0:
+            fin += f"; {esc(self.money(v('refunded_gmv')))} refunded"
         items.append((tone("gmv"), fin + "."))
         # traffic
-        traffic = (
-            f"<b>Traffic:</b> {esc(fmt.count(s.get('viewers')))} viewers{self._vs_avg('viewers')}; peak "
-            f"{esc(self.metric('pcu', s.get('pcu')))} at once, enter-room rate {esc(fmt.rate(s.get('enter_room_rate')))}, "
-            f"average view {esc(fmt.duration(s.get('avg_view_duration_s')))}"
-        )
+        seen = " (as seen by the recorder)" if self.cov.source_of("viewers") == "recorder" else ""
+        traffic = f"<b>Traffic:</b> {esc(fmt.count(v('viewers')))} viewers{seen}{self._vs_avg('viewers')}"
+        extra = [
+            (f"peak {esc(self.metric('pcu', v('pcu')))} at once", v("pcu")),
+            (f"enter-room rate {esc(fmt.rate(v('enter_room_rate')))}", v("enter_room_rate")),
+            (f"average view {esc(fmt.duration(v('avg_view_duration_s')))}", v("avg_view_duration_s")),
+        ]
+        known = [t for t, x in extra if not fmt.is_missing(x)]
+        if known:
+            traffic += "; " + ", ".join(known)
         ch = self.channels
         if not ch.empty and ch["views"].sum() > 0:
             top = ch.sort_values("views", ascending=False).iloc[0]
@@ -509,13 +578,14 @@ class SessionReport:
         items.append((tone("viewers"), traffic + "."))
         # products
         pr = self.products
+        why_products = self.cov.empty_note("products", pr.empty)
         if not pr.empty and pr["gmv"].astype(float).sum() > 0:
             best = pr.sort_values("gmv", ascending=False).iloc[0]
             name = best["name"] if isinstance(best["name"], str) and best["name"] else best["product_id"]
             share = float(best["gmv"]) / float(pr["gmv"].astype(float).sum())
             prod = (
-                f"<b>Products:</b> CTR {esc(fmt.rate(s.get('live_ctr')))}{self._vs_avg('live_ctr')}, "
-                f"CTOR {esc(fmt.rate(s.get('ctor')))}; top seller <b>{esc(name)}</b> with "
+                f"<b>Products:</b> CTR {esc(fmt.rate(v('live_ctr')))}{self._vs_avg('live_ctr')}, "
+                f"CTOR {esc(fmt.rate(v('ctor')))}; top seller <b>{esc(name)}</b> with "
                 f"{esc(self.money(best['gmv']))} ({esc(fmt.rate(share, 0))} of GMV)"
             )
             ext = [t for t in self.product_tips if t.kind == "extend_display"]
@@ -525,6 +595,11 @@ class SessionReport:
             if low:
                 prod += f"; clicked but not bought (giveaway or explain): {esc(', '.join(t.title.split(':')[0] for t in low[:3]))}"
             items.append((tone("ctor"), prod + "."))
+        elif why_products:
+            items.append(("neutral", f"<b>Products:</b> per-product figures not known: {esc(why_products)}."))
+        elif not pr.empty and pr["gmv"].isna().all():
+            why = self.cov.missing_reason("gmv", None) or "no product sales figures"
+            items.append(("neutral", f"<b>Products:</b> product sales not known: {esc(why)}."))
         else:
             items.append(("neutral", "<b>Products:</b> no product sales recorded for this session."))
         # events
@@ -550,6 +625,7 @@ class SessionReport:
             items.append(("neutral", ev + "."))
         # violations
         nv = len(self.violations)
+        why_violations = self.cov.empty_note("violations", nv == 0)
         if nv:
             worst = self.violations["severity"].map({"high": 3, "medium": 2, "low": 1}).fillna(0).max()
             sev = {3: "high", 2: "medium", 1: "low"}.get(int(worst), "unknown")
@@ -560,20 +636,24 @@ class SessionReport:
                     "see the suggested fixes below and appeal unwarranted ones.",
                 )
             )
+        elif why_violations:
+            items.append(("neutral", f"<b>Violations:</b> not known: {esc(why_violations)}."))
         else:
             items.append(("good", "<b>Violations:</b> none during this LIVE."))
         # engagement
+        seen = " (as seen by the recorder)" if self.cov.source_of("new_followers") == "recorder" else ""
         items.append(
             (
                 tone("new_followers"),
-                f"<b>Engagement:</b> {esc(fmt.count(s.get('new_followers')))} new followers{self._vs_avg('new_followers')}; "
-                f"engagement rate {esc(fmt.rate(s.get('engagement_rate')))}.",
+                f"<b>Engagement:</b> {esc(fmt.count(v('new_followers')))} new followers{seen}"
+                f"{self._why('new_followers')}{self._vs_avg('new_followers')}; "
+                f"engagement rate {esc(fmt.rate(v('engagement_rate')))}{self._why('engagement_rate')}.",
             )
         )
         lis = "".join(f'<li class="{t}">{h}</li>' for t, h in items)
         basis = (
             f"Compared with the average of this account's {n_hist} session{'s' if n_hist != 1 else ''} in the "
-            f"{wd} days before this one."
+            f"{wd} days before this one (money: in {self.currency or 'the same currency'} only)."
             if n_hist
             else f"No earlier session of this account in the {wd} days before this one: nothing to compare with."
         )
@@ -602,71 +682,125 @@ class SessionReport:
     def core_data(self) -> str:
         s = self.summary
         names = {"sales": "Sales", "traffic": "Traffic", "engagement": "Engagement", "products": "Products"}
+        show_source = self.cov.sources != ("events",)
         body = []
         for cat, label in names.items():
-            cards = "".join(
-                f'<div class="lbr-card" title="{esc(m.description)}"><div class="v">{esc(self.metric(m.name, s.get(m.name)))}</div>'
-                f'<div class="k">{esc(m.label)}</div></div>'
-                for m in METRICS
-                if m.category == cat
-            )
-            body.append(f'<h3>{esc(label)}</h3><div class="lbr-cards">{cards}</div>')
-        return _section("core_data", "Core data", "".join(body))
+            cards = []
+            for m in (m for m in METRICS if m.category == cat):
+                raw = s.get(m.name)
+                value = self.metric(m.name, self.cov.value(m.name, raw))
+                note = self.cov.figure_note(m.name, raw) if show_source else ""
+                missing = " lbr-missing" if value == fmt.MISSING else ""
+                tip = f"{m.description} {self.cov.figure_tooltip(m.name, raw)}" if show_source else m.description
+                cards.append(
+                    f'<div class="lbr-card{missing}" title="{esc(tip)}"><div class="v">{esc(value)}</div>'
+                    f'<div class="k">{esc(m.label)}</div>'
+                    + (f'<div class="s">{esc(note)}</div>' if note else "")
+                    + "</div>"
+                )
+            body.append(f'<h3>{esc(label)}</h3><div class="lbr-cards">{"".join(cards)}</div>')
+        legend = (
+            f'<p class="lbr-note">Each figure says where it came from ({esc(self.cov.label())}); '
+            f"{esc(fmt.MISSING)} marks a figure no source of this session gives, with the reason.</p>"
+            if show_source
+            else ""
+        )
+        return _section("core_data", "Core data", legend + "".join(body))
 
     def _chart_markers(self) -> list[charts.Marker]:
         mk = self.markers
-        if mk.empty:
-            return []
-        return [
+        out = [
             charts.Marker(self._minute_of(r.ts), f"{self.when(r.ts, '%H:%M')} {r.kind}: {r.label}", str(r.kind))
             for r in mk.itertuples()
         ]
+        out += [
+            charts.Marker(self._minute_of(g.gap_start), gap_text(g, self.options.timezone), "gap")
+            for g in self.cov.gaps.itertuples()
+        ]
+        return out
 
     def trends(self) -> str:
-        tr = self.trend
-        if tr.empty:
-            return _section("trends", "Trends", '<p class="lbr-note">No per-minute data for this session.</p>')
+        tr, have = self.trend, set(self.trend_cols)
+        if not have:
+            why = self.cov.empty_note("trend") or "no figures over time"
+            return _section("trends", "Trends", f'<p class="lbr-note lbr-not-known">Not known: {esc(why)}.</p>')
         x = tr["minute"].astype(float).tolist()
         markers = self._chart_markers()
+        per = per_interval(tr)
         money_short = self._money_short
-        gmv = charts.line_chart(
-            x,
-            [charts.Series("GMV per minute", tr["gmv"].astype(float).tolist(), "#16a34a")],
-            title="GMV per minute, with product features, giveaways and violations",
-            markers=markers,
-            x_labels=self.clock,
-            y_fmt=money_short,
-        )
-        traffic = charts.line_chart(
-            x,
-            [
-                charts.Series("Online viewers", tr["online"].astype(float).tolist(), "#2563eb"),
-                charts.Series("Views per minute", tr["views"].astype(float).tolist(), "#9333ea"),
-            ],
-            title="Online viewers and views per minute",
-            markers=markers,
-            x_labels=self.clock,
-        )
-        conv = charts.line_chart(
-            x,
-            [
-                charts.Series("Product clicks per minute", tr["product_clicks"].astype(float).tolist(), "#ea580c"),
-                charts.Series("SKU orders per minute", tr["sku_orders"].astype(float).tolist(), "#0891b2"),
-            ],
-            title="Product clicks and orders per minute",
-            markers=markers,
-            x_labels=self.clock,
-        )
+
+        def series(*specs: tuple[str, str, str]) -> list[charts.Series]:
+            return [
+                charts.Series(f"{name} {per}" if col != "online" else name, tr[col].tolist(), color)
+                for col, name, color in specs
+                if col in have
+            ]
+
+        plan = [
+            (
+                "GMV",
+                f"GMV {per}, with product features, giveaways and violations",
+                series(("gmv", "GMV", "#16a34a")),
+                money_short,
+                "gmv",
+            ),
+            (
+                "Traffic",
+                f"Online viewers and views {per}",
+                series(
+                    ("online", "Online viewers", "#2563eb"),
+                    ("views", "Views", "#9333ea"),
+                    ("viewers", "Viewers", "#0891b2"),
+                )[:2],
+                None,
+                "views",
+            ),
+            (
+                "Clicks and orders",
+                f"Product clicks and orders {per}",
+                series(("product_clicks", "Product clicks", "#ea580c"), ("sku_orders", "SKU orders", "#0891b2")),
+                None,
+                "product_clicks",
+            ),
+            (
+                "Engagement",
+                f"Comments and likes {per}",
+                series(("comments", "Comments", "#9333ea"), ("likes", "Likes", "#db2777")),
+                None,
+                "comments",
+            ),
+        ]
+        body, missing = [], []
+        for head, title, lines, y_fmt, metric in plan:
+            if not lines:
+                if head != "Engagement":
+                    missing.append(f"{head}: {self.cov.trend_reason(metric, tr)}")
+                continue
+            if head == "Engagement" and {"gmv", "views", "online"} & have and "product_clicks" in have:
+                continue  # a full event trend: engagement is in the comments section
+            chart = charts.line_chart(x, lines, title=title, markers=markers, x_labels=self.clock, y_fmt=y_fmt)
+            body.append(f"<h3>{esc(head)}</h3>{chart}")
         note = (
-            "Markers: P a product featured (pinned), G a giveaway opening, ! a violation; hover a marker for its "
-            "name. A GMV dip while traffic holds suggests the featured product needs more explanation and "
-            "demonstration, or is not resonating."
+            "Markers: P a product featured (pinned), G a giveaway opening, ! a violation"
+            + (", • a recorder gap" if len(self.cov.gaps) else "")
+            + "; hover a marker for its name. A GMV dip while traffic holds suggests the featured product needs "
+            "more explanation and demonstration, or is not resonating."
+        )
+        why_markers = self.cov.empty_note("markers")
+        if why_markers:
+            note += f" No markers here: {why_markers}."
+        if per != "per minute":
+            note += f" This trend has one value {per} (from {self.cov.from_text()})."
+        gone = "".join(f"<li>{esc(m)}</li>" for m in missing)
+        gone = (
+            f'<p class="lbr-note lbr-not-known">Not charted, not known:</p><ul class="lbr-missing">{gone}</ul>'
+            if gone
+            else ""
         )
         return _section(
             "trends",
             "Trends",
-            f'<h3>GMV</h3>{gmv}<h3>Traffic</h3>{traffic}<h3>Clicks and orders</h3>{conv}<p class="lbr-note">{esc(note)}</p>'
-            + self._gmv_drops_html(),
+            "".join(body) + gone + f'<p class="lbr-note">{esc(note)}</p>' + self._gmv_drops_html(),
         )
 
     def gmv_drops(self) -> list[tuple[int, int, insights.Tip]]:
@@ -676,7 +810,7 @@ class SessionReport:
 
     def _find_gmv_drops(self) -> list[tuple[int, int, insights.Tip]]:
         tr, w = self.trend, self.options.event_window
-        if len(tr) < 2 * w + 1:
+        if len(tr) < 2 * w + 1 or not {"gmv", "views"} <= set(self.trend_cols) or per_interval(tr) != "per minute":
             return []
         no_giveaways, no_products = self.giveaways.iloc[0:0], self.products.iloc[0:0]
         hits: list[tuple[int, insights.Tip]] = []
@@ -694,6 +828,8 @@ class SessionReport:
     def _gmv_drops_html(self) -> str:
         w = self.options.event_window
         periods = self.gmv_drops()
+        if not {"gmv", "views"} <= set(self.trend_cols):
+            return ""
         if not periods:
             return f'<p class="lbr-note">No {w}-minute stretch where GMV fell by 30 % or more while views held.</p>'
         items = "".join(
@@ -712,11 +848,18 @@ class SessionReport:
         sym = fmt.CURRENCY_SYMBOLS.get(self.currency.upper()) if self.options.currency_display == "symbol" else None
         sign, a = ("−" if v < 0 else ""), abs(float(v))
         text = charts._default_fmt(a) if a >= 1000 else (f"{a:,.2f}".rstrip("0").rstrip(".") if a % 1 else f"{a:,.0f}")
-        return f"{sign}{sym}{text}" if sym else f"{sign}{text} {self.currency}"
+        return f"{sign}{sym}{text}" if sym else f"{sign}{text} {self.currency}".rstrip()
 
     def event_impact(self) -> str:
         imp = self.impact
         w = self.options.event_window
+        why = self.cov.empty_note("markers", self.markers.empty)
+        if not why and not {"gmv", "online"} <= set(self.trend_cols) and not self.markers.empty:
+            why = self.cov.trend_reason("gmv", self.trend)
+        if why:
+            return _section(
+                "event_impact", "Event impact", f'<p class="lbr-note lbr-not-known">Not known: {esc(why)}.</p>'
+            )
         if imp.empty:
             return _section(
                 "event_impact",
@@ -765,12 +908,14 @@ class SessionReport:
     def channels_section(self) -> str:
         ch = self.channels
         if ch.empty:
-            return _section("channels", "Traffic channels", '<p class="lbr-note">No traffic channel data.</p>')
+            body = self.not_known("channels") or '<p class="lbr-note">No traffic channel data.</p>'
+            return _section("channels", "Traffic channels", body)
         ch = ch.sort_values("views", ascending=False)
+        gmv_known = bool(ch["gmv"].astype(float).notna().any())
         total_views, total_gmv = float(ch["views"].sum()), float(ch["gmv"].astype(float).sum())
         rows = []
         for r in ch.itertuples():
-            err = r.views / r.impressions if r.impressions else float("nan")
+            err = r.views / r.impressions if _f(r.impressions) > 0 else float("nan")
             rows.append(
                 [
                     esc(r.channel),
@@ -791,14 +936,19 @@ class SessionReport:
             width=460,
             label_width=90,
         )
-        gmv_chart = charts.bar_chart(
-            ch["channel"].tolist(),
-            ch["gmv"].astype(float).tolist(),
-            title="GMV by traffic channel",
-            value_fmt=self._money_short,
-            color="#16a34a",
-            width=460,
-            label_width=90,
+        gmv_chart = (
+            charts.bar_chart(
+                ch["channel"].tolist(),
+                ch["gmv"].astype(float).tolist(),
+                title="GMV by traffic channel",
+                value_fmt=self._money_short,
+                color="#16a34a",
+                width=460,
+                label_width=90,
+            )
+            if gmv_known
+            else f'<p class="lbr-note lbr-not-known">GMV by channel not known: '
+            f"{esc('a recorder sees no orders or GMV' if self.cov.kind == 'recorder' else 'no GMV per channel')}.</p>"
         )
         table = _table(
             ["Channel", "Group", "Impressions", "Views", "Viewers", "Enter-room rate", "GMV", "GMV share"],
@@ -810,6 +960,8 @@ class SessionReport:
             f"Organic channels brought {fmt.rate(1 - paid, 0) if not np.isnan(paid) else fmt.MISSING} of views, paid "
             f"promotion {fmt.rate(paid, 0)}. GMV is credited to the channel of the buyer's latest entry before the order."
         )
+        if self.cov.kind == "recorder":
+            note = "Views as seen by the recorder, by the entry source it reports. " + note
         return _section(
             "channels",
             "Traffic channels",
@@ -819,7 +971,8 @@ class SessionReport:
     def products_section(self) -> str:
         pr = self.products
         if pr.empty:
-            return _section("products", "Products", '<p class="lbr-note">No product data for this session.</p>')
+            body = self.not_known("products") or '<p class="lbr-note">No product data for this session.</p>'
+            return _section("products", "Products", body)
         pr = pr.sort_values(["gmv", "clicks"], ascending=False)
         names = [n if isinstance(n, str) and n else str(p) for n, p in zip(pr["name"], pr["product_id"], strict=True)]
         rows = [
@@ -838,25 +991,35 @@ class SessionReport:
             for name, r in zip(names, pr.itertuples(), strict=True)
         ]
         top = pr.head(12)
-        chart = charts.bar_chart(
-            names[: len(top)],
-            top["gmv"].astype(float).tolist(),
-            title="GMV by product",
-            value_fmt=self._money_short,
-            color="#16a34a",
-            width=760,
-            label_width=260,
+        if top["gmv"].astype(float).notna().any():
+            chart = charts.bar_chart(
+                names[: len(top)],
+                top["gmv"].astype(float).tolist(),
+                title="GMV by product",
+                value_fmt=self._money_short,
+                color="#16a34a",
+                width=760,
+                label_width=260,
+            )
+        elif self.cov.kind == "recorder":
+            chart = (
+                '<p class="lbr-note lbr-not-known">Not known: a recorder sees which product was featured, but no '
+                "product impressions, clicks or sales.</p>"
+            )
+        else:
+            chart = '<p class="lbr-note lbr-not-known">GMV by product not known: no product sales figures.</p>'
+        table = _table(
+            ["Product", "Price", "Impressions", "Clicks", "CTR", "Orders", "Items", "GMV", "CTOR", "Featured"],
+            rows,
+            [False] + [True] * 9,
         )
+        if not pr["clicks"].astype(float).notna().any():  # nothing to judge products by: no tips, no claim
+            return _section("products", "Products", f"{chart}<h3>All products</h3>{table}")
         tips = self.product_tips
         tips_html = (
             "".join(_tip_html(t) for t in tips)
             if tips
             else '<p class="lbr-note">No product stands out from the others (or too few were shown often enough to judge).</p>'
-        )
-        table = _table(
-            ["Product", "Price", "Impressions", "Clicks", "CTR", "Orders", "Items", "GMV", "CTOR", "Featured"],
-            rows,
-            [False] + [True] * 9,
         )
         note = (
             f"Tips judge products shown at least {insights.MIN_IMPRESSIONS} times and clicked at least "
@@ -871,7 +1034,8 @@ class SessionReport:
     def giveaways_section(self) -> str:
         gv = self.giveaways
         if gv.empty:
-            return _section("giveaways", "Giveaways", '<p class="lbr-note">No giveaways in this session.</p>')
+            body = self.not_known("giveaways") or '<p class="lbr-note">No giveaways in this session.</p>'
+            return _section("giveaways", "Giveaways", body)
         rows = []
         for r in gv.sort_values("start").itertuples():
             dur = (pd.Timestamp(r.end) - pd.Timestamp(r.start)).total_seconds() if not fmt.is_missing(r.end) else None
@@ -914,7 +1078,8 @@ class SessionReport:
     def violations_section(self) -> str:
         vi = self.violations
         if vi.empty:
-            return _section("violations", "Violations", '<p class="lbr-note">No violations during this LIVE.</p>')
+            body = self.not_known("violations") or '<p class="lbr-note">No violations during this LIVE.</p>'
+            return _section("violations", "Violations", body)
         rows = [
             [
                 esc(self.when(r.ts, "%H:%M")),
@@ -943,7 +1108,11 @@ class SessionReport:
     def comments_section(self) -> str:
         cm = self.comments
         if cm.empty:
-            return _section("comments", "Comments", '<p class="lbr-note">No comments in this session.</p>')
+            body = self.not_known("comments") or '<p class="lbr-note">No comments in this session.</p>'
+            count = self.value("comments")
+            if self.not_known("comments") and not fmt.is_missing(count):
+                body += f'<p class="lbr-note">The comment count is known: {esc(fmt.count(count))}.</p>'
+            return _section("comments", "Comments", body)
         per_min = cm.groupby("minute").size()
         chart = charts.column_chart(
             per_min.index.astype(float).tolist(),
@@ -982,8 +1151,9 @@ class SessionReport:
 
     def audience_section(self) -> str:
         au = self.audience
-        if au.empty:
-            return _section("audience", "Audience", '<p class="lbr-note">No audience profile data.</p>')
+        if au.empty or self.not_known("audience"):
+            body = self.not_known("audience") or '<p class="lbr-note">No audience profile data.</p>'
+            return _section("audience", "Audience", body)
         titles = {"follower": "Followers", "gender": "Gender", "age": "Age", "region": "Region"}
         blocks = []
         for dim, label in titles.items():

@@ -84,12 +84,8 @@ def _svg_open(width: int, height: int, title: str, extra_class: str = "") -> str
 
 
 def _empty(width: int, height: int, title: str, message: str) -> str:
-    return (
-        _svg_open(width, height, title, "lb-chart-empty")
-        + f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" fill="#f9fafb" stroke="{GRID}"/>'
-        + f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" font-size="13" fill="{AXIS}">'
-        + f"{esc(message)}</text></svg>"
-    )
+    """No frame for a chart without data: a one-line note in its place (the caller says why, where it knows)."""
+    return f'<p class="lb-chart-empty" style="color:{AXIS};font-size:.88em">{esc(title)}: {esc(message)}.</p>'
 
 
 def _legend(items: Sequence[tuple[str, str, str]], x: float, y: float) -> str:
@@ -166,7 +162,7 @@ def line_chart(
         if mx is None or not x0 <= mx <= x1:
             continue
         color = MARKER_COLORS.get(m.kind, AXIS)
-        glyph = {"product": "P", "giveaway": "G", "violation": "!"}.get(m.kind, "•")
+        glyph = {"product": "P", "giveaway": "G", "violation": "!", "gap": "…"}.get(m.kind, "•")
         px = _f(sx(mx))
         parts.append(
             f'<g class="lb-marker lb-marker-{esc(m.kind)}"><title>{esc(m.label)}</title>'
@@ -191,7 +187,7 @@ def line_chart(
         )
     legend = [(s.name, s.color or PALETTE[i % len(PALETTE)], "line") for i, s in enumerate(series)]
     kinds = sorted({m.kind for m in markers}, key=lambda k: list(MARKER_COLORS).index(k) if k in MARKER_COLORS else 9)
-    names = {"product": "product featured", "giveaway": "giveaway", "violation": "violation"}
+    names = {"product": "product featured", "giveaway": "giveaway", "violation": "violation", "gap": "recorder gap"}
     legend += [(names.get(k, k), MARKER_COLORS.get(k, AXIS), "dash") for k in kinds]
     parts.append(_legend(legend, left, 12))
     parts.append("</svg>")

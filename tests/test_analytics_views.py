@@ -183,12 +183,14 @@ def test_session_detail_sections(wb):
 def test_query_string_and_id_validation(view, wb):
     assert query_session("") is None
     assert query_session("session=abc&x=1") == "abc"
-    assert query_session("session=a%20b") == "a b"
-    with pytest.raises(InputError, match="at most 200"):
+    assert query_session("session=1234567890123456789") == "1234567890123456789"  # a 19-digit API id
+    assert query_session("session=shop.my-2026-03-01T1200Z") == "shop.my-2026-03-01T1200Z"
+    with pytest.raises(InputError, match="at most 128"):
         query_session("session=" + "x" * 201)
-    with pytest.raises(InputError, match="control"):
-        query_session("session=abc%0Adef")
-    with pytest.raises(InputError, match="control"):
+    for bad in ("abc%0Adef", "a%20b", "..%2F..%2Fetc%2Fx%27%20OR%20%271%27%3D%271", "%3Cscript%3E"):
+        with pytest.raises(InputError, match="session"):
+            query_session("session=" + bad)
+    with pytest.raises(InputError):
         validate_session_id("abc\x00")
     assert validate_session_id("  ") is None
     # unknown id → an lb-error message in the page, never a traceback
@@ -196,9 +198,27 @@ def test_query_string_and_id_validation(view, wb):
     err = view.detail_box.children[0]
     assert "lb-error" in err._dom_classes and "no session" in err.value.lower()
     assert view.open_session("<script>x</script>") is False
-    assert "&lt;script&gt;" in view.detail_box.children[0].value
+    assert "<script" not in view.detail_box.children[0].value and "lb-error" in view.detail_box.children[0].value
     w = open_detail(wb, "nope")
     assert "lb-error" in w._dom_classes
+
+
+def test_one_session_id_rule_in_analytics(view, wb, store_path, monkeypatch):
+    """The id the LIVE Board refuses is refused by LIVE Analytics too: by the list, the URL and open_detail."""
+    from liveboard.views.board import build_page
+
+    hostile = "../../etc/x' OR '1'='1"
+    board_widget, board = build_page(session=hostile, store=store_path)
+    assert board is None and "not" in board_widget.value
+    assert view.open_session(hostile) is False
+    assert "session id" in view.detail_box.children[0].value and "etc" not in view.detail_box.children[0].value
+    assert "lb-error" in open_detail(wb, hostile)._dom_classes
+    monkeypatch.setenv("QUERY_STRING", "session=..%2F..%2Fetc%2Fx%27%20OR%20%271%27%3D%271")
+    page = app(store_path)
+    assert "session id" in page.children[-1].children[0].children[0].value
+    assert app(store_path, session=hostile).children[-1].children[0].children[0].value.count("lb-error")
+    sid = hostile_id(wb)  # a real id still opens
+    assert view.open_session(sid) is True
 
 
 def test_app_reads_query_string(store_path, monkeypatch, wb):
@@ -211,7 +231,7 @@ def test_app_reads_query_string(store_path, monkeypatch, wb):
     assert "lb-session-detail" in detail._dom_classes
     monkeypatch.setenv("QUERY_STRING", "session=" + "y" * 300)
     w = app(store_path)
-    assert "at most 200" in w.children[-1].children[0].children[0].value
+    assert "at most 128" in w.children[-1].children[0].children[0].value
 
 
 def test_app_without_store(tmp_path):
@@ -267,12 +287,12 @@ def test_downloads_bounded(wb, monkeypatch, tmp_path):
 def test_overview_and_events(view, wb):
     df = wb.sessions()
     view.nav.value = "overview"
-    assert "Avg. GMV" not in view.ov_cards.value or "several currencies" in view.ov_cards.value
     view.account.value = df["account_id"].iloc[0]
     assert (
         "Avg. GMV" in view.ov_cards.value
         and fmt.MISSING not in re.findall(r'lb-card-value">([^<]*)<', view.ov_cards.value)[1:2]
     )
+    assert view.ov_currency_note.value == ""  # one account, one currency
     assert "above average" in view.ov_table.value or "below average" in view.ov_table.value
     view.ov_metric.value = "ctor"
     assert "CTOR per session" == view.ov_chart.figure.title
@@ -285,6 +305,45 @@ def test_overview_and_events(view, wb):
     assert f"LIVE event {multi['live_event_id'].iloc[0]} · {len(multi)} sessions" in html
     assert html.count("lb-nested") == len(multi)
     assert ">Featured products<" in html and ">Winners<" in html
+
+
+def test_overview_never_mixes_currencies(view, wb):
+    """All accounts (RM, ฿ and $ shops): money is averaged and charted per currency, and each session is
+    compared with its own account's average — never with a mix of currencies."""
+    df = wb.sessions()
+    currencies = sorted(df["currency"].unique())
+    assert len(currencies) == 3  # the simulator's RM, ฿ and $ shops
+    view.nav.value = "overview"
+    assert view.account.value == "" and "3 currencies" in view.ov_currency_note.value
+    assert "never across currencies" in view.ov_currency_note.value
+    labels = re.findall(r'lb-card-label">([^<]*)<', view.ov_cards.value)
+    values = re.findall(r'lb-card-value">([^<]*)<', view.ov_cards.value)
+    shown = dict(zip(labels, values, strict=True))
+    for cur in currencies:
+        mean = df.loc[df["currency"] == cur, "gmv"].astype(float).mean()
+        assert shown[f"Avg. GMV · {fmt.currency_name(cur)}"] == fmt.money(mean, cur)
+    assert "Avg. GMV" not in shown  # no average over all currencies
+    # one chart per currency, each with only its own currency's sessions
+    charts = view.ov_chart_box.children
+    assert len(charts) == 3
+    for fig, cur in zip(charts, currencies, strict=True):
+        assert fig.title == f"GMV per session · {fmt.currency_name(cur)}"
+        line = next(m for m in fig.marks if getattr(m, "labels", None) == ["GMV"])
+        assert len(line.x) == int((df["currency"] == cur).sum())
+    # a count is fine across currencies: one chart
+    view.ov_metric.value = "items_sold"
+    assert len(view.ov_chart_box.children) == 1 and view.ov_chart.figure.title == "Items sold per session"
+    view.ov_metric.value = "gmv"
+    # each row against its own account's average (in its currency)
+    table = view.ov_table.value
+    assert "its own account" in table
+    row = df.iloc[0]
+    own = df.loc[df["account_id"] == row["account_id"], "gmv"].astype(float).mean()
+    first = re.search(r"<tbody><tr>(.*?)</tr>", table).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", first)
+    assert cells[3] == fmt.money(row["gmv"], row["currency"]) and cells[4] == fmt.money(own, row["currency"])
+    symbols = {fmt.CURRENCY_SYMBOLS[c] for c in currencies}
+    assert sum(s in cells[4] for s in symbols) == 1
 
 
 def test_single_account_hides_selector(tmp_path):

@@ -91,6 +91,10 @@ def test_select_sessions(store_path, sessions):
         rp.select_sessions(wb, [ids[0], "nope"])
     with pytest.raises(InputError, match="select"):
         rp.select_sessions(wb, [])
+    with pytest.raises(InputError, match="session id"):  # the one session-id rule, as in the dashboards
+        rp.select_sessions(wb, ["../../etc/x' OR '1'='1"])
+    with pytest.raises(InputError, match="session id"):
+        rp.SessionReport.load("../../etc/x' OR '1'='1", store=store_path)
     acct = sessions["account_id"].iloc[0]
     got = rp.select_sessions(wb, account=acct)
     assert set(got["account_id"]) == {acct} and len(got) == (sessions["account_id"] == acct).sum()

@@ -23,12 +23,13 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from liveboard import insights
+from liveboard.ids import MAX_SESSION_ID, check_session_id
 from liveboard.metrics import REGISTRY, SESSION_METRICS
 from liveboard.store import StoreError, default_store_path
 from liveboard.views import format as fmt
 from liveboard.views.charts import TimeChart
-from liveboard.views.session_detail import MAX_SESSION_ID, SessionDetail, validate_session_id
+from liveboard.views.coverage import SOURCE_LONG, SOURCE_NAMES, mask_unseen, sources_of
+from liveboard.views.session_detail import SessionDetail, validate_session_id
 from liveboard.views.widgets import Column, Debouncer, cards, close_tree, error_html, html, html_table, style, versus
 from liveboard.workbench import InputError, Workbench
 
@@ -150,8 +151,11 @@ class LiveAnalytics:
         )
         self.ov_metric.add_class("lb-overview-metric")
         self.ov_cards = html("", "lb-overview-cards")
-        # created when the overview is first shown: the list page then loads no bqplot code in the browser
+        self.ov_currency_note = html("", "lb-overview-currency")
+        # created when the overview is first shown: the list page then loads no bqplot code in the browser;
+        # one chart per currency when money is charted for sessions in several currencies
         self.ov_chart: TimeChart | None = None
+        self.ov_charts: list[TimeChart] = []
         self.ov_chart_box = W.VBox([])
         self.ov_table = html("", "lb-overview-table")
         # events
@@ -214,7 +218,12 @@ class LiveAnalytics:
         df = self.wb.sessions()
         if "start" in df and not isinstance(df["start"].dtype, pd.DatetimeTZDtype):
             df["start"] = pd.to_datetime(df["start"], utc=True)
-        df = df.reset_index(drop=True)
+        df = mask_unseen(df.reset_index(drop=True))  # a recorder's unseen figures are missing, not 0
+        for c in (*LIST_METRICS, *EXTRA_LABELS):  # nullable ints (missing figures) as floats with NaN
+            if c in df and isinstance(df[c].dtype, pd.api.extensions.ExtensionDtype):
+                if pd.api.types.is_numeric_dtype(df[c].dtype):
+                    df[c] = df[c].astype("float64")
+        df["_sources"] = [sources_of(r) for r in df[[c for c in ("sources", "source") if c in df]].to_dict("records")]
         df["_search"] = (df["title"].fillna("") + "\n" + df["session_id"].fillna("")).str.lower()
         df["_event"] = df["live_event_id"].fillna(df["session_id"])
         self.df = df
@@ -272,8 +281,8 @@ class LiveAnalytics:
         self.message.value = ""
         if self.df.empty:
             self.message.value = (
-                '<div class="lb-info">This store has no LIVE sessions yet. Import event logs with '
-                "<code>liveboard import FILES --store STORE</code>, or simulate some with "
+                '<div class="lb-info">This store has no LIVE sessions yet. Import event logs or a Seller Center '
+                "export with <code>liveboard import FILES --store STORE</code>, or simulate some with "
                 "<code>liveboard simulate --out data/events</code>.</div>"
             )
         lo, hi = self._range_bounds()
@@ -327,15 +336,12 @@ class LiveAnalytics:
         chosen = [c for c in self.columns.value if c in self.df.columns] or list(DEFAULT_COLUMNS)
         tz = self.tz
         cols = [
-            Column(
-                "title",
-                "LIVE",
-                lambda v: v,
-                raw_html=True,
-            )
+            Column("title", "LIVE", lambda v: v, raw_html=True),
+            Column("_sources", "Sources", lambda v: v, raw_html=True),
         ]
         rows = rows.assign(
-            title=[self._title_cell(t, s) for t, s in zip(rows["title"], rows["session_id"], strict=True)]
+            title=[self._title_cell(t, s) for t, s in zip(rows["title"], rows["session_id"], strict=True)],
+            _sources=[sources_badges(v) for v in rows["_sources"]],
         )
         for c in chosen:
             if c == "start":
@@ -379,47 +385,108 @@ class LiveAnalytics:
     # ------------------------------------------------------------------ overview
 
     def refresh_overview(self) -> None:
+        """Averages, a chart and each session against its own account's average — money per currency only."""
         df = self._ranged
         metric = self.ov_metric.value if self.ov_metric.value in self.df.columns else "gmv"
-        currencies = df["currency"].dropna().unique() if len(df) else []
-        cur = str(currencies[0]) if len(currencies) == 1 else None
-        items = [("Sessions", fmt.count(len(df)), "in this range")]
+        cur_col = df["currency"].astype("string").fillna("") if len(df) else pd.Series(dtype="string")
+        currencies = sorted(cur_col.unique()) if len(df) else []
+        several = len(currencies) > 1
+        items: list[tuple] = [("Sessions", fmt.count(len(df)), "in this range")]
         for m in OVERVIEW_METRICS:
-            avg = pd.to_numeric(df[m], errors="coerce").mean() if len(df) else np.nan
-            if REGISTRY[m].is_money and cur is None and len(currencies) > 1:
-                items.append((f"Avg. {REGISTRY[m].label}", fmt.MISSING, "several currencies: choose an account"))
-            else:
-                items.append((f"Avg. {REGISTRY[m].label}", fmt.metric(m, avg, cur or "USD"), "per session"))
+            values = pd.to_numeric(df[m], errors="coerce").astype("float64") if len(df) else pd.Series(dtype=float)
+            groups = [(c, values[(cur_col == c).to_numpy()]) for c in currencies] if REGISTRY[m].is_money else []
+            if not (REGISTRY[m].is_money and several):
+                groups = [(currencies[0] if currencies else "", values)]
+            for cur, vals in groups:
+                label = f"Avg. {REGISTRY[m].label}" + (f" · {fmt.currency_name(cur)}" if len(groups) > 1 else "")
+                have = int(vals.notna().sum())
+                if have == 0:
+                    sub = "no session in the range has it" if len(vals) else "in this range"
+                elif len(groups) > 1:
+                    sub = f"per session · {have:,} session{'s' if have != 1 else ''} in {fmt.currency_name(cur)}"
+                else:
+                    sub = "per session" + (f" · {have:,} of {len(vals):,} sessions have it" if have < len(vals) else "")
+                items.append((label, fmt.metric(m, vals.mean() if have else np.nan, cur), fmt.esc(sub)))
         self.ov_cards.value = cards(items)
-        ordered = df.sort_values("start")
-        if self.ov_chart is None:
-            self.ov_chart = TimeChart("", height="260px", css_class="lb-overview-chart")
-            self.ov_chart_box.children = [self.ov_chart.figure]
-        self.ov_chart.figure.title = f"{_label(metric)} per session"
-        self.ov_chart.update(ordered["start"], {metric: ordered[metric]}, labels={metric: _label(metric)})
-        recent = df.head(PAGE_SIZE)  # df is newest first
+        names = ", ".join(fmt.currency_name(c) for c in currencies)
+        self.ov_currency_note.value = (
+            f'<div class="lb-info lb-currency-note">These sessions are in {len(currencies)} currencies ({fmt.esc(names)}): '
+            "money is averaged and charted per currency, never across currencies. Choose an account to see "
+            "one shop.</div>"
+            if several
+            else ""
+        )
+        self._overview_charts(df, metric, cur_col, currencies if REGISTRY[metric].is_money and several else [None])
+        self._overview_table(df, metric)
+
+    def _overview_charts(self, df: pd.DataFrame, metric: str, cur_col: pd.Series, groups: list) -> None:
+        """One chart of the metric per session; for money in several currencies, one chart per currency."""
+        label = _label(metric)
+        values = pd.to_numeric(df[metric], errors="coerce").astype("float64") if len(df) else pd.Series(dtype=float)
+        while len(self.ov_charts) < len(groups):
+            self.ov_charts.append(TimeChart("", height="240px", css_class="lb-overview-chart", marker="circle"))
+        self.ov_chart = self.ov_charts[0]
+        shown, notes = [], []
+        for chart, cur in zip(self.ov_charts, groups, strict=False):
+            part = df if cur is None else df[(cur_col == cur).to_numpy()]
+            part = part[values.loc[part.index].notna().to_numpy()].sort_values("start") if len(part) else part
+            if part.empty:
+                notes.append(f"No session in this range has {label.lower()}" + (f" in {cur}" if cur else "") + ".")
+                continue
+            chart.figure.title = f"{label} per session" + (f" · {fmt.currency_name(cur)}" if cur is not None else "")
+            chart.update(part["start"], {metric: part[metric]}, labels={metric: label})
+            shown.append(chart.figure)
+        if not shown and len(df):
+            why = self._missing_why(df, metric)
+            notes = [f"No chart: no session in this range has {label.lower()}" + (f" ({why})" if why else "") + "."]
+        note = html(f'<div class="lb-note lb-overview-chart-note">{fmt.esc(" ".join(notes))}</div>') if notes else None
+        self.ov_chart_box.children = shown + ([note] if note else [])
+
+    def _missing_why(self, df: pd.DataFrame, metric: str) -> str:
+        """Why the sessions of ``df`` lack a figure, from their sources (e.g. "a recorder sees no orders or GMV")."""
+        from liveboard.views.coverage import RECORDER_UNSEEN
+
+        srcs = {s for v in df["_sources"] for s in v}
+        if srcs <= {"recorder"} and metric in RECORDER_UNSEEN:
+            return RECORDER_UNSEEN[metric]
+        names = [SOURCE_LONG.get(s, s) for s in sorted(srcs - {"events"})]
+        return f"not given by {' or '.join(names)}" if names else ""
+
+    def _overview_table(self, df: pd.DataFrame, metric: str) -> None:
+        money = REGISTRY[metric].is_money
+        keys = ["account_id", "currency"] if money else ["account_id"]
+        values = pd.to_numeric(df[metric], errors="coerce").astype("float64") if len(df) else pd.Series(dtype=float)
+        if len(df):
+            frame = df[keys].astype("string").fillna("").assign(_v=values)
+            avg = frame.groupby(keys, sort=False)["_v"].transform("mean")
+        else:
+            avg = pd.Series(dtype=float)
         rows = []
-        for _, s in recent.iterrows():
-            comp = insights.compare_to_average(s, df, [metric]).iloc[0]
+        for idx, s in df.head(PAGE_SIZE).iterrows():  # df is newest first
+            value, average = values.loc[idx], avg.loc[idx]
+            diff = (value - average) / average if not (np.isnan(value) or np.isnan(average)) and average else np.nan
+            cur = s.get("currency")
             rows.append(
                 {
                     "title": s["title"],
+                    "account_id": s.get("account_id"),
                     "start": s["start"],
-                    "value": fmt.metric(metric, comp["value"], s.get("currency") or "USD"),
-                    "average": fmt.metric(metric, comp["average"], s.get("currency") or "USD"),
-                    "vs": versus(comp["diff_pct"]),
+                    "value": fmt.metric(metric, value, cur),
+                    "average": fmt.metric(metric, average, cur),
+                    "vs": versus(diff),
                 }
             )
         cols = [
             Column("title", "LIVE"),
+            Column("account_id", "Account"),
             Column("start", "Start time", lambda v: fmt.when(v, self.tz)),
             Column("value", _label(metric), numeric=True),
-            Column("average", "Average", numeric=True),
-            Column("vs", "Against the average", lambda v: v, raw_html=True),
+            Column("average", "Account average", numeric=True),
+            Column("vs", "Against the account's average", lambda v: v, raw_html=True),
         ]
         note = (
             f"The {min(len(df), PAGE_SIZE)} most recent of {len(df):,} sessions in the range, each against the "
-            "average of the range."
+            "average of its own account's sessions in the range" + (" in the same currency." if money else ".")
         )
         self.ov_table.value = f'<div class="lb-note">{fmt.esc(note)}</div>' + html_table(
             rows, cols, "lb-overview-data", empty="No sessions in this range."
@@ -455,16 +522,18 @@ class LiveAnalytics:
         recs, classes, opts = [], [], []
         for ev in shown:
             rows = grouped[ev]
-            cur = rows[0]["currency"] or "USD"
+            cur = rows[0]["currency"]
             multi = len(rows) > 1 or not fmt.is_missing(rows[0]["live_event_id"])
             if multi:
                 part = pd.DataFrame(rows)
+                one_currency = part["currency"].astype("string").fillna("").nunique() == 1
                 recs.append(
                     {
                         "title": f"LIVE event {ev} · {len(part)} sessions",
                         "start": part["start"].min(),
                         "duration_s": part["duration_s"].sum(min_count=1),
-                        "gmv": fmt.money(part["gmv"].sum(min_count=1), cur),
+                        # money is never summed across currencies
+                        "gmv": fmt.money(part["gmv"].sum(min_count=1), cur) if one_currency else fmt.MISSING,
                         "featured_products": part["featured_products"].sum(min_count=1),
                         "giveaways": part["giveaways"].sum(min_count=1),
                         "winners": part["winners"].sum(min_count=1),
@@ -478,7 +547,7 @@ class LiveAnalytics:
                         "title": s["title"],
                         "start": s["start"],
                         "duration_s": s["duration_s"],
-                        "gmv": fmt.money(s["gmv"], cur),
+                        "gmv": fmt.money(s["gmv"], s["currency"]),
                         "featured_products": s["featured_products"],
                         "giveaways": s["giveaways"],
                         "winners": s["winners"],
@@ -512,9 +581,9 @@ class LiveAnalytics:
         """Show a session's board; an unknown or invalid id shows an ``lb-error`` message instead."""
         self.nav.value = "detail"
         try:
-            sid = validate_session_id(session_id)
-            if sid is None:
+            if session_id is None or str(session_id).strip() == "":
                 raise InputError("No session chosen.")
+            sid = check_session_id(session_id, "session")  # the one rule, as on the LIVE Board
             if sid not in self._ids:
                 raise InputError(f"There is no session {sid!r} in this store.")
             peers = self.df[self.df["account_id"] == self.df.loc[self.df["session_id"] == sid, "account_id"].iloc[0]]
@@ -594,8 +663,9 @@ class LiveAnalytics:
             [
                 html(
                     '<h3 class="lb-h">Data overview</h3><div class="lb-note">Averages over the time range and '
-                    "account chosen in the list; each session against them.</div>"
+                    "account chosen in the list; each session against its own account's average.</div>"
                 ),
+                self.ov_currency_note,
                 self.ov_cards,
                 self.ov_metric,
                 self.ov_chart_box,
@@ -620,6 +690,15 @@ class LiveAnalytics:
 
 
 # ---------------------------------------------------------------------- page entry point
+
+
+def sources_badges(sources: tuple[str, ...]) -> str:
+    """The Sources cell of the list: one small badge per source, its long name as the tooltip."""
+    return "".join(
+        f'<span class="lb-src lb-src-{fmt.esc(s)}" title="{fmt.esc(SOURCE_LONG.get(s, s))}">'
+        f"{fmt.esc(SOURCE_NAMES.get(s, s))}</span>"
+        for s in sources
+    )
 
 
 def query_session(query_string: str | None) -> str | None:

@@ -22,20 +22,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
+import tempfile
 import time
-from urllib.parse import parse_qs
+from pathlib import Path
+from urllib.parse import parse_qs, quote
 
 import ipywidgets as W
 import numpy as np
 import pandas as pd
 
 from liveboard import insights
-from liveboard.live.sources import Replay, SimulatedLive, SourceError, parse_speed
+from liveboard.ids import check_session_id
+from liveboard.live.sources import FollowStore, Replay, SimulatedLive, SourceError, parse_speed
 from liveboard.live.state import LiveState
 from liveboard.metrics import TREND_COLUMNS
 from liveboard.views import format as fmt
 from liveboard.views.charts import BarChart, TimeChart
+from liveboard.views.coverage import (
+    RECORDER_UNSEEN,
+    RECORDER_UNSEEN_PRODUCTS,
+    RECORDER_UNSEEN_TREND,
+    SOURCE_NAMES,
+    Coverage,
+    gap_markers,
+)
 
 TICK_S = 0.25  # redraw cards and status at 4 Hz
 SLOW_S = 1.0  # charts and tables at most once a second
@@ -69,9 +79,9 @@ TREND_LABELS = {
     "new_followers": "New followers",
     "gift_diamonds": "Gift diamonds",
     "online": "Online",
+    "viewers": "Viewers",
 }
 DEFAULT_TRENDS = ("gmv", "views", "product_clicks")
-SESSION_ID_RE = re.compile(r"^[\w.@:+-]{1,200}$")
 
 CSS = """
 <style>
@@ -99,6 +109,11 @@ CSS = """
 .lb-muted { color: #889; font-size: 12px; }
 .lb-bar { display: inline-block; height: 9px; background: #3a86ff; border-radius: 2px; }
 .lb-error { color: #b00020; font-size: 15px; padding: 12px; border: 1px solid #f3c0c8; background: #fff3f5; }
+.lb-partial { background: #fffaeb; border: 1px solid #f5d48a; border-radius: 8px; padding: 8px 12px; margin: 6px 0;
+  font-size: 13px; }
+.lb-card.lb-missing .lb-value { color: #9aa0ac; }
+.lb-card .lb-src-note { font-size: 10.5px; color: #8a90a0; line-height: 1.3; margin-top: 2px; }
+.lb-no-replay a { color: #1d4ed8; }
 </style>
 """
 
@@ -127,8 +142,25 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int], row_cla
 class LiveBoard:
     """The board's widgets, its state, and the refresh loop."""
 
-    def __init__(self, source, *, state: LiveState | None = None, writer=None, tz: str | None = None):
+    def __init__(
+        self,
+        source,
+        *,
+        state: LiveState | None = None,
+        writer=None,
+        tz: str | None = None,
+        coverage: Coverage | None = None,
+        known: pd.Series | None = None,
+    ):
         self.source = source
+        #: what the replayed session's data covers (a recorder's: no orders or GMV); None for a simulated LIVE
+        self.coverage = coverage
+        #: the replayed events are a recorder's: what it cannot see is "not known" during the replay
+        self.recorder = bool(coverage and coverage.kind == "recorder")
+        #: the session's stored figures (other sources', e.g. the API's GMV after the LIVE)
+        self.known = known
+        #: where a simulated demo's events go: a scratch store of its own, never the user's
+        self.scratch: tempfile.TemporaryDirectory | None = None
         self.state = state or LiveState(source.session_id)
         self.writer = writer
         self.tz = tz
@@ -165,8 +197,11 @@ class LiveBoard:
             [_html('<div class="lb-h">Traffic channels</div>'), self.channel_chart.figure, self.channel_table]
         )
         self.channels.add_class("lb-channels")
+        self.trend_columns = tuple(c for c in TREND_COLUMNS if not (self.recorder and c in RECORDER_UNSEEN_TREND))
         self.metric_pick = W.SelectMultiple(
-            options=[(TREND_LABELS[c], c) for c in TREND_COLUMNS], value=DEFAULT_TRENDS, rows=5
+            options=[(TREND_LABELS[c], c) for c in self.trend_columns],
+            value=tuple(c for c in DEFAULT_TRENDS if c in self.trend_columns) or self.trend_columns[:2],
+            rows=5,
         )
         self.metric_pick.add_class("lb-metric-pick")
         self.metric_pick.observe(self._on_control, "value")
@@ -230,7 +265,7 @@ class LiveBoard:
         if self.time_filter.value not in allowed:
             self.time_filter.value = 0
             return
-        picked = tuple(v for v in self.metric_pick.value if v in TREND_COLUMNS)[:MAX_TREND_METRICS]
+        picked = tuple(v for v in self.metric_pick.value if v in self.trend_columns)[:MAX_TREND_METRICS]
         if picked != tuple(self.metric_pick.value):
             self.metric_pick.value = picked
             return
@@ -352,13 +387,25 @@ class LiveBoard:
     def _draw_cards(self, s: pd.Series) -> None:
         cur = self._currency()
         for key, label, metric in CARDS:
-            if metric is None:
+            why = RECORDER_UNSEEN.get(metric) if self.recorder and metric else None
+            if why:  # a recorder's 0 GMV is not a figure: say it is not known, and why
+                value = fmt.MISSING
+            elif metric is None:
                 value = fmt.count(self.state.n_open if not self.state.ended else 0)
             else:
                 value = fmt.metric(metric, s.get(metric), cur)
-            html = f'<div class="lb-label">{fmt.esc(label)}</div><div class="lb-value">{fmt.esc(value)}</div>'
+            note = why or ("as seen by the recorder" if self.recorder else "")
+            other = self.coverage.figure_sources.get(metric) if why and self.known is not None else None
+            if other in ("api", "export") and not fmt.is_missing(self.known.get(metric)):
+                note += f" · {SOURCE_NAMES[other]} after the LIVE: {fmt.metric(metric, self.known.get(metric), cur)}"
+            html = f'<div class="lb-label">{fmt.esc(label)}</div><div class="lb-value">{fmt.esc(value)}</div>' + (
+                f'<div class="lb-src-note">{fmt.esc(note)}</div>' if note else ""
+            )
             if self.cards[key].value != html:
                 self.cards[key].value = html
+                if why:
+                    self.cards[key].add_class("lb-missing")
+                    self.cards[key].tooltip = f"Not known: {why}."
 
     def _status_html(self) -> str:
         src = self.source
@@ -380,7 +427,9 @@ class LiveBoard:
             f"events: {st.event_count:,}",
         ]
         if self.writer is not None and src.persist:
-            parts.append("saved: sealed" if self.writer.sealed else f"saved: {self.writer.committed:,}")
+            saved = "sealed" if self.writer.sealed else f"{self.writer.committed:,}"
+            where = " to a scratch store (the demo never writes to your store)" if self.scratch is not None else ""
+            parts.append(f"saved{where}: {saved}")
         if st.late_events:
             parts.append(f"late events: {st.late_events:,}")
         problems = list(getattr(src, "problems", []))[-3:]
@@ -403,10 +452,19 @@ class LiveBoard:
         st = self.state
         cur = self._currency()
         title = st.meta.get("title") or st.session_id
+        partial = ""
+        if self.coverage is not None:
+            notice = self.coverage.notice(has_trend=True)
+            gaps = len(self.coverage.gaps)
+            if gaps:
+                notice += f" {gaps} recorder gap{'s' if gaps != 1 else ''} (grey markers): events of those stretches are missing."
+            partial = f'<div class="lb-muted">Sources: {fmt.esc(self.coverage.label())}</div>' + (
+                f'<div class="lb-partial">{fmt.esc(notice.strip())}</div>' if notice.strip() else ""
+            )
         self.title.value = (
             f'<div style="font-size:20px;font-weight:650">LIVE Board — {fmt.esc(title)}</div>'
             f'<div class="lb-muted">{fmt.esc(st.meta.get("account_id") or "")} · started '
-            f"{fmt.esc(fmt.when(summary.get('start'), self.tz))}</div>"
+            f"{fmt.esc(fmt.when(summary.get('start'), self.tz))}</div>{partial}"
         )
         trend = st.trend_fast()
         products = st.products()
@@ -419,7 +477,10 @@ class LiveBoard:
             tr["ts"], {"online": tr["online"], "views": tr["views"]}, labels={"online": "Online", "views": "Views/min"}
         )
         # metric trends with markers
-        picked = [m for m in self.metric_pick.value if m in TREND_COLUMNS][:MAX_TREND_METRICS] or ["views"]
+        picked = [m for m in self.metric_pick.value if m in self.trend_columns][:MAX_TREND_METRICS] or ["views"]
+        if self.coverage is not None and not self.coverage.gaps.empty:
+            gaps = gap_markers(self.coverage.gaps, self.tz)
+            markers = pd.concat([markers, gaps[gaps["ts"] <= trend["ts"].max()]], ignore_index=True)
         self.trend_chart.update(
             trend["ts"], {m: trend[m] for m in picked}, markers=markers, labels={m: TREND_LABELS[m] for m in picked}
         )
@@ -437,6 +498,8 @@ class LiveBoard:
             self.channel_table.value = '<div class="lb-muted">No traffic yet.</div>'
             return
         self.channel_chart.update(ch["channel"], ch["views"])
+        if self.recorder:  # a recorder sees no impressions and no GMV per channel
+            ch = ch.assign(impressions=np.nan, gmv=np.nan)
         rows = [
             [fmt.esc(r.channel), fmt.esc(r.group), _n(r.impressions), _n(r.views), _n(r.viewers), fmt.money(r.gmv, cur)]
             for r in ch.itertuples()
@@ -449,8 +512,10 @@ class LiveBoard:
         if products.empty:
             self.products.value = '<div class="lb-muted">No product activity yet.</div>'
             return
+        if self.recorder:  # the recorder sees pins only: its zero clicks and sales are not figures
+            products = products.assign(**{c: np.nan for c in RECORDER_UNSEEN_PRODUCTS if c in products})
         featured = self.state.featured_product
-        tips = {t.subject: t for t in insights.product_tips(products)}
+        tips = {t.subject: t for t in insights.product_tips(products)} if not self.recorder else {}
         rows, classes = [], []
         for r in products.itertuples():
             name = r.name if isinstance(r.name, str) and r.name else r.product_id
@@ -496,7 +561,14 @@ class LiveBoard:
             for t in tips
         )
 
+    def _not_known(self, part: str) -> str | None:
+        why = self.coverage.empty_note(part) if self.coverage is not None else None
+        return f'<div class="lb-muted">Not known: {fmt.esc(why)}.</div>' if why else None
+
     def _draw_giveaways(self, g: pd.DataFrame, cur: str) -> None:
+        if self._not_known("giveaways"):
+            self.giveaways.value = self._not_known("giveaways")
+            return
         if g.empty:
             self.giveaways.value = '<div class="lb-muted">No giveaway yet.</div>'
             return
@@ -520,6 +592,9 @@ class LiveBoard:
         )
 
     def _draw_violations(self) -> None:
+        if self._not_known("violations"):
+            self.violations.value = self._not_known("violations")
+            return
         v = self.state.violations()
         if v.empty:
             self.violations.value = '<div class="lb-muted">No violations. 👍</div>'
@@ -551,8 +626,8 @@ class LiveBoard:
 
     def _draw_audience(self) -> None:
         a = self.state.audience()
-        if a.empty:
-            self.audience.value = '<div class="lb-muted">No viewers yet.</div>'
+        if a.empty or self._not_known("audience"):
+            self.audience.value = self._not_known("audience") or '<div class="lb-muted">No viewers yet.</div>'
             return
         parts = []
         for who in ("viewers", "customers"):
@@ -601,32 +676,116 @@ def error_widget(message: str) -> W.HTML:
     return w
 
 
+def no_replay_widget(sd, cov: Coverage, tz: str | None = None) -> W.VBox:
+    """The page of a session without events: what is known, and why there is no replay. Never a crash."""
+    info = sd.info
+    cur = info.get("currency")
+    cur = "" if fmt.is_missing(cur) else str(cur)
+    summary = sd.summary()
+    cards = []
+    for key, label, metric in CARDS:
+        if metric is None:
+            continue
+        raw = summary.get(metric)
+        value = fmt.metric(metric, cov.value(metric, raw), cur)
+        note = cov.figure_note(metric, raw)
+        missing = " lb-missing" if value == fmt.MISSING else ""
+        cards.append(
+            f'<div class="lb-card lb-card-{key}{missing}" title="{fmt.esc(cov.figure_tooltip(metric, raw))}">'
+            f'<div class="lb-label">{fmt.esc(label)}</div><div class="lb-value">{fmt.esc(value)}</div>'
+            f'<div class="lb-src-note">{fmt.esc(note)}</div></div>'
+        )
+    trend = cov.trend(sd.trend(), info.get("start"))
+    from liveboard.views.coverage import known_columns, per_interval
+
+    shown = [c for c in ("views", "viewers", "gmv", "comments") if c in known_columns(trend, TREND_LABELS)][:2]
+    link = "live_analytics.ipynb?session=" + quote(sd.id, safe="")
+    head = _html(
+        CSS + f'<div style="font-size:20px;font-weight:650">LIVE Board — {fmt.esc(info.get("title") or sd.id)}</div>'
+        f'<div class="lb-muted">{fmt.esc(info.get("account_id") or "")} · started '
+        f"{fmt.esc(fmt.when(info.get('start'), tz))} · Sources: {fmt.esc(cov.label())}</div>"
+        f'<div class="lb-partial lb-no-replay"><strong>No replay for this session:</strong> a replay plays a '
+        f"session's events back, and this one has none. {fmt.esc(cov.notice(has_trend=bool(shown)))} "
+        f'The figures that are known are below; the session\'s full board is in <a href="{fmt.esc(link)}" '
+        'target="_self">LIVE Analytics</a>.</div>',
+        "lb-title",
+    )
+    grid = _html(
+        '<div style="display:grid;grid-template-columns:repeat(auto-fill, minmax(150px, 1fr));gap:8px">'
+        + "".join(cards)
+        + "</div>",
+        "lb-known-figures",
+    )
+    children: list[W.Widget] = [head, grid]
+    if shown:
+        chart = TimeChart(f"Trend {per_interval(trend)}", height="240px", css_class="lb-trend-chart")
+        chart.update(trend["ts"], {c: trend[c] for c in shown}, labels={c: TREND_LABELS.get(c, c) for c in shown})
+        children.append(chart.figure)
+    box = W.VBox(children)
+    box.add_class("lb-board")
+    box.add_class("lb-no-replay-page")
+    return box
+
+
+def _demo_writer(source: SimulatedLive) -> tuple[object | None, tempfile.TemporaryDirectory | None]:
+    """A writer for the demo LIVE into a scratch store of its own (removed with the kernel), never the user's.
+
+    ``LIVEBOARD_DEMO_PERSIST=0`` runs the demo without writing at all.
+    """
+    from liveboard.live.writer import LiveWriter
+    from liveboard.store import Store, StoreError
+
+    if os.environ.get("LIVEBOARD_DEMO_PERSIST", "1") == "0":
+        return None, None
+    scratch = tempfile.TemporaryDirectory(prefix="liveboard-demo-", ignore_cleanup_errors=True)
+    try:
+        return LiveWriter(Store(Path(scratch.name) / "store", create=True), source.session_id, autoflush=False), scratch
+    except (OSError, StoreError) as exc:
+        source.problems.append(f"not saving the demo: {exc}")
+        scratch.cleanup()
+        return None, None
+
+
 def build_page(session: str | None = None, speed: object = None, store=None, query: dict | None = None):
     """The board for a page: a replay of ``session`` at ``speed``, or the simulated demo LIVE.
 
     Returns ``(widget, board)``; ``board`` is None when the parameters could not be used (the widget
-    then says why).
+    then says why) or when the session has no events to replay (the widget shows what is known).
+    The demo LIVE never touches the store at ``store``: it writes into a scratch store of its own.
     """
-    from liveboard.live.writer import LiveWriter
     from liveboard.store import Store, StoreError, default_store_path
-    from liveboard.workbench import InputError
+    from liveboard.workbench import InputError, Workbench
 
     q = query or {}
     session = q.get("session", session) or None
     speed_raw = q.get("speed", speed)
     root = store or default_store_path()
     if session is not None:
-        if not SESSION_ID_RE.match(str(session)):
-            return error_widget("session: not a valid session id"), None
+        try:
+            sid = check_session_id(session, "session")  # the one rule, as in LIVE Analytics
+        except InputError as exc:
+            return error_widget(str(exc)), None
         try:
             spd = parse_speed(speed_raw)
         except SourceError as exc:
             return error_widget(str(exc)), None
         try:
-            source = Replay(Store(root), str(session), spd)
-        except (InputError, StoreError) as exc:
+            sd = Workbench(Store(root)).session(sid)
+        except InputError:
+            return error_widget(f"Unknown session: there is no session {sid!r} in this store."), None
+        except StoreError as exc:
             return error_widget(f"Unknown session: {exc}"), None
-        board = LiveBoard(source)
+        cov = Coverage.of_session(sd)
+        if not cov.has_events:
+            try:
+                return no_replay_widget(sd, cov), None
+            except Exception as exc:  # noqa: BLE001 - a page says what went wrong, never a traceback
+                return error_widget(f"This session could not be shown ({type(exc).__name__})."), None
+        if _being_recorded(sd):  # a LIVE the recorder is writing right now: follow its commits
+            source = FollowStore(Store(root), sid)
+        else:
+            source = Replay(Store(root), sid, spd, events=sd.events())
+        board = LiveBoard(source, coverage=cov if cov.kind != "events" else None, known=sd.info)
         return board.widget, board
     if speed_raw not in (None, ""):
         try:
@@ -639,14 +798,15 @@ def build_page(session: str | None = None, speed: object = None, store=None, que
         scale=_env_float("LIVEBOARD_DEMO_SCALE", 2.0, 0.05, 2000),
         speed=_env_float("LIVEBOARD_DEMO_SPEED", float(parse_speed(speed_raw)), 1, 1000),
     )
-    writer = None
-    if os.environ.get("LIVEBOARD_DEMO_PERSIST", "1") != "0":
-        try:
-            writer = LiveWriter(Store(root, create=True), source.session_id, autoflush=False)
-        except (OSError, StoreError) as exc:
-            source.problems.append(f"not saving to the store: {exc}")
+    writer, scratch = _demo_writer(source)
     board = LiveBoard(source, writer=writer)
+    board.scratch = scratch
     return board.widget, board
+
+
+def _being_recorded(sd) -> bool:
+    """A session the recorder registered and whose end has not been committed yet."""
+    return "recorder" in sd.sources() and not bool(sd.info.get("sealed", False))
 
 
 def show(session: str | None = None, speed: object = None, store=None):

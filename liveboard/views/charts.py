@@ -50,7 +50,9 @@ def _scale_for(x: np.ndarray) -> bq.Scale:
 class TimeChart:
     """Several metrics over time, each on its own scale, with markers for features, giveaways, violations."""
 
-    def __init__(self, title: str = "", height: str = "260px", css_class: str = "lb-chart"):
+    def __init__(self, title: str = "", height: str = "260px", css_class: str = "lb-chart", marker: str | None = None):
+        #: a point per value too (one value per session: a single session would draw no line at all)
+        self.marker = marker
         self.x_scale = bq.DateScale()
         self.marker_scale = bq.LinearScale(min=0.0, max=1.0)
         self.x_axis = bq.Axis(scale=self.x_scale, label="", grid_lines="none")
@@ -97,6 +99,7 @@ class TimeChart:
                 colors=[LINE_COLORS[i % len(LINE_COLORS)]],
                 display_legend=True,
                 stroke_width=2,
+                **({"marker": self.marker, "marker_size": 36} if self.marker else {}),
             )
             self.lines.append(line)
         axes = [self.x_axis]

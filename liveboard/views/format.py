@@ -14,7 +14,9 @@ from liveboard.metrics import REGISTRY
 MISSING = "—"
 
 #: Colours of the time-axis markers, the same on the live board, LIVE Analytics and in reports.
-MARKER_COLORS = {"product": "#2a9d8f", "giveaway": "#e9a23b", "violation": "#d1495b"}
+MARKER_COLORS = {"product": "#2a9d8f", "giveaway": "#e9a23b", "violation": "#d1495b", "gap": "#6b7280"}
+#: What each marker kind is called in legends.
+MARKER_NAMES = {"product": "product feature", "giveaway": "giveaway", "violation": "violation", "gap": "recorder gap"}
 
 CURRENCY_SYMBOLS = {
     "USD": "$",
@@ -39,12 +41,24 @@ def is_missing(value: object) -> bool:
         return False
 
 
-def money(value: object, currency: str = "USD") -> str:
+def money(value: object, currency: object = "USD") -> str:
+    """``RM1,234.50``, ``1,234.50 CHF``; an amount whose currency is not known has no symbol."""
     if is_missing(value):
         return MISSING
-    symbol = CURRENCY_SYMBOLS.get(str(currency).upper())
     amount = f"{float(value):,.2f}"
+    if is_missing(currency) or not str(currency).strip():
+        return amount
+    symbol = CURRENCY_SYMBOLS.get(str(currency).upper())
     return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+
+
+def currency_name(currency: object) -> str:
+    """``MYR (RM)``, ``CHF``, or ``unknown currency``."""
+    if is_missing(currency) or not str(currency).strip():
+        return "unknown currency"
+    code = str(currency).upper()
+    symbol = CURRENCY_SYMBOLS.get(code)
+    return f"{code} ({symbol})" if symbol and symbol != code else code
 
 
 def rate(value: object, digits: int = 2) -> str:

@@ -8,20 +8,33 @@ Read-only by design: a past session has no edit controls. Views take DataFrames 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import ipywidgets as W
+import numpy as np
 import pandas as pd
 
 from liveboard import csvsafe, insights
 from liveboard.eventlog import to_json_lines
+from liveboard.ids import MAX_SESSION_ID, check_session_id
 from liveboard.metrics import REGISTRY, TREND_COLUMNS
 from liveboard.views import format as fmt
 from liveboard.views.charts import BarChart, TimeChart
-from liveboard.views.widgets import Column, Debouncer, cards, download_link, error_html, html, html_table, versus
+from liveboard.views.coverage import Coverage, gap_markers, gap_text, known_columns, per_interval
+from liveboard.views.widgets import (
+    Column,
+    Debouncer,
+    cards,
+    download_link,
+    error_html,
+    html,
+    html_table,
+    missing_note,
+    source_line,
+    versus,
+)
 from liveboard.workbench import InputError, SessionData
 
-MAX_SESSION_ID = 200
+__all__ = ["MAX_SESSION_ID", "SessionDetail", "open_detail", "validate_session_id"]
 #: Up to this many events the events download is built when the session opens; above, on a button click.
 AUTO_DOWNLOAD_EVENTS = 50_000
 #: Above this many events the events download is not built in the page (use ``liveboard export``).
@@ -42,23 +55,23 @@ CORE_METRICS = (
     "avg_view_duration_s",
     "engagement_rate",
 )
-TREND_LABELS = {c: (REGISTRY[c].label if c in REGISTRY else c.replace("_", " ").capitalize()) for c in TREND_COLUMNS}
+#: Extra core figures for a recorder session, whose sales cards are all "not known".
+RECORDER_CORE = ("comments", "likes", "new_followers")
+#: The trend columns a board can draw: the event trend's, and ``viewers``/``customers`` of source trends.
+BOARD_TREND_COLUMNS = TREND_COLUMNS + ("viewers", "customers")
+TREND_LABELS = {
+    c: (REGISTRY[c].label if c in REGISTRY else c.replace("_", " ").capitalize()) for c in BOARD_TREND_COLUMNS
+}
 TREND_LABELS.update({"online": "Online viewers", "gmv": "GMV", "views": "Views", "impressions": "LIVE impressions"})
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+TRAFFIC_COLUMNS = ("online", "views", "viewers")
 
 
 def validate_session_id(value: object) -> str | None:
-    """A session id from a URL or widget: ``None`` when empty; :class:`InputError` when unusable."""
-    if value is None:
+    """A session id from a URL or widget: ``None`` when empty; :class:`InputError` when it breaks the one
+    session-id rule (:func:`liveboard.ids.check_session_id`)."""
+    if value is None or str(value).strip() == "":
         return None
-    text = str(value)
-    if text.strip() == "":
-        return None
-    if len(text) > MAX_SESSION_ID:
-        raise InputError(f"session: the id is {len(text)} characters long; at most {MAX_SESSION_ID} are allowed")
-    if _CONTROL.search(text) or any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text):
-        raise InputError("session: the id contains control characters")
-    return text
+    return check_session_id(value, "session")
 
 
 def _ts(value: object) -> str:
@@ -70,7 +83,12 @@ def _num(name: str, currency: str):
 
 
 class SessionDetail:
-    """The board of one session. ``SessionDetail(wb.session(id)).widget`` (or just display the object)."""
+    """The board of one session. ``SessionDetail(wb.session(id)).widget`` (or just display the object).
+
+    Partial sessions (figures only, a recorder's engagement without sales, a trend without events) show
+    what is known; each part without data says why (:mod:`liveboard.views.coverage`), and a chart without
+    data is left out rather than drawn as an empty frame.
+    """
 
     def __init__(
         self,
@@ -83,10 +101,14 @@ class SessionDetail:
         self.sd = sd
         self.tz = tz
         self.peers = peers
-        self.currency = str(sd.info.get("currency") or "USD")
+        self.cov = Coverage.of_session(sd)
+        cur = sd.info.get("currency")
+        self.currency = "" if fmt.is_missing(cur) else str(cur)
         self.summary = sd.summary()
-        self.trend = sd.trend()
-        self.markers = sd.markers()
+        self.trend = self.cov.trend(sd.trend(), sd.info.get("start"))
+        self.trend_cols = known_columns(self.trend, BOARD_TREND_COLUMNS)
+        self.per = per_interval(self.trend)
+        self.markers = self._markers()
         self.max_minute = int(self.trend["minute"].max()) if not self.trend.empty else 0
         # --- widgets
         self.header = html(self._header_html(), "lb-detail-header")
@@ -111,10 +133,16 @@ class SessionDetail:
         self.range.add_class("lb-time-filter")
         self.whole = W.Button(description="Whole session", layout=W.Layout(width="130px"))
         self.whole.on_click(lambda _b: setattr(self.range, "value", (0, self.max_minute)))
-        self.traffic_chart = TimeChart("Traffic: online viewers and views per minute", css_class="lb-traffic-chart")
+        traffic = [c for c in TRAFFIC_COLUMNS if c in self.trend_cols][:2]
+        self.traffic_cols = traffic
+        self.traffic_chart = TimeChart(
+            "Traffic: " + " and ".join(self._trend_label(c).lower() for c in traffic) if traffic else "Traffic",
+            css_class="lb-traffic-chart",
+        )
+        picked = tuple(c for c in ("gmv", "views") if c in self.trend_cols) or tuple(self.trend_cols[:2])
         self.trend_pick = W.SelectMultiple(
-            options=[(TREND_LABELS[c], c) for c in TREND_COLUMNS],
-            value=("gmv", "views"),
+            options=[(TREND_LABELS[c], c) for c in self.trend_cols],
+            value=picked,
             rows=6,
             description="Metrics",
             layout=W.Layout(width="280px"),
@@ -131,7 +159,7 @@ class SessionDetail:
         self.comment_search.add_class("lb-comment-search")
         self.comments_html = html("", "lb-comments-table")
         self.audience_html = html(self._audience_html(), "lb-audience-table")
-        self._comments = sd.comments()
+        self._comments = sd.comments() if self.cov.has_events else pd.DataFrame(columns=["ts", "user_id", "text"])
         self._comment_debounce = Debouncer(self._refresh_comments, search_delay)
         self.comment_search.observe(lambda _c: self._comment_debounce.trigger(), "value")
         self.range.observe(lambda _c: self._refresh_trends(), "value")
@@ -153,41 +181,77 @@ class SessionDetail:
         return box
 
     def _layout(self) -> W.VBox:
-        sections = [
-            self.header,
-            W.HBox([self.prepare, self.downloads]),
-            self._section("Core data", "lb-core", self.core),
-            self._section(
+        trend_why = self.cov.empty_note("trend", not self.trend_cols) or "no figures over time"
+        if self.traffic_cols:
+            traffic = self._section(
                 "Traffic trend",
                 "lb-traffic",
                 W.HBox([self.range, self.whole]),
                 self.traffic_chart.figure,
-                note="The time filter applies to the traffic trend and the metric trends.",
-            ),
-            self._section("Traffic channels", "lb-channels", self.channels_html, self.channel_chart.figure),
-            self._section(
+                note=f"{self._interval_note()}The time filter applies to the traffic trend and the metric trends.",
+            )
+        elif self.trend_cols:
+            why = "the trend has no viewer or view counts"
+            traffic = self._section("Traffic trend", "lb-traffic", html(missing_note(why, "lb-no-trend")))
+        else:  # no trend at all: one note, in the metric trends section
+            traffic = None
+        if not self._channels.empty:
+            channels = self._section("Traffic channels", "lb-channels", self.channels_html, self.channel_chart.figure)
+        else:
+            channels = self._section("Traffic channels", "lb-channels", self.channels_html)
+        if self.trend_cols:
+            trends = self._section(
                 "Metric trends",
                 "lb-trends",
                 W.HBox([self.trend_pick, self.trend_legend]),
                 self.trend_chart.figure,
                 self.impact,
-                note="Choose several metrics (Ctrl/⌘-click). Dashed lines mark product features, giveaways "
-                "and violations.",
-            ),
+                note="Choose several metrics (Ctrl/⌘-click). Dashed lines mark product features, giveaways, "
+                "violations and recorder gaps.",
+            )
+            if not self.traffic_cols:  # the time filter lives with the traffic chart; keep it with the trends
+                trends.children = (trends.children[0], W.HBox([self.range, self.whole]), *trends.children[1:])
+        else:
+            trends = self._section("Trends", "lb-trends", html(missing_note(trend_why, "lb-no-trend")))
+        sections = [
+            self.header,
+            W.HBox([self.prepare, self.downloads]),
+            self._section("Core data", "lb-core", self.core),
+            *([traffic] if traffic is not None else []),
+            channels,
+            trends,
             self._section("Product analytics", "lb-products", self.products_html),
             self._section("Violations", "lb-violations", self.violations_html),
             self._section("Promotion analytics (giveaways)", "lb-giveaways", self.giveaways_html),
-            self._section("Comments", "lb-comments", self.comment_search, self.comments_html),
+            self._section(
+                "Comments",
+                "lb-comments",
+                *([self.comment_search] if self.cov.empty_note("comments") is None else []),
+                self.comments_html,
+            ),
             self._section("Audience", "lb-audience", self.audience_html),
         ]
         box = W.VBox(sections, layout=W.Layout(width="100%"))
         box.add_class("lb-session-detail")
+        box.add_class(f"lb-kind-{self.cov.kind}")
         return box
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
+    def _interval_note(self) -> str:
+        return "" if self.per == "per minute" else f"The trend has one value {self.per}. "
+
+    def _trend_label(self, col: str) -> str:
+        label = TREND_LABELS.get(col, col)
+        if col in ("online", "viewers"):
+            return label
+        return f"{label} {self.per}"
+
     # ------------------------------------------------------------------ header, core, downloads
+
+    def _count_or_missing(self, key: str, part: str) -> str:
+        return fmt.MISSING if self.cov.empty_note(part) else fmt.count(self.sd.info.get(key))
 
     def _header_html(self) -> str:
         info = self.sd.info
@@ -200,28 +264,65 @@ class SessionDetail:
         if not fmt.is_missing(event):
             parts.append(f"LIVE event {fmt.esc(event)}")
         parts.append(
-            f"{fmt.esc(fmt.count(info.get('featured_products')))} featured products · "
-            f"{fmt.esc(fmt.count(info.get('giveaways')))} giveaways · {fmt.esc(fmt.count(info.get('winners')))} winners"
+            f"{fmt.esc(self._count_or_missing('featured_products', 'markers'))} featured products · "
+            f"{fmt.esc(self._count_or_missing('giveaways', 'giveaways'))} giveaways · "
+            f"{fmt.esc(self._count_or_missing('winners', 'giveaways'))} winners"
         )
+        notice = self.cov.notice(has_trend=bool(self.trend_cols))
+        partial = f'<div class="lb-partial">{fmt.esc(notice)}</div>' if notice else ""
         return (
             f'<h2 class="lb-h lb-session-title">{fmt.esc(info.get("title")) or fmt.esc(self.sd.id)}</h2>'
             f'<div class="lb-muted">{fmt.esc(self.sd.id)} · {" · ".join(parts)}</div>'
+            f'<div class="lb-sources">Sources: {fmt.esc(self.cov.label())}</div>'
+            f"{partial}{self._gaps_html()}"
             '<div class="lb-note">Past sessions are read-only.</div>'
+        )
+
+    def _gaps_html(self) -> str:
+        gaps = self.cov.gaps
+        if gaps.empty:
+            return ""
+        total = (gaps["gap_end"] - gaps["gap_start"]).dt.total_seconds().sum(min_count=1)
+        items = "".join(f"<li>{fmt.esc(gap_text(g, self.tz))}</li>" for g in gaps.head(20).itertuples())
+        more = f"<li>… and {len(gaps) - 20} more</li>" if len(gaps) > 20 else ""
+        return (
+            f'<div class="lb-partial lb-gaps"><strong>{len(gaps)} recorder gap{"s" if len(gaps) != 1 else ""}'
+            f"</strong> ({fmt.esc(fmt.duration(total))} in all): the recorder was not connected, so events of "
+            f"these stretches are missing.<ul>{items}{more}</ul></div>"
         )
 
     def _core_html(self) -> str:
         s = self.summary
+        metrics = CORE_METRICS + (RECORDER_CORE if self.cov.kind == "recorder" else ())
         comp = None
-        if self.peers is not None and len(self.peers):
-            comp = insights.compare_to_average(s, self.peers, list(CORE_METRICS)).set_index("metric")
+        others = self.peers
+        if others is not None and "session_id" in others:
+            others = others[others["session_id"].astype(str) != self.sd.id]
+        if others is not None and len(others):  # alone in its account: nothing to compare with
+            comp = insights.compare_to_average(s, self.peers, list(metrics), currency=self.currency or None).set_index(
+                "metric"
+            )
         items = []
-        for m in CORE_METRICS:
-            sub = versus(comp.loc[m, "diff_pct"]) if comp is not None else ""
-            items.append((REGISTRY[m].label, fmt.metric(m, s.get(m), self.currency), sub))
+        for m in metrics:
+            value = self.cov.value(m, s.get(m))
+            note = self.cov.figure_note(m, s.get(m)) if self.cov.sources != ("events",) else ""
+            sub = versus(comp.loc[m, "diff_pct"]) if comp is not None and not fmt.is_missing(value) else ""
+            sub = "<br>".join(p for p in (sub, source_line(note)) if p)
+            items.append(
+                (
+                    REGISTRY[m].label,
+                    fmt.metric(m, value, self.currency),
+                    sub,
+                    self.cov.figure_tooltip(m, s.get(m)),
+                    f"lb-core-{m}",
+                )
+            )
         return cards(items)
 
     def events_payload(self) -> tuple[bytes, str, str] | str:
         """(bytes, filename, mime) of the session's event log, or a message when it is too large for the page."""
+        if not self.cov.has_events:
+            return f"No event log to download: {self.cov.why('events')}."
         n = self.event_count()
         cmd = f"liveboard export {self.sd.id} --out {self.sd.id}.jsonl.gz"
         if n > MAX_DOWNLOAD_EVENTS:
@@ -239,6 +340,9 @@ class SessionDetail:
         return f"This session's event log is {len(gz) / 1e6:.0f} MB compressed, too large for the page. Run: {cmd}"
 
     def comments_payload(self) -> tuple[bytes, str, str] | str:
+        why = self.cov.empty_note("comments")
+        if why:
+            return f"No comments to download: {why}."
         df = self.sd.comments()
         out = pd.DataFrame(
             {
@@ -268,7 +372,7 @@ class SessionDetail:
         parts = []
         if events is None:
             events = self.event_count() <= AUTO_DOWNLOAD_EVENTS
-        items = [(self.comments_payload(), "Download comments (.csv)", "lb-download-comments")]
+        items = [(self.comments_payload(), "Download comments", "lb-download-comments")]
         if events:
             items.insert(0, (self.events_payload(), "Download events", "lb-download-events"))
         for payload, label, css in items:
@@ -283,17 +387,34 @@ class SessionDetail:
 
     # ------------------------------------------------------------------ trends
 
-    def _legend_html(self) -> str:
-        from liveboard.views.charts import MARKER_COLORS
+    def _markers(self) -> pd.DataFrame:
+        """Features, giveaways and violations from the events, and the recorder's gaps, on the time axis."""
+        m = self.sd.markers() if self.cov.has_events else pd.DataFrame(columns=["ts", "minute", "kind", "label"])
+        gaps = gap_markers(self.cov.gaps, self.tz)
+        if gaps.empty:
+            return m
+        origin = self.trend["ts"].min() if not self.trend.empty else pd.Timestamp(self.sd.info.get("start"))
+        if fmt.is_missing(origin):
+            return m
+        origin = pd.Timestamp(origin)
+        origin = origin.tz_localize("UTC") if origin.tzinfo is None else origin
+        gaps = gaps.assign(minute=((gaps["ts"] - origin).dt.total_seconds() // 60).astype("int64"))
+        return pd.concat([m, gaps], ignore_index=True) if len(m) else gaps
 
-        names = {"product": "product feature", "giveaway": "giveaway", "violation": "violation"}
+    def _legend_html(self) -> str:
+        from liveboard.views.format import MARKER_COLORS, MARKER_NAMES
+
         counts = self.markers["kind"].value_counts() if not self.markers.empty else {}
+        kinds = [k for k in MARKER_COLORS if k != "gap" or len(self.cov.gaps)]
         items = "".join(
-            f'<div><span class="lb-bar" style="background:{c};width:18px"></span>{fmt.esc(names[k])} '
+            f'<div><span class="lb-bar" style="background:{MARKER_COLORS[k]};width:18px"></span>'
+            f"{fmt.esc(MARKER_NAMES[k])} "
             f'<span class="lb-muted">({int(counts.get(k, 0)) if len(counts) else 0})</span></div>'
-            for k, c in MARKER_COLORS.items()
+            for k in kinds
         )
-        return f'<div class="lb-note" style="margin-left:16px">Markers on the time axis:{items}</div>'
+        why = self.cov.empty_note("markers")
+        extra = f'<div class="lb-muted">{fmt.esc(why[0].upper() + why[1:])}.</div>' if why else ""
+        return f'<div class="lb-note" style="margin-left:16px">Markers on the time axis:{items}{extra}</div>'
 
     def _window(self) -> tuple[int, int]:
         lo, hi = self.range.value
@@ -301,21 +422,28 @@ class SessionDetail:
         return (lo, hi) if lo <= hi else (0, self.max_minute)
 
     def _refresh_trends(self) -> None:
+        if not self.trend_cols:
+            return
         lo, hi = self._window()
         t = self.trend[(self.trend["minute"] >= lo) & (self.trend["minute"] <= hi)]
-        self.traffic_chart.update(
-            t["ts"],
-            {"online": t["online"], "views": t["views"]},
-            labels={"online": "Online viewers", "views": "Views / min"},
-        )
-        picked = [c for c in self.trend_pick.value if c in TREND_COLUMNS][:6] or ["gmv"]
         m = self.markers
         if not m.empty:
             m = m[(m["minute"] >= lo) & (m["minute"] <= hi)]
-        self.trend_chart.update(t["ts"], {c: t[c] for c in picked}, markers=m, labels=TREND_LABELS)
+        if self.traffic_cols:
+            self.traffic_chart.update(
+                t["ts"],
+                {c: t[c] for c in self.traffic_cols},
+                markers=m[m["kind"] == "gap"] if not m.empty else None,
+                labels={c: self._trend_label(c) for c in self.traffic_cols},
+            )
+        picked = [c for c in self.trend_pick.value if c in self.trend_cols][:6] or self.trend_cols[:1]
+        labels = {c: self._trend_label(c) for c in picked}
+        self.trend_chart.update(t["ts"], {c: t[c] for c in picked}, markers=m, labels=labels)
         self.impact.value = self._impact_html(lo, hi)
 
     def _impact_html(self, lo: int, hi: int) -> str:
+        if not {"gmv", "online"} <= set(self.trend_cols):
+            return ""
         imp = insights.event_impact(self.trend, self.markers)
         if imp.empty:
             return ""
@@ -345,8 +473,13 @@ class SessionDetail:
     # ------------------------------------------------------------------ tables
 
     def _channels_html(self) -> str:
-        ch = self.sd.channels()
+        ch = self.cov.channels(self.sd.channels() if self.cov.has_events else pd.DataFrame())
         self._channels = ch
+        why = self.cov.empty_note("channels", ch.empty)
+        if why:
+            return missing_note(why, "lb-no-channels")
+        if ch.empty:
+            return '<div class="lb-note">No traffic recorded.</div>'
         cur = self.currency
         cols = [
             Column("channel", "Channel"),
@@ -356,29 +489,36 @@ class SessionDetail:
             Column("viewers", "Viewers", fmt.count, True),
             Column("gmv", "GMV", lambda v: fmt.money(v, cur), True),
         ]
-        groups = ch.groupby("group", dropna=False)[["views", "gmv"]].sum() if not ch.empty else pd.DataFrame()
-        tv, tg = (groups["views"].sum(), groups["gmv"].sum()) if len(groups) else (0, 0)
+        groups = ch.groupby("group", dropna=False)[["views", "gmv"]].sum(min_count=1)
+        tv, tg = groups["views"].sum(min_count=1), groups["gmv"].sum(min_count=1)
         items = []
         for g in ("organic", "promoted"):
             v = groups.loc[g, "views"] if g in groups.index else 0
-            gm = groups.loc[g, "gmv"] if g in groups.index else 0
+            gm = groups.loc[g, "gmv"] if g in groups.index else (np.nan if fmt.is_missing(tg) else 0)
             share_v = fmt.rate(v / tv if tv else None, 1)
-            share_g = fmt.rate(gm / tg if tg else None, 1)
-            items.append(
-                (
-                    f"{g.capitalize()} views",
-                    fmt.count(v),
-                    f"{fmt.esc(share_v)} of views · GMV {fmt.esc(fmt.money(gm, cur))} ({fmt.esc(share_g)})",
-                )
+            share_g = fmt.rate(gm / tg if not fmt.is_missing(tg) and tg else None, 1)
+            gmv_text = (
+                f"GMV {fmt.esc(fmt.money(gm, cur))} ({fmt.esc(share_g)})"
+                if not fmt.is_missing(tg)
+                else "GMV not known: a recorder sees no orders or GMV"
             )
-        return cards(items) + html_table(ch, cols, "lb-channels-data", empty="No traffic recorded.")
+            items.append((f"{g.capitalize()} views", fmt.count(v), f"{fmt.esc(share_v)} of views · {gmv_text}"))
+        note = (
+            '<div class="lb-note">Views as seen by the recorder, by the entry source it reports.</div>'
+            if self.cov.kind == "recorder"
+            else ""
+        )
+        return note + cards(items) + html_table(ch, cols, "lb-channels-data", empty="No traffic recorded.")
 
     def _refresh_channels_chart(self) -> None:
         ch = self._channels[self._channels["channel"].notna()] if not self._channels.empty else self._channels
         self.channel_chart.update(list(ch["channel"]) if len(ch) else [], ch["views"] if len(ch) else [])
 
     def _products_html(self) -> str:
-        p = self.sd.products()
+        p = self.cov.products(self.sd.products())
+        why = self.cov.empty_note("products", p.empty)
+        if why:
+            return missing_note(why, "lb-no-products")
         cur = self.currency
         cols = [
             Column("name", "Product", lambda v: fmt.MISSING if fmt.is_missing(v) else str(v)),
@@ -392,20 +532,33 @@ class SessionDetail:
             Column("gmv", "GMV", lambda v: fmt.money(v, cur), True),
             Column("featured_s", "Featured time", fmt.duration, True),
         ]
+        head = ""
+        if self.cov.kind == "recorder":
+            head = missing_note(
+                "a recorder sees which product was featured, but no product impressions, clicks or sales",
+                "lb-products-partial",
+            )
+        elif not self.cov.has_events:
+            head = missing_note(
+                "the featured time comes only from event logs (times of product pins)", "lb-products-partial"
+            )
         tips = insights.product_tips(p) if not p.empty else []
         tips_html = "".join(
             f'<div class="lb-tip{" lb-warning" if t.severity == "warning" else ""}"><strong>{fmt.esc(t.title)}</strong> — '
             f'{fmt.esc(t.advice)}<div class="lb-evidence">{fmt.esc(t.evidence_text())}</div></div>'
             for t in tips
         )
-        if not tips_html:
+        if not tips_html and not p.empty and p["clicks"].notna().any():
             tips_html = (
                 '<div class="lb-note">No product tips: too few products were shown and clicked often enough '
                 f"to compare (at least {insights.MIN_IMPRESSIONS} impressions and {insights.MIN_CLICKS} clicks).</div>"
             )
-        return html_table(p, cols, "lb-products-data", empty="No products in this session.") + tips_html
+        return head + html_table(p, cols, "lb-products-data", empty="No products in this session.") + tips_html
 
     def _violations_html(self) -> str:
+        why = self.cov.empty_note("violations")
+        if why:
+            return missing_note(why, "lb-no-violations")
         v = self.sd.violations()
         if v.empty:
             return '<div class="lb-note">No violations in this session.</div>'
@@ -426,6 +579,9 @@ class SessionDetail:
         return html_table(v, cols, "lb-violations-data") + f'<div class="lb-info">{fmt.esc(insights.APPEAL)}</div>'
 
     def _giveaways_html(self) -> str:
+        why = self.cov.empty_note("giveaways")
+        if why:
+            return missing_note(why, "lb-no-giveaways")
         g = self.sd.giveaways()
         cur = self.currency
         cols = [
@@ -446,6 +602,18 @@ class SessionDetail:
         return html_table(g, cols, "lb-giveaways-data", empty="No giveaways in this session.") + tip
 
     def _refresh_comments(self) -> None:
+        why = self.cov.empty_note("comments")
+        if why:
+            count = self.summary.get("comments")
+            known = (
+                f" The session's comment count is known: {fmt.count(count)}."
+                if not fmt.is_missing(self.cov.value("comments", count))
+                else ""
+            )
+            self.comments_html.value = missing_note(why, "lb-no-comments") + (
+                f'<div class="lb-note">{fmt.esc(known.strip())}</div>' if known else ""
+            )
+            return
         q = str(self.comment_search.value or "")[:200]
         df = self._comments
         if q:
@@ -455,6 +623,8 @@ class SessionDetail:
         note = f"{len(df):,} of {len(self._comments):,} comments" + (
             f" (first {MAX_COMMENTS_SHOWN} shown)" if len(df) > MAX_COMMENTS_SHOWN else ""
         )
+        if self.cov.kind == "recorder":
+            note += " · as received by the recorder (it may miss some)"
         self.comments_html.value = (
             f'<div class="lb-note">{fmt.esc(note)}</div><div class="lb-scroll">'
             + html_table(shown, cols, "lb-comments-data", empty="No comments match.")
@@ -462,6 +632,9 @@ class SessionDetail:
         )
 
     def _audience_html(self) -> str:
+        why = self.cov.empty_note("audience")
+        if why:
+            return missing_note(why, "lb-no-audience")
         a = self.sd.audience()
         if a.empty:
             return '<div class="lb-note">No audience profile recorded.</div>'
@@ -500,12 +673,10 @@ def _filename(session_id: str) -> str:
 def open_detail(wb, session_id: object, *, peers: pd.DataFrame | None = None, tz: str | None = None) -> W.Widget:
     """A session's board, or an ``lb-error`` message (unknown or invalid id) — never a traceback."""
     try:
-        sid = validate_session_id(session_id)
-        if sid is None:
-            raise InputError("session: no session id given")
+        sid = check_session_id(session_id, "session")
         return SessionDetail(wb.session(sid), peers=peers, tz=tz).widget
     except InputError as exc:
         msg = str(exc)
         if msg.startswith("no session"):
-            msg = f"There is no session {str(session_id)[:MAX_SESSION_ID]!r} in this store."
+            msg = f"There is no session {str(session_id)!r} in this store."
         return html(error_html(msg), "lb-error")

@@ -48,6 +48,17 @@ a.lb-open-link:hover { text-decoration: underline; }
 .lb-card .lb-card-label { color: #6b7280; font-size: 12px; }
 .lb-card .lb-card-value { font-size: 20px; font-weight: 650; margin-top: 2px; }
 .lb-card .lb-card-sub { font-size: 11px; margin-top: 2px; color: #6b7280; }
+.lb-card .lb-source { display: block; color: #8a90a0; font-size: 10.5px; }
+.lb-card.lb-missing .lb-card-value { color: #9aa0ac; }
+.lb-not-known { color: #6b4f00; background: #fffaeb; border-left: 3px solid #e9a23b; padding: 4px 8px; }
+.lb-partial { background: #fffaeb; border: 1px solid #f5d48a; border-radius: 8px; padding: 8px 12px; margin: 6px 0;
+  font-size: 13px; }
+.lb-sources { color: #4b5563; font-size: 12px; }
+.lb-src { display: inline-block; font-size: 11px; padding: 0 6px; margin: 1px 2px 1px 0; border-radius: 8px;
+  background: #eef2ff; color: #3730a3; white-space: nowrap; }
+.lb-src-recorder { background: #fef3c7; color: #92400e; }
+.lb-src-api { background: #dcfce7; color: #166534; }
+.lb-src-export { background: #e0f2fe; color: #075985; }
 .lb-up { color: #047857; }
 .lb-down { color: #b42318; }
 .lb-error { background: #fff4f2; border: 1px solid #f3b8ae; color: #8a1c0c; border-radius: 8px; padding: 10px 14px;
@@ -59,6 +70,7 @@ a.lb-open-link:hover { text-decoration: underline; }
 .lb-tip .lb-evidence { color: #4b5563; font-size: 12px; margin-top: 2px; }
 .lb-bar { display: inline-block; height: 8px; background: #3a86ff; border-radius: 4px; vertical-align: middle;
   margin-right: 6px; }
+.lb-downloads .lb-note { display: inline-block; margin-right: 16px; }
 .lb-downloads a { display: inline-block; margin-right: 12px; padding: 6px 12px; border-radius: 6px;
   background: #1d4ed8; color: #fff !important; text-decoration: none; font-size: 13px; }
 .lb-section { border: 1px solid #e3e6ee; border-radius: 10px; padding: 8px 14px 12px 14px; margin: 10px 0;
@@ -143,17 +155,35 @@ def html_table(
     )
 
 
-def cards(items: Iterable[tuple[str, str, str]]) -> str:
-    """Cards of (label, value, sub-line as *HTML already escaped*)."""
+def cards(items: Iterable[tuple]) -> str:
+    """Cards of ``(label, value, sub-line as *HTML already escaped*[, tooltip text[, css class]])``.
+
+    The tooltip (plain text, escaped here) says where the figure came from, or why it is missing.
+    """
     out = []
-    for label, value, sub in items:
+    for label, value, sub, *rest in items:
+        tip = rest[0] if rest else ""
+        css = rest[1] if len(rest) > 1 else ""
+        missing = " lb-missing" if value == fmt.MISSING else ""
+        title = f' title="{fmt.esc(tip)}"' if tip else ""
         out.append(
-            f'<div class="lb-card"><div class="lb-card-label">{fmt.esc(label)}</div>'
+            f'<div class="lb-card{" " + fmt.esc(css) if css else ""}{missing}"{title}>'
+            f'<div class="lb-card-label">{fmt.esc(label)}</div>'
             f'<div class="lb-card-value">{fmt.esc(value)}</div>'
             + (f'<div class="lb-card-sub">{sub}</div>' if sub else "")
             + "</div>"
         )
     return f'<div class="lb-cards">{"".join(out)}</div>'
+
+
+def source_line(text: str) -> str:
+    """A card's small provenance line (``source: API``, ``as seen by the recorder``, or why it is missing)."""
+    return f'<span class="lb-source">{fmt.esc(text)}</span>' if text else ""
+
+
+def missing_note(reason: str, css: str = "") -> str:
+    """A plain note that a part of the board is not known, and why."""
+    return f'<div class="lb-note lb-not-known{" " + fmt.esc(css) if css else ""}">Not known: {fmt.esc(reason)}.</div>'
 
 
 def versus(diff_pct: object) -> str:
