@@ -83,27 +83,33 @@ def write_capture(path: Path, seed: int = 7) -> int:
 
     sources = ["homepage_hot-live_cell", "homepage_follow-live_cell", "search", "others_profile", "video_head"]
     words = ["love this!", "how much?", "size M please", "shipping to Penang?", "❤️❤️", "restock when?", "<b>hi</b>"]
+    joined: list[int] = [1]
+
+    def someone() -> int:  # an engaged viewer is one who entered (as TikTokLive sees it)
+        return rng.choice(joined)
+
     total_likes, products = 0, [("1729", "Rose serum 30 ml", "RM39.90"), ("1730", "Night cream", "RM52.00")]
     for second in range(0, LENGTH_S, 5):
         at = second * 1000
         if rng.random() < 0.55:
-            add(JoinEvent, at, user=user(rng.randint(1, 260)), action="JOINED", clientEnterSource=rng.choice(sources))
+            joined.append(rng.randint(1, 260))
+            add(JoinEvent, at, user=user(joined[-1]), action="JOINED", clientEnterSource=rng.choice(sources))
         if rng.random() < 0.25:
-            add(CommentEvent, at + 1200, user=user(rng.randint(1, 260)), content=rng.choice(words))
+            add(CommentEvent, at + 1200, user=user(someone()), content=rng.choice(words))
         if rng.random() < 0.3:
             n = rng.randint(1, 15)
             total_likes += n
-            add(LikeEvent, at + 2100, user=user(rng.randint(1, 260)), count=n, total=str(total_likes))
+            add(LikeEvent, at + 2100, user=user(someone()), count=n, total=str(total_likes))
         if rng.random() < 0.03:
             key = rng.choice(["pm_main_follow_message_viewer_2", "pm_mt_guidance_share"])
-            add(SocialEvent, at + 2500, display_key=key, user=user(rng.randint(1, 260)))
+            add(SocialEvent, at + 2500, display_key=key, user=user(someone()))
         if second % 30 == 0:
             add(RoomUserSeqEvent, at + 3000, total=str(20 + second // 20 + rng.randint(0, 6)))
         if rng.random() < 0.02:
             add(
                 GiftEvent,
                 at + 3500,
-                user=user(rng.randint(1, 260)),
+                user=user(someone()),
                 gift={"name": "Rose", "diamondCount": 1, "type": 1, "id": "5655"},
                 giftId="5655",
                 repeatCount=rng.randint(1, 9),
