@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 from liveboard.csvsafe import to_safe_csv
-from liveboard.eventlog import EventLogError, read_event_logs, write_event_log
+from liveboard.eventlog import EventLogError, os_problem, read_event_logs, write_event_log
 from liveboard.metrics import MONEY_METRICS, REGISTRY, glossary
 from liveboard.store import Store, StoreError, default_store_path
 from liveboard.workbench import SESSION_COLUMNS, InputError, Workbench
@@ -48,44 +50,88 @@ def cmd_simulate(args) -> int:
     return 0
 
 
-def import_paths(store: Store, paths: list[Path], *, progress: bool = True):
-    """Read event-log files (folders: every .jsonl / .jsonl.gz inside) and append them in one commit."""
+def is_event_log(name: str) -> bool:
+    """An event-log file name: ``.jsonl`` or ``.jsonl.gz``, in any case (``LOG.JSONL`` too)."""
+    return name.lower().endswith((".jsonl", ".jsonl.gz"))
+
+
+def event_log_files(paths: list[Path]) -> list[Path]:
+    """The files named on the command line, folders expanded to every event log inside (symlinked folders
+    followed once: a loop ends there). Checked before anything is written: a path that does not exist or
+    loops is a :class:`UsageError`, so a typo never leaves an empty store behind."""
     files: list[Path] = []
     for p in paths:
-        if p.is_dir():
-            found = sorted(list(p.rglob("*.jsonl")) + list(p.rglob("*.jsonl.gz")))
-            if not found:
-                raise UsageError(f"{p}: no .jsonl or .jsonl.gz files in this folder")
-            files += found
-        elif p.exists():
+        try:
+            is_dir = stat.S_ISDIR(os.stat(p).st_mode)
+        except OSError as exc:
+            raise UsageError(os_problem(p, exc)) from None
+        if not is_dir:
             files.append(p)
-        else:
-            raise UsageError(f"{p}: no such file or folder")
-    result = read_event_logs(files, progress=progress)
-    report = store.append(result.events, result.bad)
+            continue
+        found: list[Path] = []
+        seen: set[str] = set()
+        # an unreadable subfolder is kept as a path: reading it fails, and the failure is reported
+        for root, dirs, names in os.walk(p, followlinks=True, onerror=lambda e, out=found: out.append(Path(e.filename))):
+            real = os.path.realpath(root)
+            if real in seen:
+                dirs[:] = []
+                continue
+            seen.add(real)
+            found += [Path(root) / n for n in names if is_event_log(n)]
+        if not found:
+            raise UsageError(f"{p}: no .jsonl or .jsonl.gz files in this folder")
+        files += sorted(found)
+    return files
+
+
+def import_paths(store: Store, paths: list[Path], *, progress: bool = True):
+    """Read event-log files (folders: every .jsonl / .jsonl.gz inside, any case) and append them in one commit.
+
+    A file that cannot be read at all is named in ``result.file_errors``; every other file is imported.
+    """
+    result = read_event_logs(event_log_files(paths), progress=progress)
+    report = store.append(result.events, result.bad, origin=result.locate)
     report.unknown_types = result.unknown_types
     return result, report
 
 
 def cmd_import(args) -> int:
+    from liveboard import seller_center
+
+    exports, args.paths = seller_center.split_paths(args.paths)  # Seller Center .xlsx/.xls/.csv go to their importer
+    event_log_files(args.paths)  # checked before the store is created: a typo leaves no empty store behind
     store = _store(args, create=True)
+    export_rc = seller_center.run_imports(store, exports, tz=args.tz, account=args.account, show_bad=args.show_bad)
+    if not args.paths:
+        return export_rc
     result, report = import_paths(store, args.paths)
-    for row in result.bad.slice(0, args.show_bad).to_pylist():
-        print(f"{row['file']}:{row['line']}: {row['reason']}", file=sys.stderr)
-    if result.bad.num_rows > args.show_bad:
-        print(
-            f"… and {result.bad.num_rows - args.show_bad} more bad rows (see `liveboard quarantine`)", file=sys.stderr
-        )
+    for problem in result.file_errors:
+        print(problem, file=sys.stderr)
+    shown = result.bad.slice(0, args.show_bad).to_pylist()
+    shown += report.rejected.slice(0, max(args.show_bad - len(shown), 0)).to_pylist()
+    for row in shown:
+        print(f"{row['file']}:{'' if row['line'] is None else row['line']}: {row['reason']}", file=sys.stderr)
+    if result.bad.num_rows + report.rejected.num_rows > len(shown):
+        more = result.bad.num_rows + report.rejected.num_rows - len(shown)
+        print(f"… and {more} more bad rows (see `liveboard quarantine`)", file=sys.stderr)
     for problem in report.problems:
         print(problem, file=sys.stderr)
     unknown = ", ".join(f"{t} ×{n}" for t, n in sorted(report.unknown_types.items()))
     print(
         f"imported {report.imported} · duplicate {report.duplicates} · bad {report.bad} · "
         f"refused {report.refused} · unknown type {report.unknown}" + (f" ({unknown})" if unknown else "")
+        + (f" · conflict {report.conflicts}" if report.conflicts else "")
     )
+    if report.late_updates:
+        print(
+            f"late order updates {sum(report.late_updates.values())} into ended session(s) "
+            f"{', '.join(report.late_updates)} (orders changed after the LIVE)"
+        )
     if report.sealed:
         print(f"sealed {len(report.sealed)} ended session(s)")
-    return 0 if report.ok else 1
+    if result.file_errors:
+        print(f"{len(result.file_errors)} file(s) could not be read (named above); the others were imported")
+    return max(export_rc, 0 if report.ok and not result.file_errors else 1)
 
 
 def _format_for_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -98,6 +144,8 @@ def _format_for_table(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map(lambda x: fmt.MISSING if pd.isna(x) else f"{x:,.2f}")
         elif col in REGISTRY and REGISTRY[col].unit in ("rate", "seconds"):
             out[col] = out[col].map(lambda x, c=col: fmt.metric(c, x))
+        else:  # a figure no source knows reads as missing, never as None, NaN or <NA>
+            out[col] = out[col].astype(object).where(out[col].notna(), fmt.MISSING)
     return out
 
 
@@ -135,8 +183,14 @@ def cmd_sessions(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from liveboard.ids import check_session_id
+
+    session_id = check_session_id(args.session_id, "session_id")
+    if args.out.is_dir():
+        raise UsageError(f"--out {args.out}: this is a folder; give a file name, e.g. {args.out / session_id}.jsonl.gz")
     wb = Workbench(_store(args))
-    session = wb.session(args.session_id)
+    session = wb.session(session_id)
+    _writable_folder(args.out.parent, "--out", target=args.out)
     n = write_event_log(session.events(), args.out)
     print(f"wrote {n} events of {session.id} to {args.out}")
     return 0
@@ -167,6 +221,8 @@ def cmd_quarantine(args) -> int:
 def cmd_serve(args) -> int:
     from liveboard.serve import serve
 
+    if args.max_kernels < 0:
+        raise UsageError("--max-kernels must be 0 (no cap) or more")
     store = args.store or default_store_path()
     if args.demo and not (Path(store) / "_log").is_dir():
         build_demo_store(Path(store))
@@ -176,18 +232,27 @@ def cmd_serve(args) -> int:
         f"  LIVE Analytics  {base}/live_analytics.ipynb\n"
         f"  LIVE Board      {base}/live_board.ipynb   (demo LIVE; ?session=ID&speed=N replays a stored one)\n"
         f"  all notebooks   http://{args.host}:{args.port}/\n"
-        "Ctrl-C stops.",
+        + (
+            f"At most {args.max_kernels} pages run at once (--max-kernels); more get “busy” (HTTP 503).\n"
+            if args.max_kernels
+            else ""
+        )
+        + "Ctrl-C stops.",
         flush=True,
     )
-    return serve(store=Path(store), host=args.host, port=args.port, open_browser=args.open)
+    return serve(
+        store=Path(store), host=args.host, port=args.port, open_browser=args.open, max_kernels=args.max_kernels
+    )
 
 
 def cmd_report(args) -> int:
     """Post-LIVE reports: papermill runs of notebooks/session_report.ipynb, exported as HTML without code."""
     from liveboard import report
+    from liveboard.ids import check_session_id
 
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    args.session_ids = [check_session_id(s, "session_id") for s in args.session_ids]
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out}: not a folder")
     options = report.check_options(args.window_days, args.currency_display, args.timezone)
@@ -196,6 +261,7 @@ def cmd_report(args) -> int:
     store = args.store or default_store_path()
     wb = Workbench(Store(store))
     sessions = report.select_sessions(wb, args.session_ids, since=args.since, until=args.until, account=args.account)
+    _writable_folder(args.out, "--out")
     results = report.run_batch(sessions, args.out, store, options, jobs=args.jobs, progress=not args.quiet)
     failed = [r for r in results if not r.ok]
     for r in failed:
@@ -204,6 +270,43 @@ def cmd_report(args) -> int:
     if failed:
         print(f"{len(failed)} of {len(results)} report(s) failed", file=sys.stderr)
     return 1 if failed else 0
+
+
+def cmd_sync_shop(args) -> int:
+    """TikTok Shop Analytics API → the store as source "api"; exit 1 when something is missing."""
+    from liveboard.shop_api import ShopConfig, ShopStop
+    from liveboard.shop_sync import date_range, sync_shop
+
+    try:
+        since, until = date_range(args.since, args.until)
+        config = ShopConfig.from_env()
+        store = _store(args, create=True)
+        result = sync_shop(store, since=since, until=until, config=config, progress=sys.stderr.isatty())
+    except ShopStop as exc:
+        print(f"liveboard: sync shop: {exc}", file=sys.stderr)
+        return exc.exit_code
+    for line in result.lines():
+        loud = line.startswith(("problem:", "missing:", "partial sync:", "…"))
+        print(line, file=sys.stderr if loud else sys.stdout)
+    return result.exit_code
+
+
+def cmd_record(args) -> int:
+    """Follow a TikTok LIVE into the store (TikTokLive extra), or replay a capture of one."""
+    from liveboard import recorder
+
+    if args.replay is not None:
+        if args.handle or args.capture:
+            raise UsageError("record --replay FILE takes no @handle and no --capture")
+        report = recorder.replay_capture(args.replay, _store(args, create=True))
+        for i, line in enumerate(report.lines()):
+            print(line, file=sys.stderr if i else sys.stdout)
+        return 0
+    if not args.handle:
+        raise UsageError("record needs an @handle to follow (or --replay FILE)")
+    recorder.parse_handle(args.handle)  # before a store folder is made for it
+    recorder.require()
+    return recorder.record_live(args.handle, _store(args, create=True), capture=args.capture)
 
 
 def build_demo_store(store: Path, seed: int = 0) -> None:
@@ -232,9 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mega", action="store_true", help="add a 3-hour session of 5 million events or more")
     p.set_defaults(func=cmd_simulate)
 
-    p = sub.add_parser("import", help="import event-log files or folders into the store")
+    p = sub.add_parser("import", help="import event logs and Seller Center exports (.xlsx, .csv) into the store")
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--show-bad", type=int, default=20, help="bad rows to print (default 20)")
+    p.add_argument("--tz", help="exports: the shop's time zone their local times are in, e.g. Asia/Kuala_Lumpur")
+    p.add_argument("--account", help="exports: the account (handle) of a LIVE Board 5-minute export")
     _store_arg(p)
     p.set_defaults(func=cmd_import)
 
@@ -267,6 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8866)
     p.add_argument("--demo", action="store_true", help="build a demo store first if the store is empty")
     p.add_argument("--open", action="store_true", help="open a browser")
+    p.add_argument(
+        "--max-kernels",
+        type=int,
+        default=8,
+        help="kernels running at once (one per open page, ~250 MB each); a page beyond gets HTTP 503 (default 8)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("report", help="post-LIVE reports: executed notebook + standalone HTML per session")
@@ -282,12 +393,85 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _store_arg(p)
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("sync", help="pull LIVE sessions from an online source into the store")
+    sync = p.add_subparsers(dest="source", required=True)
+    q = sync.add_parser(
+        "shop",
+        help="TikTok Shop Analytics API: sessions, per-minute trends, products",
+        description="Reads TIKTOK_SHOP_APP_KEY, TIKTOK_SHOP_APP_SECRET, TIKTOK_SHOP_ACCESS_TOKEN and TIKTOK_SHOP_CIPHER "
+        "(optional: TIKTOK_SHOP_REFRESH_TOKEN, TIKTOK_SHOP_API_BASE) from the environment. Exit code 1 when "
+        "something is missing (named in the last lines), 2 for a missing variable.",
+    )
+    q.add_argument("--since", help="first LIVE date, YYYY-MM-DD (default: 30 days before --until)")
+    q.add_argument("--until", help="last LIVE date, inclusive, YYYY-MM-DD (default: today, UTC)")
+    _store_arg(q)
+    q.set_defaults(func=cmd_sync_shop)
+
+    p = sub.add_parser("record", help="record a TikTok LIVE's engagement into the store (extra liveboard[tiktok])")
+    p.add_argument("handle", nargs="?", help="the creator's @handle")
+    p.add_argument("--capture", type=Path, help="also save what is received to this file (replayable)")
+    p.add_argument("--replay", type=Path, metavar="FILE", help="turn a capture into its session, offline")
+    _store_arg(p)
+    p.set_defaults(func=cmd_record)
     return ap
 
 
+def _writable_folder(folder: Path, name: str, target: Path | None = None) -> None:
+    """Create ``folder`` and write a probe file in it, so that a bad ``--out`` fails before any work."""
+    import tempfile
+
+    from liveboard.errors import EnvironmentProblem, os_error_message
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        detail = os_error_message(exc).split(" — ")[0].split(": ", 1)[-1]
+        where = f"{target}: cannot write in its folder {folder}" if target else f"{folder}: cannot write in this folder"
+        raise EnvironmentProblem(f"{name} {where} ({detail}) — choose a folder on a writable disk") from None
+
+
+def _check_store_arg(args) -> None:
+    """A store path that cannot be a store (a file, a dangling or looping link) is named before any work."""
+    import os
+
+    if not hasattr(args, "store"):
+        return
+    path = Path(args.store or default_store_path())
+    label = "--store" if args.store else ("$LIVEBOARD_STORE" if os.environ.get("LIVEBOARD_STORE") else "store")
+    if path.is_symlink() and not path.exists():
+        raise UsageError(f"{label} {path}: a symbolic link that leads nowhere (a loop, or its target is gone)")
+    if path.exists() and not path.is_dir():
+        raise UsageError(
+            f"{label} {path}: this is a file, not a store folder — give the store's folder "
+            "(`liveboard import` creates a store in a new folder)"
+        )
+    if (path / "_log").is_dir():
+        os.listdir(path / "_log")  # an unreadable commit log must fail loudly, not read as an empty store
+
+
+def _environment_message(args, exc: BaseException) -> str | None:
+    """One line for a full disk, a read-only or unreadable path, a damaged store file; ``None`` for a bug
+    (or with LIVEBOARD_DEBUG=1): then the traceback is shown."""
+    import os
+
+    from liveboard.errors import DEBUG_ENV, environment_message
+
+    if os.environ.get(DEBUG_ENV) == "1":
+        return None
+    store = str(args.store or default_store_path()) if hasattr(args, "store") else None
+    written = getattr(args, "out", None)
+    return environment_message(exc, fallback=str(written) if written is not None else store, store=store)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from liveboard.errors import EnvironmentProblem
+
     args = build_parser().parse_args(argv)
     try:
+        _check_store_arg(args)
         return args.func(args)
     except (UsageError, InputError) as exc:
         print(f"liveboard: {exc}", file=sys.stderr)
@@ -300,6 +484,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except EnvironmentProblem as exc:
+        print(f"liveboard: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the machine (disk, permissions, damaged files): one line; a bug: the traceback
+        message = _environment_message(args, exc)
+        if message is None:
+            raise
+        print(f"liveboard: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

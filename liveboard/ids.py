@@ -13,7 +13,8 @@ from liveboard.errors import InputError
 
 MAX_SESSION_ID = 128
 #: ``\Z``, not ``$``: ``$`` also matches before a trailing newline.
-SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._@:+-]{0,127}\Z")
+SESSION_ID_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9._@:+-]{0,127}"  # also used by the importer's SQL (full match)
+SESSION_ID_RE = re.compile(rf"^{SESSION_ID_PATTERN}\Z")
 _ALLOWED = re.compile(r"[A-Za-z0-9._@:+-]")
 
 

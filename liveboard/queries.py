@@ -12,6 +12,12 @@ from liveboard.events import PAID_CHANNELS
 from liveboard.metrics import PRODUCT_DERIVED, derived_select
 
 MICROS = 1_000_000
+#: A trend covers at most this many minutes from the start (48 h): a far-off but valid event never makes
+#: it ask for years of rows; events beyond fall outside the trend, as events after the end do.
+TREND_MAX_MINUTES = 48 * 60
+
+#: Sums of integers (likes, items, diamonds × count) run in HUGEINT and come back as BIGINT, or null (an
+#: unknown figure, not an error) beyond it: the reader's bounds keep real sessions far below that.
 
 #: Shared building blocks: session bounds, order states, paid orders, views.
 BASE_CTES = """
@@ -88,10 +94,11 @@ counts AS (
            count(*) FILTER (WHERE type = 'viewer_enter') AS views,
            count(DISTINCT user_id) FILTER (WHERE type = 'viewer_enter') AS viewers,
            count(*) FILTER (WHERE type = 'comment') AS comments,
-           coalesce(sum("count") FILTER (WHERE type = 'like'), 0)::BIGINT AS likes,
+           TRY_CAST(coalesce(sum("count") FILTER (WHERE type = 'like'), 0) AS BIGINT) AS likes,
            count(*) FILTER (WHERE type = 'share') AS shares,
            count(DISTINCT user_id) FILTER (WHERE type = 'follow') AS new_followers,
-           coalesce(sum(diamonds * "count") FILTER (WHERE type = 'gift'), 0)::BIGINT AS gift_diamonds,
+           TRY_CAST(coalesce(sum(diamonds::HUGEINT * "count") FILTER (WHERE type = 'gift'), 0) AS BIGINT)
+               AS gift_diamonds,
            count(DISTINCT user_id) FILTER (WHERE type IN ('comment', 'like', 'share', 'follow', 'gift'))
                AS engaged_viewers,
            count(*) FILTER (WHERE type = 'product_impression') AS product_impressions,
@@ -107,20 +114,24 @@ sales AS (
            sum(amount) AS gmv,
            sum(amount) FILTER (WHERE attribution = 'direct') AS direct_gmv,
            sum(amount) FILTER (WHERE status = 'refunded') AS refunded_gmv,
-           sum(quantity)::BIGINT AS items_sold,
+           TRY_CAST(sum(quantity) AS BIGINT) AS items_sold,
            count(*) AS sku_orders,
            count(DISTINCT user_id) AS customers
     FROM paid GROUP BY session_id
 ),
 watch AS (
     SELECT session_id, {_sum_secs("vstart", "vend")} AS view_seconds FROM views GROUP BY session_id
+),
+late AS (
+    SELECT o.session_id, count(*) AS late_order_updates
+    FROM order_states o JOIN bounds b USING (session_id) WHERE o.ts > b."end" GROUP BY o.session_id
 )
-SELECT b.session_id, meta.title, meta.account_id, meta.live_event_id, coalesce(meta.currency, 'USD') AS currency,
+SELECT b.session_id, meta.title, meta.account_id, meta.live_event_id, meta.currency,
        b.start, b."end", {_secs("b.start", "b.close_ts")} AS duration_s, b.last_ts,
        coalesce(s.gmv, 0)::DECIMAL(38, 2) AS gmv,
        coalesce(s.direct_gmv, 0)::DECIMAL(38, 2) AS direct_gmv,
        coalesce(s.refunded_gmv, 0)::DECIMAL(38, 2) AS refunded_gmv,
-       coalesce(s.items_sold, 0)::BIGINT AS items_sold,
+       if(s.sku_orders IS NULL, 0, s.items_sold)::BIGINT AS items_sold,
        coalesce(s.sku_orders, 0) AS sku_orders,
        coalesce(s.customers, 0) AS customers,
        c.impressions, c.views, c.viewers,
@@ -128,13 +139,15 @@ SELECT b.session_id, meta.title, meta.account_id, meta.live_event_id, coalesce(m
        coalesce(w.view_seconds, 0) AS view_seconds,
        c.comments, c.likes, c.shares, c.new_followers, c.gift_diamonds, c.engaged_viewers,
        c.product_impressions, c.product_clicks, c.violations,
-       c.featured_products, c.giveaways, c.winners, c.event_count
+       c.featured_products, c.giveaways, c.winners, c.event_count,
+       coalesce(l.late_order_updates, 0) AS late_order_updates
 FROM bounds b
 JOIN counts c USING (session_id)
 LEFT JOIN meta USING (session_id)
 LEFT JOIN sales s USING (session_id)
 LEFT JOIN concurrency cc USING (session_id)
 LEFT JOIN watch w USING (session_id)
+LEFT JOIN late l USING (session_id)
 """
 
 
@@ -158,7 +171,8 @@ WITH {BASE_CTES},
 minutes AS (
     SELECT b.session_id, b.origin, b.close_ts, m.minute
     FROM bounds b,
-         LATERAL (SELECT range AS minute FROM range(0, {_minute("b.close_ts")} + 1)) m
+         LATERAL (SELECT range AS minute
+                  FROM range(0, least({_minute("b.close_ts")}, {TREND_MAX_MINUTES - 1}) + 1)) m
 ),
 ev_min AS (
     SELECT ev.session_id, {_minute("ev.ts")} AS minute,
@@ -167,15 +181,16 @@ ev_min AS (
            count(*) FILTER (WHERE type = 'product_impression') AS product_impressions,
            count(*) FILTER (WHERE type = 'product_click') AS product_clicks,
            count(*) FILTER (WHERE type = 'comment') AS comments,
-           coalesce(sum("count") FILTER (WHERE type = 'like'), 0)::BIGINT AS likes,
+           TRY_CAST(coalesce(sum("count") FILTER (WHERE type = 'like'), 0) AS BIGINT) AS likes,
            count(*) FILTER (WHERE type = 'share') AS shares,
            count(DISTINCT user_id) FILTER (WHERE type = 'follow') AS new_followers,
-           coalesce(sum(diamonds * "count") FILTER (WHERE type = 'gift'), 0)::BIGINT AS gift_diamonds
+           TRY_CAST(coalesce(sum(diamonds::HUGEINT * "count") FILTER (WHERE type = 'gift'), 0) AS BIGINT)
+               AS gift_diamonds
     FROM ev JOIN bounds b USING (session_id) GROUP BY ALL
 ),
 sales_min AS (
     SELECT p.session_id, {_minute("p.ts")} AS minute, sum(amount) AS gmv, count(*) AS sku_orders,
-           sum(quantity)::BIGINT AS items_sold
+           TRY_CAST(sum(quantity) AS BIGINT) AS items_sold
     FROM paid p JOIN bounds b USING (session_id) GROUP BY ALL
 ),
 starts_min AS (
@@ -192,16 +207,16 @@ SELECT m.session_id, m.minute,
        m.origin + to_microseconds(m.minute * {60 * MICROS}) AS ts,
        coalesce(s.gmv, 0)::DECIMAL(38, 2) AS gmv,
        coalesce(s.sku_orders, 0) AS sku_orders,
-       coalesce(s.items_sold, 0)::BIGINT AS items_sold,
+       if(s.sku_orders IS NULL, 0, s.items_sold)::BIGINT AS items_sold,
        coalesce(e.views, 0) AS views,
        coalesce(e.impressions, 0) AS impressions,
        coalesce(e.product_impressions, 0) AS product_impressions,
        coalesce(e.product_clicks, 0) AS product_clicks,
        coalesce(e.comments, 0) AS comments,
-       coalesce(e.likes, 0) AS likes,
+       if(e.minute IS NULL, 0, e.likes) AS likes,
        coalesce(e.shares, 0) AS shares,
        coalesce(e.new_followers, 0) AS new_followers,
-       coalesce(e.gift_diamonds, 0) AS gift_diamonds,
+       if(e.minute IS NULL, 0, e.gift_diamonds) AS gift_diamonds,
        (sum(coalesce(st.n, 0)) OVER w - sum(coalesce(en.n, 0)) OVER w)::BIGINT AS online
 FROM minutes m
 LEFT JOIN ev_min e USING (session_id, minute)
@@ -258,7 +273,8 @@ traffic AS (
     FROM ev WHERE type IN ('product_impression', 'product_click') GROUP BY ALL
 ),
 sales AS (
-    SELECT session_id, product_id, count(*) AS sku_orders, sum(quantity)::BIGINT AS items_sold, sum(amount) AS gmv
+    SELECT session_id, product_id, count(*) AS sku_orders, TRY_CAST(sum(quantity) AS BIGINT) AS items_sold,
+           sum(amount) AS gmv
     FROM paid GROUP BY ALL
 ),
 featured AS (
@@ -276,7 +292,8 @@ FROM (
     SELECT *, {derived_select(PRODUCT_DERIVED)} FROM (
         SELECT i.session_id, i.product_id, c.name, c.price::DECIMAL(38, 2) AS price,
                coalesce(t.impressions, 0) AS impressions, coalesce(t.clicks, 0) AS clicks,
-               coalesce(s.sku_orders, 0) AS sku_orders, coalesce(s.items_sold, 0)::BIGINT AS items_sold,
+               coalesce(s.sku_orders, 0) AS sku_orders,
+               if(s.sku_orders IS NULL, 0, s.items_sold)::BIGINT AS items_sold,
                coalesce(s.gmv, 0)::DECIMAL(38, 2) AS gmv,
                coalesce(f.featured_s, 0) AS featured_s, coalesce(f.pins, 0) AS pins
         FROM ids i
@@ -433,4 +450,74 @@ SELECT ev.session_id, ev.ts, {_minute("ev.ts")} AS minute,
 FROM ev JOIN bounds b USING (session_id)
 WHERE ev.type IN ('product_pin', 'giveaway_start', 'violation')
 ORDER BY ev.session_id, ev.ts, ev.seq
+"""
+
+
+# ------------------------------------------------------------------ sessions known by their sources
+
+
+def _rank_sql(rank: dict[str, int], column: str = "source") -> str:
+    cases = " ".join(f"WHEN '{s}' THEN {r}" for s, r in rank.items())
+    return f"CASE {column} {cases} ELSE 0 END"
+
+
+def _best_source(table: str, rank: dict[str, int]) -> str:
+    """CTEs ``mine`` (source rows of session ``$sid``) and ``best``: the source with rows in ``table``
+    that ranks highest (the newest of its rows when one source linked two)."""
+    return f"""
+mine AS (SELECT source, source_key, version FROM source_summaries WHERE session_id = $sid),
+best AS (
+    SELECT m.source, m.source_key FROM mine m
+    WHERE EXISTS (SELECT 1 FROM {table} x WHERE x.source = m.source AND x.source_key = m.source_key)
+    ORDER BY {_rank_sql(rank, "m.source")} DESC, m.version DESC, m.source_key LIMIT 1
+)"""
+
+
+def source_trend(rank: dict[str, int], trend_columns: tuple[str, ...], extra: tuple[str, ...]) -> str:
+    """The trend a source gave of session ``$sid`` (``$start``: its start), shaped like :func:`trend`:
+    ``minute`` since the start (or the first interval, if earlier), ``ts`` the interval's start, the event trend's columns (null where the
+    source gives none), the source's extra columns, ``interval_s`` and ``source``."""
+    have = set(extra)
+    cols = ", ".join(f'"{c}"' if c in have else f'NULL::BIGINT AS "{c}"' for c in trend_columns)
+    more = ", ".join(f'"{c}"' for c in extra if c not in trend_columns)
+    return f"""
+WITH {_best_source("source_trends", rank)}
+SELECT floor((epoch_us(t.t) - epoch_us(least(coalesce($start, min(t.t) OVER ()), min(t.t) OVER ())))
+             / {60 * MICROS})::BIGINT AS minute,
+       t.t AS ts, {cols}{", " + more if more else ""}, t.interval_s, t.source
+FROM source_trends t JOIN best USING (source, source_key)
+ORDER BY ts
+"""
+
+
+def source_products(rank: dict[str, int]) -> str:
+    """The products a source gave of session ``$sid``, shaped like :func:`products` plus the source's
+    ``customers``, ``created_sku_orders`` and ``source`` (no pins or prices: a source gives none)."""
+    return f"""
+WITH {_best_source("source_products", rank)}
+SELECT product_id, name, NULL::DECIMAL(38, 2) AS price, impressions, clicks, {PRODUCT_DERIVED["ctr"]} AS ctr,
+       sku_orders, items_sold, gmv, {PRODUCT_DERIVED["ctor"]} AS ctor, NULL::DOUBLE AS featured_s,
+       NULL::BIGINT AS pins, customers, created_sku_orders, p.source
+FROM source_products p JOIN best USING (source, source_key)
+ORDER BY gmv DESC NULLS LAST, clicks DESC NULLS LAST, product_id
+"""
+
+
+def source_product_names(rank: dict[str, int]) -> str:
+    """Product names any source of session ``$sid`` gave, the best-ranked source's name first."""
+    return f"""
+SELECT product_id, arg_max(name, {_rank_sql(rank, "p.source")}) AS name
+FROM source_products p JOIN source_summaries s USING (source, source_key)
+WHERE s.session_id = $sid AND name IS NOT NULL
+GROUP BY product_id
+"""
+
+
+def session_gaps() -> str:
+    """Where a recorder of session ``$sid`` saw nothing (reconnects, signer back-off)."""
+    return """
+SELECT g.gap_start, g.gap_end, g.reason, g.source
+FROM gaps g JOIN source_summaries s USING (source, source_key)
+WHERE s.session_id = $sid
+ORDER BY g.gap_start, g.gap_end
 """

@@ -7,6 +7,7 @@ dashboard and the CLI print the same numbers for the same data.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from functools import cached_property
 
@@ -14,15 +15,19 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from liveboard import queries
+from liveboard import provenance, queries
 from liveboard.errors import InputError
 from liveboard.events import EVENT_SCHEMA
-from liveboard.metrics import SESSION_METRICS
+from liveboard.metrics import SESSION_METRICS, TREND_COLUMNS
 from liveboard.store import Store, default_store_path
 
 IDENTITY_COLUMNS = ("session_id", "title", "account_id", "live_event_id", "start", "end", "duration_s")
 SESSION_COLUMNS = IDENTITY_COLUMNS + tuple(m for m in SESSION_METRICS if m not in IDENTITY_COLUMNS)
-EXTRA_COLUMNS = ("currency", "featured_products", "giveaways", "winners", "event_count", "sealed", "source")
+EXTRA_COLUMNS = (
+    ("currency", "featured_products", "giveaways", "winners", "event_count", "sealed", "source", "creator_id")
+    + tuple(provenance.SOURCE_FIGURES)
+    + ("sources", "figure_sources")
+)
 
 
 def parse_date(value: str | dt.date | dt.datetime | None, name: str, *, end_of_day: bool = False):
@@ -191,11 +196,57 @@ class SessionData:
             return self.info.copy()
         return df.iloc[0]
 
+    @property
+    def has_events(self) -> bool:
+        return self.info.get("source") == "events"
+
+    def _sources_q(self, sql: str, **params) -> pd.DataFrame:
+        """A query over the catalog's source tables, for this session."""
+        return self.wb._con().execute(sql, {"sid": self.id, **params}).df()
+
     def trend(self) -> pd.DataFrame:
-        return self._q(queries.trend())
+        """Per minute from the events; for a session without events, the trend a source gave (the API's
+        per-minute one before an export's 5-minute one), with ``interval_s`` and ``source``."""
+        if self.has_events:
+            return self._q(queries.trend())
+        start = self.info.get("start")
+        sql = queries.source_trend(provenance.RANK, TREND_COLUMNS, tuple(provenance.TREND_FIGURES))
+        df = self._sources_q(sql, start=None if pd.isna(start) else start)
+        if df.empty:
+            return self._q(queries.trend())
+        return df
 
     def products(self) -> pd.DataFrame:
-        return self._q(queries.products())
+        """Per product from the events (names a source gave fill in those the events lack); for a
+        session without events, the products a source gave."""
+        if not self.has_events:
+            df = self._sources_q(queries.source_products(provenance.RANK))
+            return df if not df.empty else self._q(queries.products())
+        df = self._q(queries.products())
+        if not df.empty and df["name"].isna().any():
+            names = self._sources_q(queries.source_product_names(provenance.RANK))
+            if not names.empty:
+                known = dict(zip(names["product_id"], names["name"], strict=True))
+                df["name"] = df["name"].fillna(df["product_id"].map(known))
+        return df
+
+    def gaps(self) -> pd.DataFrame:
+        """Stretches a recorder of this LIVE missed: gap_start, gap_end, reason (and the source)."""
+        return self._sources_q(queries.session_gaps())
+
+    def sources(self) -> list[str]:
+        """Where this session's figures come from, e.g. ``["recorder", "api"]``."""
+        value = self.info.get("sources")
+        if value is None or (not hasattr(value, "__len__") and pd.isna(value)):
+            return ["events"] if self.has_events else []
+        return [str(v) for v in value]
+
+    def figure_sources(self) -> dict[str, str]:
+        """{metric: source} for every figure of the session that some source knows."""
+        value = self.info.get("figure_sources")
+        if isinstance(value, str):
+            return json.loads(value)
+        return {n: "events" for n in provenance.figure_names() if n in self.info and not pd.isna(self.info[n])}
 
     def pins(self) -> pd.DataFrame:
         return self._q(queries.pins())

@@ -136,7 +136,7 @@ def write_lines(path: Path, lines: list[str]) -> Path:
 def import_files(store_root: Path, paths: list[Path]):
     """Read the files as one batch and append them in one commit (what ``liveboard import`` does)."""
     result = read_event_logs(list(paths))
-    report = Store(store_root, create=True).append(result.events, result.bad)
+    report = Store(store_root, create=True).append(result.events, result.bad, origin=result.locate)
     return result, report
 
 

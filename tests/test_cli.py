@@ -280,3 +280,20 @@ def test_plain_negative_numbers_are_not_neutralised_but_formulas_are():
     assert neutralise("-1+1") == "'-1+1"
     assert neutralise("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert neutralise("\tx") == "'\tx"
+
+
+def test_serve_refuses_a_negative_kernel_cap(capsys, tmp_path):
+    rc, out, err = run_here(capsys, "serve", "--store", tmp_path / "st", "--max-kernels", "-1")
+    assert rc == 2 and out == ""
+    assert err.strip() == "liveboard: --max-kernels must be 0 (no cap) or more"
+
+
+def test_sessions_csv_with_a_bare_carriage_return_in_a_title(tmp_path, capsys):
+    b = LogBuilder("cr1")
+    b.start(0, title="hi\r@SUM(1+1)")
+    b.end(60)
+    run("import", b.write(tmp_path / "a.jsonl"), "--store", tmp_path / "st")
+    rc, out, _ = run_here(capsys, "sessions", "--store", tmp_path / "st", "--format", "csv")
+    assert rc == 0
+    assert rows(out)[0]["title"] == "hi\r'@SUM(1+1)"
+    assert not any(line.startswith("@") for line in out.replace("\r", "\n").split("\n"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import tracemalloc
 from decimal import Decimal
 
 import pyarrow as pa
@@ -11,6 +12,7 @@ import pytest
 from logbuilder import LogBuilder, at, import_files, ts, write_lines
 
 import liveboard
+from liveboard import eventlog
 from liveboard.eventlog import EventLogError, read_event_log, read_event_logs, write_event_log
 from liveboard.events import EVENT_SCHEMA
 
@@ -95,10 +97,18 @@ BAD_ROWS = [
         ),
         ["age"],
     ),
-    (json.dumps({"id": "l", "type": "like", "session_id": "s1", "ts": 1, "user_id": "u", "count": 0}), ["count", "1"]),
-    (json.dumps({"id": "l", "type": "like", "session_id": "s1", "ts": 1, "user_id": "u", "count": 2.5}), ["count"]),
     (
-        json.dumps({"id": "l", "type": "like", "session_id": "s1", "ts": 1, "user_id": "u", "count": 2**64 - 1}),
+        json.dumps({"id": "l", "type": "like", "session_id": "s1", "ts": 1772366400000, "user_id": "u", "count": 0}),
+        ["count", "1"],
+    ),
+    (
+        json.dumps({"id": "l", "type": "like", "session_id": "s1", "ts": 1772366400000, "user_id": "u", "count": 2.5}),
+        ["count"],
+    ),
+    (
+        json.dumps(
+            {"id": "l", "type": "like", "session_id": "s1", "ts": 1772366400000, "user_id": "u", "count": 2**64 - 1}
+        ),
         ["count"],
     ),
     (
@@ -107,7 +117,7 @@ BAD_ROWS = [
                 "id": "o",
                 "type": "order",
                 "session_id": "s1",
-                "ts": 1,
+                "ts": 1772366400000,
                 "order_id": "o",
                 "user_id": "u",
                 "product_id": "p",
@@ -125,7 +135,7 @@ BAD_ROWS = [
                 "id": "o",
                 "type": "order",
                 "session_id": "s1",
-                "ts": 1,
+                "ts": 1772366400000,
                 "order_id": "o",
                 "user_id": "u",
                 "product_id": "p",
@@ -143,7 +153,7 @@ BAD_ROWS = [
                 "id": "o",
                 "type": "order",
                 "session_id": "s1",
-                "ts": 1,
+                "ts": 1772366400000,
                 "order_id": "o",
                 "user_id": "u",
                 "product_id": "p",
@@ -161,7 +171,7 @@ BAD_ROWS = [
                 "id": "o",
                 "type": "order",
                 "session_id": "s1",
-                "ts": 1,
+                "ts": 1772366400000,
                 "order_id": "o",
                 "user_id": "u",
                 "product_id": "p",
@@ -175,11 +185,76 @@ BAD_ROWS = [
     ),
     (
         json.dumps(
-            {"id": "w", "type": "giveaway_end", "session_id": "s1", "ts": 1, "giveaway_id": "g", "winner_ids": "u"}
+            {
+                "id": "w",
+                "type": "giveaway_end",
+                "session_id": "s1",
+                "ts": 1772366400000,
+                "giveaway_id": "g",
+                "winner_ids": "u",
+            }
         ),
         ["winner_ids"],
     ),
 ]
+
+
+def event(etype: str, **fields) -> str:
+    """One event line of ``etype`` at 2026-03-01 12:00 UTC with ``fields``."""
+    return json.dumps({"id": "h", "type": etype, "session_id": "s1", "ts": 1772366400000, **fields})
+
+
+ORDER = {"order_id": "o", "user_id": "u", "product_id": "p", "quantity": 1, "amount": "1", "status": "paid"}
+ORDER["attribution"] = "direct"
+GIFT = {"user_id": "u", "gift_name": "rose", "diamonds": 1, "count": 1}
+
+#: Implausible timestamps and numbers beyond their bounds (issue 11, items 3 and 10): bad rows whose reason
+#: says what is wrong, and what the bound is.
+HOSTILE_ROWS = [
+    (line(ts=1793592060), ["ts", "1793592060", "looks like epoch seconds (use milliseconds)"]),
+    (line(ts=1793592060123456), ["ts", "looks like epoch microseconds"]),
+    (line(ts=1), ["ts", "2000-01-01 to 2100-01-01"]),
+    (line(ts=4102444800000), ["ts", "2100-01-01"]),
+    (line(ts=-5), ["ts", "2000-01-01"]),
+    (line(ts="3000-01-01T00:00:00Z"), ["ts", "2000-01-01 to 2100-01-01"]),
+    (line(ts="1999-12-31T23:59:59.999Z"), ["ts", "2000-01-01"]),
+    (line(ts="10000-01-01T00:00:00+00:00"), ["ts"]),
+    (event("gift", **(GIFT | {"diamonds": 2**62, "count": 4})), ["diamonds", "at most 1,000,000"]),
+    (event("gift", **(GIFT | {"count": 1_000_001})), ["count", "at most 1,000,000"]),
+    (event("like", user_id="u", count=2**63 - 1), ["count", "at most 1,000,000"]),
+    (event("order", **(ORDER | {"quantity": 2**63 - 1})), ["quantity", "at most 1,000,000"]),
+    (event("order", **(ORDER | {"amount": "1000000000000.01"})), ["amount", "at most 1,000,000,000,000"]),
+    (event("order", **(ORDER | {"amount": 1e300})), ["amount", "at most"]),
+    (event("order", **(ORDER | {"amount": "1e30"})), ["amount", "at most"]),
+    (event("product_pin", product_id="p", price="99999999999999999999"), ["price", "at most"]),
+    (event("giveaway_start", giveaway_id="g", prize="x", winners_planned=10**7), ["winners_planned", "at most"]),
+    (event("viewer_count", count=10**9 + 1), ["count", "at most 1,000,000,000"]),
+]
+
+
+@pytest.mark.parametrize(("text", "words"), HOSTILE_ROWS, ids=[f"hostile{i}" for i in range(len(HOSTILE_ROWS))])
+def test_implausible_times_and_numbers_are_bad_rows_with_their_bound(tmp_path, text, words):
+    path = write_lines(tmp_path / "log.jsonl", [line(id="a"), text, line(id="b")])
+    r = read_event_log(path)
+    assert r.bad.to_pylist() == [{"file": str(path), "line": 2, "reason": r.bad["reason"][0].as_py(), "raw": text}]
+    for w in words:
+        assert w in r.bad["reason"][0].as_py(), (w, r.bad["reason"][0].as_py())
+    assert r.events["id"].to_pylist() == ["a", "b"]
+
+
+def test_values_at_their_bounds_are_accepted(tmp_path):
+    lines = [
+        line(id="t0", ts=946684800000),  # 2000-01-01T00:00:00Z
+        line(id="t1", ts=4102444799999),  # the last millisecond before 2100
+        line(id="t2", ts="2099-12-31T23:59:59.999Z"),
+        event("gift", **(GIFT | {"diamonds": 1_000_000, "count": 1_000_000})).replace('"h"', '"g1"', 1),
+        event("order", **(ORDER | {"quantity": 1_000_000, "amount": "1000000000000"})).replace('"h"', '"o1"', 1),
+        event("viewer_count", count=1_000_000_000).replace('"h"', '"v1"', 1),
+    ]
+    r = read_event_log(write_lines(tmp_path / "log.jsonl", lines))
+    assert r.bad.num_rows == 0, r.bad.to_pylist()
+    assert r.events["id"].to_pylist() == ["t0", "t1", "t2", "g1", "o1", "v1"]
+    assert r.events["amount"][4].as_py() == Decimal("1000000000000")
 
 
 @pytest.mark.parametrize(("text", "words"), BAD_ROWS, ids=[f"bad{i}" for i in range(len(BAD_ROWS))])
@@ -418,3 +493,125 @@ def test_written_logs_are_readable_by_others(tmp_path):
     out = tmp_path / "out.jsonl"
     write_event_log(read_event_log(b.write(tmp_path / "log.jsonl")).events, out)
     assert out.stat().st_mode & 0o044  # not the 0600 of a temporary file
+
+
+# ---------------------------------------------------------------- streamed reading (issue 11: items 11, 13)
+
+
+def test_a_line_over_the_limit_is_a_bad_row_and_the_lines_around_it_are_kept(tmp_path):
+    long = line(id="big", text="x" * (2 << 20))
+    path = write_lines(tmp_path / "log.jsonl", [line(id="a"), long, line(id="b")])
+    r = read_event_log(path)
+    [bad] = r.bad.to_pylist()
+    assert bad["line"] == 2 and bad["file"] == str(path)
+    assert bad["reason"].startswith("line longer than 1 MiB")
+    assert long.startswith(bad["raw"].removesuffix("…")) and len(bad["raw"]) < 2000  # its start, not 2 MiB
+    assert r.events["id"].to_pylist() == ["a", "b"] and r.events["seq"].to_pylist() == [1, 3]
+
+
+def _awkward_lines() -> list[bytes]:
+    return [
+        (line(id="a") + "\r\n").encode(),
+        b"\n",
+        (line(id="long", text="y" * 500) + "\n").encode(),
+        b"   \n",
+        b'{"id": "latin", "text": "\xe9"}\n',
+        (line(id="b", text="ü 🎉") + "\n").encode(),
+        b"not json\n",
+        ("{" * 400 + "\n").encode(),
+        line(id="c").encode(),  # no newline at the end of the file
+    ]
+
+
+def _as_rows(r) -> tuple[list, list]:
+    return r.events.drop_columns([]).to_pylist(), r.bad.drop_columns(["file"]).to_pylist()
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+@pytest.mark.parametrize("block", [1, 7, 300, 4096])
+def test_reading_a_block_at_a_time_gives_the_same_lines_as_reading_at_once(tmp_path, monkeypatch, block, gz):
+    monkeypatch.setattr(eventlog, "MAX_LINE_BYTES", 300)
+    monkeypatch.setattr(eventlog, "RAW_KEPT", 100)
+    data = b"\xef\xbb\xbf" + b"".join(_awkward_lines())
+    path = tmp_path / ("log.jsonl.gz" if gz else "log.jsonl")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    whole = _as_rows(read_event_log(path))
+    monkeypatch.setattr(eventlog, "READ_BLOCK", block)
+    assert _as_rows(read_event_log(path)) == whole
+    events, bad = whole
+    assert [e["id"] for e in events] == ["a", "b", "c"] and [e["seq"] for e in events] == [1, 6, 9]
+    assert [(b["line"], b["reason"].split(" (")[0].split(":")[0]) for b in bad] == [
+        (3, "line longer than 300 bytes"),
+        (5, "not UTF-8 text"),
+        (7, "not valid JSON"),
+        (8, "line longer than 300 bytes"),
+    ]
+
+
+def test_gzip_bomb_is_read_in_bounded_memory(tmp_path):
+    """128 MiB of zeros without a newline (128 KiB compressed): one bad row, never the text in memory."""
+    path = tmp_path / "bomb.jsonl.gz"
+    with gzip.open(path, "wb", compresslevel=9) as fh:
+        for _ in range(128):
+            fh.write(b"0" * (1 << 20))
+        fh.write(b"\n" + line(id="after").encode() + b"\n")
+    assert path.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        r = read_event_log(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert r.bad["line"].to_pylist() == [1] and "line longer than 1 MiB" in r.bad["reason"][0].as_py()
+    assert r.events["id"].to_pylist() == ["after"] and r.events["seq"].to_pylist() == [2]
+    assert peak < 40 << 20, peak  # the whole text would be 128 MiB
+
+
+def test_a_file_over_the_size_guard_is_refused_and_the_others_are_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(eventlog, "MAX_FILE_BYTES", 1 << 20)
+    many = write_lines(tmp_path / "many.jsonl.gz", [line(id=f"m{i}") for i in range(20_000)])  # ~2.4 MiB of text
+    good = write_lines(tmp_path / "good.jsonl", [line(id="g")])
+    with pytest.raises(EventLogError, match=r"many\.jsonl\.gz: more than 1 MiB of text \(after decompression\)"):
+        read_event_log(many)
+    r = read_event_logs([many, good])
+    assert len(r.file_errors) == 1 and r.file_errors[0].startswith(f"{many}: more than 1 MiB")
+    assert r.events["id"].to_pylist() == ["g"]
+
+
+def test_broken_gzip_files_are_one_line_naming_the_file(tmp_path):
+    text = "".join(line(id=f"x{i}") + "\n" for i in range(2000)).encode()
+    whole = gzip.compress(text)
+    cases = {
+        "truncated.jsonl.gz": whole[: len(whole) // 2],
+        "corrupt.jsonl.gz": whole[:20] + bytes(b ^ 0x55 for b in whole[20:60]) + whole[60:],
+        "plain.jsonl.gz": text,
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(EventLogError) as info:
+            read_event_log(tmp_path / name)
+        message = str(info.value)
+        assert message.startswith(f"{tmp_path / name}: ") and "\n" not in message
+        assert ("not a gzip file" if name == "plain.jsonl.gz" else "gzip") in message
+
+
+def test_symlink_loop_says_so(tmp_path):
+    loop = tmp_path / "loop.jsonl"
+    loop.symlink_to(loop)
+    with pytest.raises(EventLogError, match="symlink loop"):
+        read_event_log(loop)
+    with pytest.raises(EventLogError, match="no such file"):
+        read_event_log(tmp_path / "missing.jsonl")
+
+
+def test_locate_reads_file_line_and_raw_text_back(tmp_path):
+    a = write_lines(tmp_path / "a.jsonl", [line(id="a1"), "", line(id="a2")])
+    b = write_lines(tmp_path / "b.jsonl.gz", ["oops", line(id="b1")])
+    r = read_event_logs([a, b])
+    seqs = dict(zip(r.events["id"].to_pylist(), r.events["seq"].to_pylist(), strict=True))
+    where = r.locate([seqs["b1"], seqs["a2"], seqs["a1"]]).to_pylist()
+    assert [(w["file"], w["line"], w["raw"]) for w in where] == [
+        (str(b), 2, line(id="b1")),
+        (str(a), 3, line(id="a2")),
+        (str(a), 1, line(id="a1")),
+    ]

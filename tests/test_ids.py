@@ -176,3 +176,23 @@ def test_report_refuses_hostile_ids_before_any_kernel(store, tmp_path) -> None:
     assert proc.stderr.startswith("liveboard: session_id: ") and "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0
     assert not (tmp_path / "r").exists()
+
+
+def test_the_importer_applies_the_same_rule() -> None:
+    """An id the dashboards would refuse never gets into the store: the event-log reader makes it a bad row."""
+    import json
+
+    import pyarrow as pa
+
+    from liveboard.eventlog import parse_lines
+
+    sids = [*REAL, *[h for h in HOSTILE if isinstance(h, str)]]
+    lines = [
+        json.dumps({"id": "e", "type": "comment", "session_id": sid, "ts": 1764590000000, "user_id": "u", "text": "x"})
+        for sid in sids
+    ]
+    result = parse_lines(pa.table({"line_no": pa.array(range(1, len(lines) + 1), pa.int64()), "line": lines}), "f")
+    kept = result.events["session_id"].to_pylist()
+    assert kept == [sid for sid in sids if ids.is_session_id(sid)]
+    assert set(kept) >= set(REAL)
+    assert result.bad.num_rows == len(sids) - len(kept) and result.bad.num_rows > 0

@@ -133,20 +133,20 @@ def test_session_metric_columns_follow_registry(tmp_path):
 # ---------------------------------------------------------------------------- de-duplication, orders
 
 
-def test_duplicate_id_second_ignored(tmp_path):
+def test_same_id_other_content_is_a_conflict_verbatim_repeat_a_duplicate(tmp_path):
     b = LogBuilder()
     b.start(0)
     b.order(10, "o1", amount="10.00", id="dup")
-    b.order(20, "o2", amount="99.00", id="dup")  # same (session_id, id): a no-op
+    b.order(20, "o2", amount="99.00", id="dup")  # same (session_id, id), other content: both rejected
     b.ev("comment", 30, user_id="u1", text="x", id="c")
-    b.ev("comment", 30, user_id="u1", text="x", id="c")
+    b.ev("comment", 30, user_id="u1", text="x", id="c")  # a verbatim repeat: a no-op
     b.end(60)
     path = b.write(tmp_path / "log.jsonl")
     _, report = import_files(tmp_path / "store", [path])
-    assert report.imported == 4 and report.duplicates == 2
+    assert report.imported == 3 and report.duplicates == 1 and report.conflicts == 2 and not report.ok
     r = row(liveboard.open(tmp_path / "store"))
-    assert money(r["gmv"]) == Decimal("10.00")
-    assert r["sku_orders"] == 1
+    assert money(r["gmv"]) == Decimal("0.00")
+    assert r["sku_orders"] == 0
     assert r["comments"] == 1
 
 

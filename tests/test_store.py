@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import threading
+from decimal import Decimal
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from logbuilder import LogBuilder, import_files, write_lines
 
 import liveboard
-from liveboard.eventlog import read_event_log
+from liveboard.eventlog import read_event_log, write_event_log
 from liveboard.store import Store, StoreError
 
 
@@ -266,3 +268,163 @@ def test_empty_store_reads(tmp_path):
     assert wb.sessions().empty
     assert wb.quarantine().empty
     assert "gmv" in wb.sessions().columns
+
+
+# ---------------------------------------------------------------- hostile input (issue 11)
+
+
+def catalog(root) -> list[dict]:
+    """The session catalog's rows as stored (every column, exact types)."""
+    con, _ = Store(root).connect()
+    return con.sql("SELECT * FROM sessions ORDER BY session_id").to_arrow_table().to_pylist()
+
+
+def quarantine(root) -> list[dict]:
+    q = liveboard.open(root).quarantine()
+    return sorted(q.to_dict("records"), key=lambda r: (r["file"], -1 if pd.isna(r["line"]) else r["line"]))
+
+
+def test_late_order_updates_enter_a_sealed_session_and_nothing_else_does(tmp_path):
+    b = LogBuilder("s1")
+    b.start(0, id="start")
+    b.order(10, "o1", "u1", amount="30.00", status="paid", id="o1-paid")
+    b.order(20, "o2", "u2", amount="5.00", status="created", id="o2-created")
+    b.end(60, id="end")
+    root = tmp_path / "store"
+    import_files(root, [b.write(tmp_path / "live.jsonl")])
+    later = LogBuilder("s1")
+    later.order(3 * 86400, "o1", "u1", amount="30.00", status="refunded", id="o1-refunded")  # days later
+    later.order(90, "o2", "u2", amount="5.00", status="paid", id="o2-paid")
+    later.ev("comment", 95, user_id="u3", text="too late", id="late-comment")
+    later.order(96, "o9", "u3", amount="99.00", id="o9-new")
+    path = later.write(tmp_path / "later.jsonl")
+    _, rep = import_files(root, [path])
+    assert rep.late_updates == {"s1": 2} and rep.imported == 2
+    assert rep.refused == 2 and not rep.ok
+    row = catalog(root)[0]
+    assert row["sealed"] and row["late_order_updates"] == 2
+    assert row["refunded_gmv"] == Decimal("30.00") and row["gmv"] == Decimal("35.00")
+    assert row["sku_orders"] == 2 and row["event_count"] == 6
+    # the refused events are quarantined with their file, line and raw text (not "(import)::")
+    refused = [q for q in quarantine(root) if "sealed" in q["reason"]]
+    assert [(q["file"], q["line"], q["raw"]) for q in refused] == [
+        (str(path), 3, later.lines()[2]),
+        (str(path), 4, later.lines()[3]),
+    ]
+    assert (
+        "o9-new (order) refused" in refused[1]["reason"]
+        and "not an update of one of its orders" in refused[1]["reason"]
+    )
+    # the same file again: duplicates and refusals, but nothing quarantined a second time
+    _, again = import_files(root, [path])
+    assert (again.imported, again.duplicates, again.refused) == (0, 2, 2)
+    assert again.version == rep.version and len(quarantine(root)) == 2
+
+
+def test_refused_event_without_a_reader_keeps_the_event_as_json(tmp_path):
+    root = tmp_path / "store"
+    import_files(root, [session_log().write(tmp_path / "a.jsonl")])
+    late = LogBuilder("s1")
+    late.ev("comment", 90, user_id="u2", text="late", id="late-1")
+    events = read_event_log(late.write(tmp_path / "late.jsonl")).events
+    rep = Store(root).append(events)  # no origin: a live source, say
+    assert rep.refused == 1
+    [q] = [q for q in quarantine(root) if "sealed" in q["reason"]]
+    assert q["file"] == "(import)" and pd.isna(q["line"])
+    assert json.loads(q["raw"]) | {"ts": None} == {
+        "id": "late-1",
+        "type": "comment",
+        "session_id": "s1",
+        "ts": None,
+        "user_id": "u2",
+        "text": "late",
+    }
+
+
+def test_same_id_with_other_content_than_stored_is_a_conflict_and_the_stored_one_stays(tmp_path):
+    b = session_log(end=False)
+    root = tmp_path / "store"
+    import_files(root, [b.write(tmp_path / "a.jsonl")])
+    changed = json.loads(b.lines()[2]) | {"amount": "999.00"}
+    path = write_lines(tmp_path / "b.jsonl", [b.lines()[1], json.dumps(changed)])
+    _, rep = import_files(root, [path])
+    assert (rep.imported, rep.duplicates, rep.conflicts) == (0, 1, 1) and not rep.ok
+    [row] = rep.rejected.to_pylist()
+    assert (row["file"], row["line"], row["raw"]) == (str(path), 2, json.dumps(changed))
+    assert "s1-order" in row["reason"] and "field 'amount' differs" in row["reason"] and "stored" in row["reason"]
+    assert catalog(root)[0]["gmv"] == Decimal("4.20")
+    assert [q["line"] for q in quarantine(root)] == [2]
+
+
+def test_conflicting_versions_in_one_batch_are_all_rejected_whatever_the_file_order(tmp_path):
+    b = session_log(end=False)
+    paid = json.loads(b.lines()[2])
+    refunded = paid | {"status": "refunded", "amount": "4.30"}
+    a = write_lines(tmp_path / "a.jsonl", b.lines()[:2] + [json.dumps(paid)])
+    c = write_lines(tmp_path / "c.jsonl", [json.dumps(refunded), b.lines()[3], b.lines()[0]])
+    stores = {}
+    for name, order in (("ac", [a, c]), ("ca", [c, a])):
+        _, rep = import_files(tmp_path / name, order)
+        assert (rep.imported, rep.duplicates, rep.conflicts) == (3, 1, 2) and not rep.ok
+        stores[name] = (
+            state(tmp_path / name),
+            Store(tmp_path / name).events().drop_columns(["seq"]),
+            quarantine(tmp_path / name),
+        )
+    (s1, e1, q1), (s2, e2, q2) = stores["ac"], stores["ca"]
+    pd.testing.assert_frame_equal(s1, s2)
+    assert e1.sort_by("id").equals(e2.sort_by("id"))
+    assert q1 == q2
+    assert "s1-order" not in e1["id"].to_pylist() and s1.iloc[0]["sku_orders"] == 0
+    assert [(q["file"], q["line"]) for q in q1] == [(str(a), 3), (str(c), 1)]
+    assert f"another version at {c}:1" in q1[0]["reason"] and f"another version at {a}:3" in q1[1]["reason"]
+    assert all("fields 'amount', 'status' differ" in q["reason"] for q in q1)
+
+
+def test_an_exported_session_imported_again_is_all_duplicates(tmp_path):
+    b = LogBuilder()
+    b.start(0, studio="B", tags=["x", "y"])
+    b.ev("comment", 5, user_id="u1", text="hi", lang="en", meta={"device": "ios", "n": 3})
+    b.order(6, "o1", amount="1.50", note="gift wrap")
+    b.ev("giveaway_end", 7, giveaway_id="g", winner_ids=["u1", "u2"])
+    root = tmp_path / "store"
+    import_files(root, [b.write(tmp_path / "log.jsonl", b.events[::-1])])
+    out = tmp_path / "export.jsonl.gz"
+    write_event_log(liveboard.open(root).session("s1").events(), out)
+    _, rep = import_files(root, [out])
+    assert (rep.imported, rep.duplicates, rep.conflicts) == (0, 4, 0) and rep.ok
+
+
+def test_session_end_before_its_start_is_a_bad_row(tmp_path):
+    b = LogBuilder("s1")
+    b.start(100, id="start")
+    b.end(50, id="end-early")
+    b.ev("comment", 120, user_id="u", text="x", id="c")
+    root = tmp_path / "store"
+    path = b.write(tmp_path / "a.jsonl")
+    _, rep = import_files(root, [path])
+    assert (rep.imported, rep.bad) == (2, 1) and not rep.ok
+    [row] = rep.rejected.to_pylist()
+    assert (row["file"], row["line"]) == (str(path), 2)
+    assert row["reason"] == "session_end at 2026-03-01T12:00:50Z is before the session's start at 2026-03-01T12:01:40Z"
+    assert not bool(state(root).iloc[0]["sealed"])
+    # against the stored start, in a later import
+    late = LogBuilder("s1")
+    late.end(99, id="end-still-early")
+    late.end(500, id="end")
+    path2 = late.write(tmp_path / "b.jsonl")
+    _, rep2 = import_files(root, [path2])
+    assert (rep2.imported, rep2.bad) == (1, 1)
+    assert [(r["file"], r["line"]) for r in rep2.rejected.to_pylist()] == [(str(path2), 1)]
+    row = state(root).iloc[0]
+    assert bool(row["sealed"]) and row["duration_s"] == 400
+
+
+def test_bad_rows_are_quarantined_once(tmp_path):
+    a = write_lines(tmp_path / "a.jsonl", [*session_log().lines(), "{broken", '{"id": 1}'])
+    root = tmp_path / "store"
+    _, first = import_files(root, [a])
+    _, again = import_files(root, [a, a])  # the same file twice more, even in one call
+    assert first.bad == 2 and again.bad == 4 and not again.ok
+    assert again.version == first.version  # nothing new to keep: no commit
+    assert [(q["line"], q["raw"]) for q in quarantine(root)] == [(6, "{broken"), (7, '{"id": 1}')]

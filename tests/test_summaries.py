@@ -1,4 +1,4 @@
-"""Sessions known only by their figures (exports): stored without events, missing stays missing."""
+"""Sessions known by their figures (the older put_summaries): missing stays missing; events merge."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def test_summary_only_session_is_listed_with_missing_figures_missing(tmp_path):
     store.put_summaries(_summary())
     df = liveboard.open(tmp_path / "s").sessions()
     row = df.iloc[0]
-    assert row["session_id"] == "x1" and row["source"] == "summary" and bool(row["sealed"])
+    # not sealed: the LIVE's events may still come (they merge into this session)
+    assert row["session_id"] == "x1" and row["source"] == "summary" and not bool(row["sealed"])
     assert float(row["gmv"]) == 1234.5 and int(row["views"]) == 900
     assert row[["viewers", "pcu", "live_ctr", "customers"]].isna().all()  # not given: missing, never 0
     s = liveboard.open(tmp_path / "s").session("x1")
@@ -48,8 +49,14 @@ def test_summaries_sit_beside_sessions_with_events(tmp_path):
     df = liveboard.open(tmp_path / "s").sessions()
     assert sorted(df["session_id"]) == ["e1", "x1"]
     assert int(df.set_index("session_id").loc["e1", "views"]) == 1
-    with pytest.raises(StoreError, match="have events"):
-        store.put_summaries(_summary(session_id=["e1"]))
+    # a summary of a session with events merges into it (one LIVE, one session): its figures win over
+    # the events' (an export ranks above events), the events keep what the summary does not give
+    store.put_summaries(_summary(session_id=["e1"], account_id=["acct1"]))
+    df = liveboard.open(tmp_path / "s").sessions().set_index("session_id")
+    assert sorted(df.index) == ["e1", "x1"]
+    assert int(df.loc["e1", "views"]) == 900 and float(df.loc["e1", "gmv"]) == 1234.5
+    assert int(df.loc["e1", "viewers"]) == 1 and df.loc["e1", "source"] == "events"
+    assert list(df.loc["e1", "sources"]) == ["events", "export"]
 
 
 def test_bad_summary_tables_are_refused_whole(tmp_path):

@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 
 from liveboard.events import AGES, CHANNELS, EVENT_TYPES, GENDERS
 from liveboard.metrics import TREND_COLUMNS, apply_derived
+from liveboard.queries import TREND_MAX_MINUTES
 
 TYPES = tuple(EVENT_TYPES)
 T = {name: i for i, name in enumerate(TYPES)}
@@ -100,6 +101,7 @@ SUMMARY_BASE_COLUMNS = (
     "giveaways",
     "winners",
     "event_count",
+    "late_order_updates",
 )
 TREND_COUNTS = (
     ("views", "viewer_enter"),
@@ -200,6 +202,7 @@ class _Minutes:
         self.cols = {n: np.zeros(64, np.int64) for n in names}
 
     def ensure(self, m: int) -> None:
+        m = min(m, TREND_MAX_MINUTES)  # minutes past the trend's bound share one slot, never shown
         cap = len(self.cols[self.names[0]])
         if m < cap:
             return
@@ -212,6 +215,7 @@ class _Minutes:
     def add(self, name: str, minutes: np.ndarray) -> None:
         if len(minutes) == 0:
             return
+        minutes = np.minimum(minutes, TREND_MAX_MINUTES)
         self.ensure(int(minutes.max()))
         b = np.bincount(minutes)
         self.cols[name][: len(b)] += b
@@ -220,6 +224,7 @@ class _Minutes:
         """Integer sums without passing through floats (money)."""
         if len(minutes) == 0:
             return
+        minutes = np.minimum(minutes, TREND_MAX_MINUTES)
         self.ensure(int(minutes.max()))
         np.add.at(self.cols[name], minutes, values.astype(np.int64))
 
@@ -931,7 +936,7 @@ class LiveState:
             "title": self.meta.get("title"),
             "account_id": self.meta.get("account_id"),
             "live_event_id": self.meta.get("live_event_id"),
-            "currency": self.meta.get("currency") or "USD",
+            "currency": self.meta.get("currency"),  # unknown stays unknown (a recorder)
             "start": _ts(self.start),
             "end": _ts(self.end),
             "duration_s": (close - self.start) / MICRO if self.start is not None and close is not None else None,
@@ -960,6 +965,9 @@ class LiveState:
             "giveaways": sum(1 for g in self.g.values() if g["start"] is not None),
             "winners": self.winners,
             "event_count": self.event_count,
+            "late_order_updates": (
+                int(np.count_nonzero(self.o.ts[: len(self.orders_ids)] > self.end)) if self.end is not None else 0
+            ),
         }
         df = pd.DataFrame([row])
         for m in ("gmv", "direct_gmv", "refunded_gmv"):
@@ -982,7 +990,7 @@ class LiveState:
         cols += ["product_clicks", "comments", "likes", "shares", "new_followers", "gift_diamonds", "online"]
         if self.max_ts is None:
             return pd.DataFrame(columns=cols)
-        nm = int(self._minute(np.array([self.close_ts]))[0]) + 1
+        nm = min(int(self._minute(np.array([self.close_ts]))[0]) + 1, TREND_MAX_MINUTES)
         self.m.ensure(nm)
         c = {k: v[:nm] for k, v in self.m.cols.items()}
         ends = c["ends"].copy()
