@@ -64,7 +64,7 @@ SOURCE_FIGURES: dict[str, pa.DataType] = {
     "gmv_24h": MONEY,
 }
 IDENTITY = ("title", "account_id", "live_event_id", "currency", "start", "end", "duration_s", "creator_id")
-EVENT_ONLY = ("session_id", "last_ts", "event_count")
+EVENT_ONLY = ("session_id", "last_ts", "event_count", "late_order_updates")
 TREND_FIGURES: dict[str, pa.DataType] = {"gmv": MONEY} | {
     n: pa.int64()
     for n in (

@@ -45,7 +45,7 @@ from liveboard import report_charts as charts
 from liveboard.ids import check_session_id
 from liveboard.metrics import METRICS, REGISTRY
 from liveboard.views import format as fmt
-from liveboard.views.coverage import Coverage, gap_text, known_columns, mask_unseen, per_interval
+from liveboard.views.coverage import Coverage, gap_text, known_columns, late_updates_text, mask_unseen, per_interval
 from liveboard.views.format import esc
 from liveboard.workbench import InputError, SessionData, Workbench, parse_date
 
@@ -495,6 +495,8 @@ class SessionReport:
             bits.append("LIVE event " + esc(s.get("live_event_id")))
         notice = self.cov.notice(has_trend=bool(self.trend_cols))
         partial = f'<p class="lbr-partial">{esc(notice)}</p>' if notice else ""
+        late_text = late_updates_text(s.get("late_order_updates"))
+        partial += f'<p class="lbr-note lbr-late-updates">{esc(late_text)}</p>' if late_text else ""
         return (
             f"<style>{CSS}</style>"
             f'<div class="lbr lbr-header" id="lbr-header"><div class="lbr-note">Post-LIVE report · session '

@@ -26,7 +26,7 @@ SESSION_COLUMNS = IDENTITY_COLUMNS + tuple(m for m in SESSION_METRICS if m not i
 EXTRA_COLUMNS = (
     ("currency", "featured_products", "giveaways", "winners", "event_count", "sealed", "source", "creator_id")
     + tuple(provenance.SOURCE_FIGURES)
-    + ("sources", "figure_sources")
+    + ("sources", "figure_sources", "late_order_updates")
 )
 
 

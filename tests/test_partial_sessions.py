@@ -461,3 +461,30 @@ def test_report_notebook_of_a_summary_only_session(store_path, tmp_path):
     html = res.html.read_text(encoding="utf-8")
     assert res.ok and "one row per session: no trend" in html and "Traceback" not in html
     assert "RM1,234.50" in html and "lb-chart-empty" not in html
+
+
+def test_late_order_updates_are_said_on_the_session_board_and_in_the_report(tmp_path):
+    """A refund days after the LIVE changes a sealed session: both surfaces say how many orders changed."""
+    b = LogBuilder("late1")
+    b.start(0, id="start")
+    b.order(10, "o1", "u1", amount="30.00", status="paid", id="o1-paid")
+    b.order(20, "o2", "u2", amount="5.00", status="paid", id="o2-paid")
+    b.end(60, id="end")
+    root = tmp_path / "store"
+    import_files(root, [b.write(tmp_path / "live.jsonl")])
+    later = LogBuilder("late1")
+    later.order(3 * 86400, "o1", "u1", amount="30.00", status="refunded", id="o1-refunded")
+    later.order(4 * 86400, "o2", "u2", amount="5.00", status="refunded", id="o2-refunded")
+    import_files(root, [later.write(tmp_path / "later.jsonl")])
+    wb = liveboard.open(root)
+    assert int(wb.sessions().iloc[0]["late_order_updates"]) == 2
+    detail = SessionDetail(wb.session("late1"))
+    assert "2 orders changed after the LIVE" in detail._header_html()
+    report = rp.SessionReport.load("late1", store=root)
+    assert "2 orders changed after the LIVE" in report.header()
+    # a session without late updates says nothing about them
+    b2 = LogBuilder("calm1")
+    b2.start(0)
+    b2.end(60)
+    import_files(root, [b2.write(tmp_path / "calm.jsonl")])
+    assert "changed after the LIVE" not in SessionDetail(liveboard.open(root).session("calm1"))._header_html()

@@ -515,3 +515,18 @@ def mask_unseen(df: pd.DataFrame) -> pd.DataFrame:
         if mask.any():
             out[metric] = pd.to_numeric(out[metric], errors="coerce").astype("float64").mask(mask)
     return out
+
+
+def late_updates_text(count: object) -> str:
+    """ "3 orders changed after the LIVE …" for a sealed session that took late order updates; "" for none."""
+    try:
+        n = int(count)
+    except (TypeError, ValueError):
+        return ""
+    if n <= 0:
+        return ""
+    orders = "1 order" if n == 1 else f"{n:,} orders"
+    return (
+        f"{orders} changed after the LIVE (a refund or a payment that came later); "
+        "GMV and refunded GMV include the change."
+    )

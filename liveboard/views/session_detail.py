@@ -19,7 +19,7 @@ from liveboard.ids import MAX_SESSION_ID, check_session_id
 from liveboard.metrics import REGISTRY, TREND_COLUMNS
 from liveboard.views import format as fmt
 from liveboard.views.charts import BarChart, TimeChart
-from liveboard.views.coverage import Coverage, gap_markers, gap_text, known_columns, per_interval
+from liveboard.views.coverage import Coverage, gap_markers, gap_text, known_columns, late_updates_text, per_interval
 from liveboard.views.widgets import (
     Column,
     Debouncer,
@@ -270,11 +270,13 @@ class SessionDetail:
         )
         notice = self.cov.notice(has_trend=bool(self.trend_cols))
         partial = f'<div class="lb-partial">{fmt.esc(notice)}</div>' if notice else ""
+        late_text = late_updates_text(info.get("late_order_updates"))
+        late = f'<div class="lb-note lb-late-updates">{fmt.esc(late_text)}</div>' if late_text else ""
         return (
             f'<h2 class="lb-h lb-session-title">{fmt.esc(info.get("title")) or fmt.esc(self.sd.id)}</h2>'
             f'<div class="lb-muted">{fmt.esc(self.sd.id)} · {" · ".join(parts)}</div>'
             f'<div class="lb-sources">Sources: {fmt.esc(self.cov.label())}</div>'
-            f"{partial}{self._gaps_html()}"
+            f"{partial}{self._gaps_html()}{late}"
             '<div class="lb-note">Past sessions are read-only.</div>'
         )
 
