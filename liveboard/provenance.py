@@ -11,6 +11,10 @@ Matching a source row to a session: a ``(source, source_key)`` seen before keeps
 ``source_key`` equal to a session id links to it; else the session of the same account whose start is
 within :data:`MATCH_WINDOW` (nearest wins) and that has no row of this source yet; else a new session.
 The same rule runs the other way when a session's events arrive after its summary (:func:`relink`).
+
+Work is done a column at a time (pyarrow casts, DuckDB joins, numpy over layer matrices), because a
+daily re-sync repeats thousands of sessions and an agency's store holds tens of thousands: what stays in
+Python is per distinct account or per cell that a vectorised rule cannot vouch for (:func:`_value`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import os
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -232,6 +238,7 @@ def read_input(name: str, table, source: str, required: tuple[str, ...] | None =
         _check_column(table[c].type, schema.field(c).type, what, c)
     n = table.num_rows
     columns: dict[str, pa.Array] = {}
+    too_large: dict[str, np.ndarray] = {}  # cells holding a number the column cannot: not empty
     first: tuple | None = None  # (rank, raise it): the first problem in row order, then column order
 
     def note(row: int | None, phase: int, order: int, fail, *, last: bool = False) -> None:
@@ -248,18 +255,26 @@ def read_input(name: str, table, source: str, required: tuple[str, ...] | None =
             columns[f.name] = pa.nulls(n, f.type)
         else:
             raw = _flat(table[f.name])
-            columns[f.name], bad, far = _convert(raw, f.type, what, f.name)
+            columns[f.name], bad, too_large[f.name] = _convert(raw, f.type, what, f.name)
             note(bad, 0, order, functools.partial(_cell_error, raw, bad, f.type, what, f.name))
-            note(far, 0, order, functools.partial(_cell_error, raw, far, f.type, what, f.name), last=True)
+            if too_large[f.name].size:
+                far = int(too_large[f.name][0])
+                note(far, 0, order, functools.partial(_cell_error, raw, far, f.type, what, f.name), last=True)
     for order, col in enumerate(required):
-        empty = _first(columns[col].is_null())
-        note(empty, 1, order, functools.partial(_raise, f"{what} row {(empty or 0) + 1}: column '{col}' is empty (it is required)"))
+        missing = _np(columns[col].is_null())
+        missing[too_large.get(col, [])] = False
+        empty = _first(pa.array(missing))
+        if empty is not None:
+            message = f"{what} row {empty + 1}: column '{col}' is empty (it is required)"
+            note(empty, 1, order, functools.partial(_raise, message))
     keys = columns["source_key"]
     invalid = pc.invert(pc.and_(pc.match_substring_regex(keys, _ID_TEXT), pc.invert(pc.match_substring(keys, ".."))))
     bad_key = _first(pc.and_(invalid, keys.is_valid()))
     if bad_key is not None:
         key = keys[bad_key].as_py()
-        message = f"{what} row {bad_key + 1}: source_key {key!r} is not a valid id (letters, digits and . _ @ : + - only)"
+        message = (
+            f"{what} row {bad_key + 1}: source_key {key!r} is not a valid id (letters, digits and . _ @ : + - only)"
+        )
         note(bad_key, 2, 0, functools.partial(_raise, message))
     if first is not None:
         first[1]()
@@ -303,24 +318,25 @@ def _cell_error(raw: pa.Array, i: int, typ: pa.DataType, what: str, name: str):
     raise SourceError(f"{what} row {i + 1}: column '{name}': {v!r} is out of range for {typ}")
 
 
-def _convert(raw: pa.Array, typ: pa.DataType, what: str, name: str) -> tuple[pa.Array, int | None, int | None]:
-    """A column in the stored type; the first row whose cell is bad, and the first whose number does not
-    fit the column (None: none)."""
+def _convert(raw: pa.Array, typ: pa.DataType, what: str, name: str) -> tuple[pa.Array, int | None, np.ndarray]:
+    """A column in the stored type; the first row whose cell is bad (None: none), and the rows whose number
+    does not fit the column (null in the column)."""
     n = len(raw)
+    none = np.zeros(0, dtype=np.int64)
     if pa.types.is_null(raw.type):
-        return pa.nulls(n, typ), None, None
+        return pa.nulls(n, typ), None, none
     try:
         fast = _vectorised(raw, typ)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError):
         fast = None
     if fast is None:  # a type pairing without a vectorised rule: every cell through _value
-        fast = (pa.nulls(n, typ), np.ones(n, dtype=bool), None, None)
-    values, slow, bad, far = fast
+        fast = (pa.nulls(n, typ), np.ones(n, dtype=bool), None)
+    values, slow, bad = fast
     idx = np.flatnonzero(slow)
     if bad is not None:
         idx = idx[idx < bad]
     if not idx.size:
-        return values, bad, far
+        return values, bad, none
     out, slow_bad = [], None
     for j, v in zip(idx.tolist(), raw.take(pa.array(idx)).to_pylist(), strict=True):
         try:
@@ -332,10 +348,10 @@ def _convert(raw: pa.Array, typ: pa.DataType, what: str, name: str) -> tuple[pa.
         bad = slow_bad if bad is None else min(bad, slow_bad)
         out += [None] * (idx.size - len(out))
     try:
-        patch = pa.array(out, typ)
+        patch, far = pa.array(out, typ), none
     except (OverflowError, pa.ArrowInvalid):
         fits = [_fits(v, typ) for v in out]
-        far = min(far if far is not None else n, idx[fits.index(False)])
+        far = idx[~np.array(fits, dtype=bool)]
         patch = pa.array([v if ok else None for v, ok in zip(out, fits, strict=True)], typ)
     mask = np.zeros(n, dtype=bool)
     mask[idx] = True
@@ -351,22 +367,21 @@ def _fits(v, typ: pa.DataType) -> bool:
 
 
 def _vectorised(raw: pa.Array, typ: pa.DataType):
-    """``(values, cells to convert one by one, first bad row, first row out of range)`` for the common
-    type pairings, else None."""
+    """``(values, cells to convert one by one, first bad row)`` for the common type pairings, else None."""
     t = raw.type
     n = len(raw)
     none = np.zeros(n, dtype=bool)
     valid = _np(raw.is_valid())
     if pa.types.is_timestamp(typ):
         if pa.types.is_timestamp(t):
-            return raw.cast(TS, safe=False), none, None, None
+            return raw.cast(TS, safe=False), none, None
         return None
     if pa.types.is_string(typ):
         if pa.types.is_string(t) or pa.types.is_large_string(t):
             text = raw.cast(pa.string())
-            return text, _np(pc.fill_null(pc.match_substring_regex(text, _MAYBE_PADDED), False)), None, None
+            return text, _np(pc.fill_null(pc.match_substring_regex(text, _MAYBE_PADDED), False)), None
         if pa.types.is_integer(t):
-            return raw.cast(pa.string()), none, None, None
+            return raw.cast(pa.string()), none, None
         return None
     if pa.types.is_boolean(t):
         return None  # never a number: _value says so
@@ -379,27 +394,29 @@ def _vectorised(raw: pa.Array, typ: pa.DataType):
         finite = _np(pc.fill_null(pc.is_finite(x), True))
         if pa.types.is_integer(typ):
             whole = _np(pc.fill_null(pc.equal(pc.floor(x), x), True))
-            in_range = _np(pc.fill_null(pc.less(pc.abs(x), 2.0**63), True))
+            # beyond 2**53 a float's exact value and its repr's digits (what _number reads) part ways
+            exact = _np(pc.fill_null(pc.less(pc.abs(x), 2.0**53), True))
             bad = _first(pa.array(valid & ~nan & ~(finite & whole)))
-            far = _first(pa.array(valid & ~nan & finite & whole & ~in_range))
-            return pc.if_else(pa.array(finite & in_range), x, pa.nulls(n, pa.float64())).cast(typ, safe=False), none, bad, far
+            slow = valid & ~nan & finite & whole & ~exact
+            ints = pc.if_else(pa.array(finite & exact), x, pa.nulls(n, pa.float64())).cast(typ, safe=False)
+            return ints, slow, bad
         if pa.types.is_floating(typ):
-            return x, none, _first(pa.array(valid & ~nan & ~finite)), None
+            return x, none, _first(pa.array(valid & ~nan & ~finite))
         return None  # a float as money: Decimal(repr(v)), cell by cell
     if pa.types.is_integer(t):
         if pa.types.is_decimal(typ):
-            return raw.cast(typ), none, None, None
-        return raw.cast(typ, safe=not pa.types.is_floating(typ)), none, None, None
+            return raw.cast(typ), none, None
+        return raw.cast(typ, safe=not pa.types.is_floating(typ)), none, None
     if pa.types.is_decimal(t):
         if pa.types.is_decimal(typ):
             rounded = raw if t.scale <= typ.scale else pc.round(raw, ndigits=typ.scale, round_mode="half_to_even")
-            return rounded.cast(typ), none, None, None
+            return rounded.cast(typ), none, None
         if pa.types.is_integer(typ):
             whole = _np(pc.fill_null(pc.equal(pc.round(raw, ndigits=0, round_mode="half_to_even"), raw), True))
             bad = _first(pa.array(~whole))
-            return pc.if_else(pa.array(whole), raw, pa.nulls(n, t)).cast(typ), none, bad, None
+            return pc.if_else(pa.array(whole), raw, pa.nulls(n, t)).cast(typ), none, bad
         if pa.types.is_floating(typ):
-            return raw.cast(pa.string()).cast(typ), none, None, None  # correctly rounded, as float(Decimal)
+            return raw.cast(pa.string()).cast(typ), none, None  # correctly rounded, as float(Decimal)
     return None
 
 
@@ -413,13 +430,13 @@ def _from_text(text: pa.Array, typ: pa.DataType):
     slow = _np(text.is_valid()) & ~plain & ~empty
     parse = pc.if_else(pa.array(plain), clean, pa.nulls(n, pa.string()))
     if pa.types.is_integer(typ):
-        return parse.cast(typ), slow, None, None
+        return parse.cast(typ), slow, None
     if pa.types.is_decimal(typ):
         exact = parse.cast(pa.decimal128(38, 12))
-        return pc.round(exact, ndigits=typ.scale, round_mode="half_to_even").cast(typ), slow, None, None
+        return pc.round(exact, ndigits=typ.scale, round_mode="half_to_even").cast(typ), slow, None
     percent = _np(pc.fill_null(pc.ends_with(parse, "%"), False))
     x = pc.replace_substring(parse, "%", "").cast(pa.float64())
-    return pc.if_else(pa.array(percent), pc.divide(x, 100.0), x), slow, None, None
+    return pc.if_else(pa.array(percent), pc.divide(x, 100.0), x), slow, None
 
 
 def _np(mask) -> np.ndarray:
@@ -584,20 +601,36 @@ def _first_repeat(table: pa.Table, cols: tuple[str, ...]) -> tuple[int, int] | N
         return (int(repeats[0]), int(earlier[repeats[0]])) if repeats.size else None
     keyed = table.select(list(cols)).append_column("_i", pa.array(np.arange(table.num_rows), pa.int64()))
     part = ", ".join(f'"{c}"' for c in cols)
-    hit = _sql(
+    hit = sql(
         f"SELECT _i, min(_i) OVER (PARTITION BY {part}) AS f FROM keyed QUALIFY _i > f ORDER BY _i LIMIT 1",
         keyed=keyed,
     ).to_pylist()
     return (hit[0]["_i"], hit[0]["f"]) if hit else None
 
 
-def _sql(query: str, params: dict | None = None, **tables) -> pa.Table:
-    """One query over Arrow tables, times in UTC."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    for name, table in tables.items():
-        con.register(name, table)
-    return con.sql(query, params=params).to_arrow_table()
+_ENGINE: dict[int, duckdb.DuckDBPyConnection] = {}  # pid -> an in-memory database for these queries
+_ENGINE_LOCK = threading.Lock()
+
+
+def sql(query: str, params: dict | None = None, **tables) -> pa.Table:
+    """One query over Arrow tables, times in UTC.
+
+    Each query runs on its own cursor (its own registrations) of one in-memory database per process:
+    a cursor costs a millisecond, a new database a hundred on a busy machine.
+    """
+    with _ENGINE_LOCK:
+        engine = _ENGINE.get(os.getpid())
+        if engine is None:
+            _ENGINE.clear()  # a forked child does not share its parent's database
+            engine = _ENGINE[os.getpid()] = duckdb.connect()
+        con = engine.cursor()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        for name, table in tables.items():
+            con.register(name, table)
+        return con.sql(query, params=params).to_arrow_table()
+    finally:
+        con.close()
 
 
 # ------------------------------------------------------------------ stored state
@@ -606,8 +639,7 @@ def _sql(query: str, params: dict | None = None, **tables) -> pa.Table:
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """``table`` with exactly the columns of ``schema`` (a column an older file lacks is null)."""
     cols = [
-        table[f.name].cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
-        for f in schema
+        table[f.name].cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type) for f in schema
     ]
     return pa.Table.from_arrays(cols, schema=schema)
 
@@ -616,7 +648,9 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 class SourceTables:
     """The stored rows of every source, as Arrow tables in :func:`table_schemas`."""
 
-    tables: dict[str, pa.Table] = field(default_factory=lambda: {n: table_schemas()[n].empty_table() for n in TABLE_NAMES})
+    tables: dict[str, pa.Table] = field(
+        default_factory=lambda: {n: table_schemas()[n].empty_table() for n in TABLE_NAMES}
+    )
 
     @classmethod
     def load(cls, paths: dict[str, Path | None]) -> SourceTables:
@@ -684,8 +718,7 @@ def _account_codes(*columns: pa.Array) -> list[np.ndarray]:
             [codes.setdefault(account_key(v), len(codes)) for v in enc.dictionary.to_pylist()] + [-1], np.int64
         )
         none = codes.setdefault(None, len(codes))
-        idx = enc.indices.to_numpy(zero_copy_only=False)
-        idx = np.where(_np(enc.indices.is_valid()), np.nan_to_num(idx, nan=-1), -1).astype(np.int64)
+        idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
         out.append(np.where(idx >= 0, per_value[idx], none))
     return out
 
@@ -697,7 +730,7 @@ def _near_pairs(rows: pa.Table, cands: pa.Table) -> list[tuple[int, str, str]]:
         return []
     return [
         (r["gap"], r["key"], r["sid"])
-        for r in _sql(
+        for r in sql(
             f"""
             WITH r AS (SELECT key, code, epoch_us(start) AS us, floor(epoch_us(start) / {_WINDOW_US})::BIGINT AS b
                        FROM rows WHERE start IS NOT NULL),
@@ -763,7 +796,10 @@ def plan_put(batch: Batch, stored: SourceTables, catalog: pa.Table, version: int
         replaced = _replaced_keys(given, stored.tables[name], source)
         if replaced:
             dirty.add(name)
-            gone = pc.and_(pc.equal(stored.tables[name]["source"], source), pc.is_in(stored.tables[name]["source_key"], value_set=pa.array(sorted(replaced), pa.string())))
+            gone = pc.and_(
+                pc.equal(stored.tables[name]["source"], source),
+                pc.is_in(stored.tables[name]["source_key"], value_set=pa.array(sorted(replaced), pa.string())),
+            )
             kept = stored.tables[name].filter(pc.invert(gone))
             added = given.filter(pc.is_in(given["source_key"], value_set=pa.array(sorted(replaced), pa.string())))
             new_tables.tables[name] = pa.concat_tables([kept, added])
@@ -801,8 +837,8 @@ def _seen_before(inc: pa.Table, old: pa.Table, source: str) -> dict[int, tuple[s
     """Incoming rows this source gave before: their session, version and the columns that differ."""
     if not old.num_rows or not inc.num_rows:
         return {}
-    cases = ", ".join(f"CASE WHEN i.\"{c}\" IS DISTINCT FROM o.\"{c}\" THEN '{c}' END" for c in COMPARED)
-    rows = _sql(
+    cases = ", ".join(f'CASE WHEN i."{c}" IS DISTINCT FROM o."{c}" THEN \'{c}\' END' for c in COMPARED)
+    rows = sql(
         f"SELECT i._i, o.session_id, o.version, list_filter([{cases}], lambda x: x IS NOT NULL) AS diff "
         "FROM inc i JOIN (SELECT * FROM old WHERE source = $source) o ON o.source_key = i.source_key",
         {"source": source},
@@ -812,12 +848,18 @@ def _seen_before(inc: pa.Table, old: pa.Table, source: str) -> dict[int, tuple[s
     return {
         i: (sid, ver, diff)
         for i, sid, ver, diff in zip(
-            rows["_i"].to_pylist(), rows["session_id"].to_pylist(), rows["version"].to_pylist(), rows["diff"].to_pylist(), strict=True
+            rows["_i"].to_pylist(),
+            rows["session_id"].to_pylist(),
+            rows["version"].to_pylist(),
+            rows["diff"].to_pylist(),
+            strict=True,
         )
     }
 
 
-def _match(inc: pa.Table, old: pa.Table, catalog: pa.Table, source: str, sids: list, pending: list[int]) -> dict[int, str]:
+def _match(
+    inc: pa.Table, old: pa.Table, catalog: pa.Table, source: str, sids: list, pending: list[int]
+) -> dict[int, str]:
     """Rows of ``pending`` linked to the session of the same account whose start is nearest (within the
     window), that holds no row of this source; one row per session. Returns {row: session_id}."""
     placed = [i for i in range(len(sids)) if sids[i] is not None]
@@ -825,33 +867,51 @@ def _match(inc: pa.Table, old: pa.Table, catalog: pa.Table, source: str, sids: l
         inc.schema.get_field_index("session_id"), "session_id", pa.array([sids[i] for i in placed], pa.string())
     )
     # a session's account: the catalog's, else the first a source row gives (stored, then this batch)
-    linked = pa.concat_tables([old.select(["session_id", "account_id", "start", "source"]), placed_rows.select(["session_id", "account_id", "start", "source"])])
+    linked = pa.concat_tables(
+        [
+            old.select(["session_id", "account_id", "start", "source"]),
+            placed_rows.select(["session_id", "account_id", "start", "source"]),
+        ]
+    )
     people = pa.table(
         {
-            "sid": pa.concat_arrays([catalog["session_id"].combine_chunks().cast(pa.string()), linked["session_id"].combine_chunks()]),
-            "account": pa.concat_arrays([catalog["account_id"].combine_chunks().cast(pa.string()), linked["account_id"].combine_chunks()]),
+            "sid": pa.concat_arrays(
+                [catalog["session_id"].combine_chunks().cast(pa.string()), linked["session_id"].combine_chunks()]
+            ),
+            "account": pa.concat_arrays(
+                [catalog["account_id"].combine_chunks().cast(pa.string()), linked["account_id"].combine_chunks()]
+            ),
             "ord": pa.array(np.arange(catalog.num_rows + linked.num_rows), pa.int64()),
         }
     )
-    sessions = _sql(
+    sessions = sql(
         "SELECT sid, arg_min(account, ord) FILTER (WHERE account IS NOT NULL) AS account FROM people GROUP BY sid",
         people=people,
     )
-    holding = set(pc.filter(linked["session_id"], pc.equal(linked["source"], source)).to_pylist())
-    open_ = sessions.filter(pc.invert(pc.is_in(sessions["sid"], value_set=pa.array(sorted(holding), pa.string()))))
+    holding = pc.unique(pc.filter(linked["session_id"], pc.equal(linked["source"], source)))
+    open_ = sessions.filter(pc.invert(pc.is_in(sessions["sid"], value_set=holding)))
     rows = inc.take(pa.array(pending, pa.int64()))
     row_codes, open_codes = _account_codes(rows["account_id"], open_["account"])
     starts = pa.concat_tables(
         [
-            pa.table({"sid": catalog["session_id"].combine_chunks().cast(pa.string()), "start": catalog["start"].combine_chunks().cast(TS)}),
+            pa.table(
+                {
+                    "sid": catalog["session_id"].combine_chunks().cast(pa.string()),
+                    "start": catalog["start"].combine_chunks().cast(TS),
+                }
+            ),
             pa.table({"sid": linked["session_id"].combine_chunks(), "start": linked["start"].combine_chunks()}),
         ]
     )
-    code_of = dict(zip(open_["sid"].to_pylist(), open_codes.tolist(), strict=True))
     starts = starts.filter(pc.is_in(starts["sid"], value_set=open_["sid"]))
-    cands = starts.append_column("code", pa.array([code_of[s] for s in starts["sid"].to_pylist()], pa.int64()))
+    codes = pa.array(open_codes, pa.int64()).take(pc.index_in(starts["sid"], value_set=open_["sid"]))
+    cands = starts.append_column("code", codes)
     probe = pa.table(
-        {"key": pa.array(pending, pa.int64()), "code": pa.array(row_codes, pa.int64()), "start": rows["start"].combine_chunks()}
+        {
+            "key": pa.array(pending, pa.int64()),
+            "code": pa.array(row_codes, pa.int64()),
+            "start": rows["start"].combine_chunks(),
+        }
     )
     key_of = inc["source_key"].to_pylist()
     pairs = sorted((gap, key_of[i], sid, i) for i, sid, gap in ((p[1], p[2], p[0]) for p in _near_pairs(probe, cands)))
@@ -868,10 +928,14 @@ def _replaced_keys(given: pa.Table, stored: pa.Table, source: str) -> set[str]:
     """The source_keys whose given rows are not exactly the stored rows of this source."""
     if not stored.num_rows:
         return set(given["source_key"].to_pylist())
-    mine = stored.filter(pc.and_(pc.equal(stored["source"], source), pc.is_in(stored["source_key"], value_set=pc.unique(given["source_key"]))))
+    mine = stored.filter(
+        pc.and_(
+            pc.equal(stored["source"], source), pc.is_in(stored["source_key"], value_set=pc.unique(given["source_key"]))
+        )
+    )
     if not mine.num_rows:
         return set(given["source_key"].to_pylist())
-    diff = _sql(
+    diff = sql(
         "SELECT DISTINCT source_key FROM ((SELECT * FROM given EXCEPT SELECT * FROM mine) "
         "UNION ALL (SELECT * FROM mine EXCEPT SELECT * FROM given))",
         given=given,
@@ -900,8 +964,12 @@ def relink(summaries: pa.Table, arrived: pa.Table, has_events: set[str]) -> tupl
         )
     )
     row_codes, target_codes = _account_codes(alone_rows["account_id"], targets["account_id"])
-    probe = pa.table({"key": alone_rows["session_id"], "code": pa.array(row_codes, pa.int64()), "start": alone_rows["start"]})
-    cands = pa.table({"sid": targets["session_id"], "start": targets["start"].cast(TS), "code": pa.array(target_codes, pa.int64())})
+    probe = pa.table(
+        {"key": alone_rows["session_id"], "code": pa.array(row_codes, pa.int64()), "start": alone_rows["start"]}
+    )
+    cands = pa.table(
+        {"sid": targets["session_id"], "start": targets["start"].cast(TS), "code": pa.array(target_codes, pa.int64())}
+    )
     pairs = sorted(_near_pairs(probe, cands))
     if not pairs:
         return summaries, {}
@@ -932,6 +1000,7 @@ def relink(summaries: pa.Table, arrived: pa.Table, has_events: set[str]) -> tupl
 # table of layers, from which first-non-null picks and origins are numpy work.
 
 _LAYER_COLS = IDENTITY + base_figures() + tuple(DERIVED)
+_STATE = ("sealed", "source", "stale", "sources", "figure_sources")
 
 
 def catalog_rows(events: pa.Table | None, summaries: pa.Table, ids: Iterable[str]) -> pa.Table:
@@ -1002,7 +1071,7 @@ def _derived(bases: pa.Table) -> pa.Table:
     """The registry's derived metrics of each row of ``bases`` (base figures and duration_s), in order."""
     cols = (*base_figures(), "duration_s")
     inputs = bases.select(list(cols)).append_column("_i", pa.array(np.arange(bases.num_rows), pa.int64()))
-    return _sql(f"SELECT {derived_select()} FROM inputs ORDER BY _i", inputs=inputs)
+    return sql(f"SELECT {derived_select()} FROM inputs ORDER BY _i", inputs=inputs)
 
 
 def _as_seen_by_recorder(ev: pa.Table) -> pa.Table:
@@ -1135,7 +1204,11 @@ def _merged(sids: pa.Array, ev: pa.Table | None, rows: pa.Table) -> pa.Table:
         pick[c3e] = n + total + row_at(own)[c3e]
         pick[c3] = n + row_at(own)[c3]
         pool = pa.concat_arrays(
-            [calc_merged[name].combine_chunks().cast(typ), calc_layer[name].combine_chunks().cast(typ), lay[name].combine_chunks().cast(typ)]
+            [
+                calc_merged[name].combine_chunks().cast(typ),
+                calc_layer[name].combine_chunks().cast(typ),
+                lay[name].combine_chunks().cast(typ),
+            ]
         )
         out[name] = take(pool, pick)
         o = np.full(n, -1, dtype=np.int64)
@@ -1162,13 +1235,16 @@ def _merged(sids: pa.Array, ev: pa.Table | None, rows: pa.Table) -> pa.Table:
     columns: dict[str, pa.Array] = dict(out)
     columns["session_id"] = sids
     if ev_part is not None and ev_part.num_rows:
-        for name in ("last_ts", "event_count"):
-            columns[name] = take(ev_part[name].combine_chunks().cast(schema.field(name).type), ev_row) if name in ev_part.column_names else pa.nulls(n, schema.field(name).type)
+        for f in schema:  # what only events know (last_ts, event_count, …) comes from them
+            if f.name not in columns and f.name not in _STATE and f.name in ev_part.column_names:
+                columns[f.name] = take(ev_part[f.name].combine_chunks().cast(f.type), ev_row)
         sealed = np.zeros(n, dtype=bool)
         stale = np.zeros(n, dtype=bool)
         for name, target in (("sealed", sealed), ("stale", stale)):
             if name in ev_part.column_names:
-                vals = np.asarray(pc.fill_null(ev_part[name].cast(pa.bool_()), False).to_numpy(zero_copy_only=False), dtype=bool)
+                vals = np.asarray(
+                    pc.fill_null(ev_part[name].cast(pa.bool_()), False).to_numpy(zero_copy_only=False), dtype=bool
+                )
                 target[has_events] = vals[ev_row[has_events]]
         columns["sealed"], columns["stale"] = pa.array(sealed), pa.array(stale)
     else:

@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from liveboard import provenance, queries
+from liveboard.errors import os_error_message
 from liveboard.eventlog import BAD_ROW_SCHEMA, atomic_write_bytes, to_json_lines
 from liveboard.events import EVENT_SCHEMA
 
@@ -134,7 +135,11 @@ class Store:
     def snapshot(self) -> Snapshot:
         """The newest committed version (version 0 is the empty store)."""
         log = self.root / "_log"
-        versions = sorted(int(p.stem) for p in log.glob("*.json") if p.stem.isdigit())
+        try:
+            names = os.listdir(log)  # not Path.glob: it reads an unreadable folder as an empty one
+        except OSError as exc:
+            raise StoreError(f"cannot read the store's commit log: {os_error_message(exc, str(log))}") from None
+        versions = sorted(int(n[:-5]) for n in names if n.endswith(".json") and n[:-5].isdigit())
         for v in reversed(versions):
             try:
                 entry = json.loads((log / f"{v:012d}.json").read_text())
@@ -591,11 +596,10 @@ class Store:
                 f"FROM ({queries.session_summaries()})"
             ).to_arrow_table()
         rows = provenance.catalog_rows(events, tables.summaries, ids_list)
-        c2 = duckdb.connect()
-        c2.register("new_rows", rows)
+        con.register("new_rows", rows)
         if not snap.sessions_path:
-            return c2.sql("SELECT * FROM new_rows ORDER BY start, session_id").to_arrow_table()
-        return c2.sql(
+            return con.sql("SELECT * FROM new_rows ORDER BY start, session_id").to_arrow_table()
+        return con.sql(
             f"SELECT * FROM {parquet_source(snap.sessions_path)} WHERE session_id NOT IN (SELECT unnest($ids)) "
             "UNION ALL BY NAME SELECT * FROM new_rows ORDER BY start, session_id",
             params={"ids": ids_list},
@@ -770,7 +774,7 @@ class Store:
             has_events = set(arrived["session_id"].to_pylist())
             if snap.sessions_path:
                 sql = f"SELECT session_id FROM {parquet_source(snap.sessions_path)} WHERE source = 'events'"
-                has_events |= {r[0] for r in duckdb.connect().execute(sql).fetchall()}
+                has_events |= set(provenance.sql(sql)["session_id"].to_pylist())
             summaries, gone = provenance.relink(summaries, arrived, has_events)
             if gone:
                 rel = f"catalog/source_summaries-v{snap.version + 1:012d}.parquet"

@@ -18,6 +18,7 @@ import pyarrow as pa
 from liveboard import provenance, queries
 from liveboard.errors import InputError
 from liveboard.events import EVENT_SCHEMA
+from liveboard.ids import check_session_id
 from liveboard.metrics import SESSION_METRICS, TREND_COLUMNS
 from liveboard.store import Store, default_store_path
 
@@ -156,8 +157,9 @@ class Workbench:
         return df.sort_values(["start"], ascending=False)
 
     def session(self, session_id: str) -> SessionData:
+        session_id = check_session_id(session_id, "session")  # one id rule, wherever the id comes from
         con = self._con()
-        row = con.execute("SELECT * FROM sessions WHERE session_id = ?", [str(session_id)]).df()
+        row = con.execute("SELECT * FROM sessions WHERE session_id = ?", [session_id]).df()
         if row.empty:
             raise InputError(f"no session {session_id!r} in {self.store.root}")
         return SessionData(self, row.iloc[0])

@@ -10,6 +10,8 @@ import csv
 import datetime as dt
 import io
 import json
+import re
+from decimal import Decimal
 
 import pandas as pd
 import pyarrow as pa
@@ -440,3 +442,144 @@ def test_bad_side_tables_and_sources_are_refused(tmp_path):
     with pytest.raises(StoreError, match="products: column 'product_id' is required"):
         s.put_source("api", summaries([api_row("1")]), products=pa.table({"source_key": ["1"]}))
     assert s.snapshot().version == 0
+
+
+# ------------------------------------------------------------------ whole columns at once
+
+
+def test_cells_of_every_form_are_read_as_the_same_figures(tmp_path):
+    """Text, floats, decimals and ints mean what one cell alone means: commas, percent rates, cents
+    rounded half to even, padding stripped, NaN missing, "1e3" a number."""
+    table = pa.table(
+        {
+            "source_key": ["1", "2", "3", "4"],
+            "account_id": pa.array(["@Acct1", " acct1 ", "ACCT1", "acct1"]).dictionary_encode(),
+            "start": pa.array([at(0), at(60), at(120), at(180)], TS),
+            "title": [" Sale 🔥 ", "plain", "\u3000wide\u3000", "   "],
+            "views": ["1,234", "1e3", " 12 ", ""],
+            "gmv": pa.array([Decimal(v) for v in ("10.005", "10.015", "-0.125", "7")], pa.decimal128(24, 6)),
+            "live_ctr": ["8.33%", "0.5", None, "1,000"],
+            "acu": pa.array([1.5, float("nan"), 2.0, None], pa.float32()),
+            "items_sold": pa.array([3.0, float("nan"), None, 2.0]),
+            "creator_id": pa.array([123, None, 7, 8], pa.int64()),
+        }
+    )
+    store(tmp_path).put_source("api", table)
+    df = sessions(tmp_path).sort_index()
+    assert df["title"].tolist()[:3] == ["Sale 🔥", "plain", "wide"] and pd.isna(df.loc["4", "title"])
+    assert df["account_id"].tolist() == ["acct1"] * 4
+    assert [None if pd.isna(v) else int(v) for v in df["views"]] == [1234, 1000, 12, None]
+    assert [float(v) for v in df["gmv"]] == [10.0, 10.02, -0.12, 7.0]  # half to even, to the cent
+    assert df["live_ctr"].tolist()[:2] == [pytest.approx(0.0833), 0.5] and pd.isna(df.loc["3", "live_ctr"])
+    assert df.loc["4", "live_ctr"] == 1000.0
+    assert df.loc["1", "acu"] == 1.5 and pd.isna(df.loc["2", "acu"])
+    assert df.loc["1", "items_sold"] == 3 and pd.isna(df.loc["2", "items_sold"])
+    assert df["creator_id"].tolist()[0] == "123"
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        # the first bad cell in row order, then column order (source_key before views in the schema)
+        ({"views": ["7", "x"], "comments": ["1.5", "2"]}, "row 1: column 'comments': '1.5' is not a whole number"),
+        ({"views": ["x", "7"], "gmv": ["1", "ten"]}, "row 1: column 'views': 'x' is not a whole number"),
+        ({"views": [" 1e3 ", "1.5"]}, "row 2: column 'views': '1.5' is not a whole number"),
+        ({"gmv": [1.5, float("inf")]}, "row 2: column 'gmv': inf is not an amount"),
+        ({"acu": [1.0, float("inf")]}, "row 2: column 'acu': inf is not a number"),
+        ({"title": [1.5, None]}, "row 1: column 'title': 1.5 is not text"),
+        ({"views": [True, False]}, "row 1: column 'views': True is not a number"),
+        ({"start": ["2026-03-01T12:00:00Z", "noon"]}, "row 2: column 'start': 'noon' is not an ISO 8601 time"),
+        (
+            {"start": ["2026-03-01T12:00:00Z", "2026-03-01T12:30:00"]},
+            "row 2: column 'start'.* not a time with a time zone",
+        ),
+        ({"source_key": ["1", " "]}, "row 2: column 'source_key' is empty"),
+        # a number that cannot be stored is named, after every other problem
+        ({"views": [1e20, 1.0], "comments": [1, 2.5]}, "row 2: column 'comments': 2.5 is not a whole number"),
+        ({"views": [1e20, 1.0]}, "row 1: column 'views': 1e\\+20 is out of range for int64"),
+        ({"views": ["123456789012345678901", "1"]}, "row 1: column 'views': '123456789012345678901' is out of range"),
+    ],
+)
+def test_the_first_bad_cell_is_named(tmp_path, columns, message):
+    table = {"source_key": ["1", "2"], "account_id": ["a", "a"], "start": pa.array([at(0), at(90)], TS)}
+    table.update(columns)
+    with pytest.raises(StoreError, match=message):
+        store(tmp_path).put_source("api", pa.table(table))
+    assert Store(tmp_path / "s").snapshot().version == 0
+
+
+def test_many_rows_match_their_nearest_sessions(tmp_path):
+    """Hundreds of rows of several accounts against hundreds of sessions: each row links to the nearest
+    session of its account within 30 min, one row per session; the rest become sessions of their own."""
+    accounts = [f"acct{a}" for a in range(4)]
+    export = [
+        {"source_key": f"x-{a}-{i}", "account_id": f"@{acc.upper()}", "start": at(i * 240 + a * 7)}
+        for a, acc in enumerate(accounts)
+        for i in range(60)
+    ]
+    s = store(tmp_path)
+    s.put_source("export", summaries(export))
+    api, expected = [], {}
+    for a, acc in enumerate(accounts):
+        for i in range(60):
+            key = f"9{a}{i:03d}"
+            offset = (-29, 5, 30, 31, -45)[i % 5]  # minutes from the export's start
+            api.append({"source_key": key, "account_id": acc, "start": at(i * 240 + a * 7 + offset)})
+            expected[key] = f"x-{a}-{i}" if abs(offset) <= 30 else key
+    # a second row near an already matched session: the nearer of the two wins, the other stays alone
+    api.append({"source_key": "rival", "account_id": "acct0", "start": at(0 * 240 + 4)})
+    expected["rival"] = "x-0-0"
+    expected["90000"] = "90000"
+    api.append({"source_key": "elsewhere", "account_id": "acct9", "start": at(5)})  # no session of acct9
+    expected["elsewhere"] = "elsewhere"
+    rep = s.put_source("api", summaries(api))
+    assert rep.sessions == expected
+    assert sorted(rep.linked) == sorted(v for k, v in expected.items() if v != k)
+    df = sessions(tmp_path)
+    assert len(df) == 240 + sum(1 for k, v in expected.items() if v == k)
+    assert df.loc["x-0-0", "sources"].tolist() == ["api", "export"]
+    again = Store(tmp_path / "s").put_source("api", summaries(api))
+    assert not again.committed and again.sessions == expected and len(again.unchanged) == len(api)
+
+
+def test_the_session_id_rule_applies_to_workbench_session(tmp_path):
+    store(tmp_path).put_source("api", summaries([api_row("7300000000000000001", start=0)]))
+    wb = liveboard.open(tmp_path / "s")
+    assert wb.session("7300000000000000001").sources() == ["api"]
+    with pytest.raises(liveboard.InputError, match=re.escape("session: a session id cannot contain '..'")):
+        wb.session("../7300000000000000001")
+    with pytest.raises(liveboard.InputError, match="session: a session id cannot contain ' '"):
+        wb.session("a b")
+    with pytest.raises(liveboard.InputError, match="session: no session id given"):
+        wb.session("")
+
+
+def test_an_unreadable_commit_log_is_an_error_not_an_empty_store(tmp_path):
+    """EACCES on ``_log`` (which ``Path.glob`` would read as an empty folder) names the folder in one line.
+    Root ignores file modes, so the read runs in a child without CAP_DAC_OVERRIDE (as the environment
+    tests do)."""
+    import subprocess
+    import sys
+
+    from test_environment_errors import no_dac_override
+
+    prefix = no_dac_override()
+    store(tmp_path).put_source("api", summaries([api_row("1", start=0)]))
+    log = tmp_path / "s" / "_log"
+    code = (
+        "import sys\nfrom liveboard.store import Store, StoreError\n"
+        "try:\n    Store(sys.argv[1]).snapshot()\n"
+        "except StoreError as e:\n    print(e)\n    sys.exit(3)\n"
+        "print('read as version', Store(sys.argv[1]).snapshot().version)\n"
+    )
+    log.chmod(0)
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-c", code, str(tmp_path / "s")], capture_output=True, text=True
+        )
+    finally:
+        log.chmod(0o755)
+    assert proc.returncode == 3, (proc.returncode, proc.stdout, proc.stderr)
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1 and str(log) in lines[0] and "permission denied" in lines[0], lines
+    assert Store(tmp_path / "s").snapshot().version == 1  # readable again: the store is intact
