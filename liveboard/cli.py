@@ -71,7 +71,9 @@ def event_log_files(paths: list[Path]) -> list[Path]:
         found: list[Path] = []
         seen: set[str] = set()
         # an unreadable subfolder is kept as a path: reading it fails, and the failure is reported
-        for root, dirs, names in os.walk(p, followlinks=True, onerror=lambda e, out=found: out.append(Path(e.filename))):
+        for root, dirs, names in os.walk(
+            p, followlinks=True, onerror=lambda e, out=found: out.append(Path(e.filename))
+        ):
             real = os.path.realpath(root)
             if real in seen:
                 dirs[:] = []
@@ -119,7 +121,8 @@ def cmd_import(args) -> int:
     unknown = ", ".join(f"{t} ×{n}" for t, n in sorted(report.unknown_types.items()))
     print(
         f"imported {report.imported} · duplicate {report.duplicates} · bad {report.bad} · "
-        f"refused {report.refused} · unknown type {report.unknown}" + (f" ({unknown})" if unknown else "")
+        f"refused {report.refused} · unknown type {report.unknown}"
+        + (f" ({unknown})" if unknown else "")
         + (f" · conflict {report.conflicts}" if report.conflicts else "")
     )
     if report.late_updates:

@@ -31,6 +31,7 @@ from decimal import Decimal, InvalidOperation
 
 import pyarrow as pa
 
+from liveboard import aio
 from liveboard.errors import InputError
 from liveboard.events import MONEY
 from liveboard.ids import is_session_id
@@ -751,7 +752,7 @@ def sync_shop(
     t0 = time.perf_counter()
     bar = _Progress() if progress else None
     try:
-        fetched, stats = _run(fetch_shop(config, start, end, progress=bar, **client_options))
+        fetched, stats = aio.run(fetch_shop(config, start, end, progress=bar, **client_options))
     finally:
         if bar:
             bar.close()
@@ -787,18 +788,6 @@ def keep_direct_gmv(store, fetched: Fetched) -> None:
     for row in t.to_pylist():
         if row["direct_gmv"] is not None and fetched.summaries[row["source_key"]].get("direct_gmv") is None:
             fetched.summaries[row["source_key"]]["direct_gmv"] = row["direct_gmv"]
-
-
-def _run(coro):
-    """``asyncio.run``, also from a notebook whose own event loop is running (then in a worker thread)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 class _Progress:

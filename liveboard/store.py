@@ -456,7 +456,8 @@ class Store:
             {"ids": ids},
         ).fetchall()
         return {
-            row: f"session_end at {_iso(end)} is before the session's start at {_iso(start)}" for row, end, start in rows
+            row: f"session_end at {_iso(end)} is before the session's start at {_iso(start)}"
+            for row, end, start in rows
         }
 
     def _sealed_split(self, con, sealed: list[str]) -> tuple[dict[int, str], dict[str, int]]:
@@ -823,7 +824,7 @@ _CONTENT = tuple(n for n in EVENT_SCHEMA.names if n not in ("session_id", "id", 
 
 def _diff_sql(a: str, b: str) -> str:
     """The names of the content columns in which rows ``a`` and ``b`` differ, as a list."""
-    cases = ", ".join(f"CASE WHEN {a}.\"{c}\" IS DISTINCT FROM {b}.\"{c}\" THEN '{c}' END" for c in _CONTENT)
+    cases = ", ".join(f'CASE WHEN {a}."{c}" IS DISTINCT FROM {b}."{c}" THEN \'{c}\' END' for c in _CONTENT)
     return f"list_filter([{cases}], lambda x: x IS NOT NULL) AS diff"
 
 

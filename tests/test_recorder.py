@@ -38,7 +38,7 @@ from TikTokLive.events.proto_events import (  # noqa: E402
 from TikTokLive.proto import ProtoMessageFetchResult, ProtoMessageFetchResultBaseProtoMessage  # noqa: E402
 
 import liveboard  # noqa: E402
-from liveboard import cli, recorder  # noqa: E402
+from liveboard import aio, cli, recorder  # noqa: E402
 from liveboard.recorder import _lib  # noqa: E402
 from liveboard.recorder.capture import MAX_LINE, read_capture  # noqa: E402
 from liveboard.recorder.client import Backoff, LiveFollower, RoomInfo  # noqa: E402
@@ -730,7 +730,7 @@ def test_a_stop_during_a_gap_keeps_the_gap_and_a_restart_resumes_without_duplica
         tick_s=0.01,
     )
     with pytest.raises(asyncio.CancelledError):
-        asyncio.run(follower.run())
+        aio.run(follower.run())
     sinks[0].close()
     assert [g.reason for g in sinks[0].gaps] == ["connection lost; the recorder stopped before it was back"]
     assert not bool(liveboard.open(store.root).session(ROOM).info["sealed"])

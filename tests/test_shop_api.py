@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import random
@@ -14,6 +13,7 @@ import pytest
 from fake_shop import DELETE, FakeShop, expected_sign, make_lives
 
 import liveboard
+from liveboard import aio
 from liveboard.cli import main
 from liveboard.shop_api import (
     RetryPolicy,
@@ -45,7 +45,7 @@ def fetch(fake: FakeShop, since=SINCE, until=UNTIL, env: dict | None = None, **o
     """One sync's reading (no store): (Fetched, ClientStats)."""
     options.setdefault("policy", FAST)
     config = ShopConfig.from_env(fake.env(**(env or {})))
-    return asyncio.run(fetch_shop(config, since, until, **options))
+    return aio.run(fetch_shop(config, since, until, **options))
 
 
 def ids(fake: FakeShop) -> list[str]:
@@ -106,7 +106,7 @@ def test_requests_carry_what_the_api_wants(fake):
         async with ShopClient(ShopConfig.from_env(fake.env()), policy=FAST) as client:
             return await client.shops()
 
-    assert asyncio.run(shops())[0]["cipher"] == fake.cipher
+    assert aio.run(shops())[0]["cipher"] == fake.cipher
     shop_calls = [r for r in fake.requests if r.api == "shops"]
     assert shop_calls[0].status == 200 and "shop_cipher" not in shop_calls[0].query
 
@@ -421,14 +421,14 @@ def test_token_bucket_bounds_a_burst():
         for _ in range(n):
             await bucket.acquire()
 
-    asyncio.run(take(3))  # the burst is there at once
+    aio.run(take(3))  # the burst is there at once
     assert bucket.tokens == 0
     now[0] += 0.25  # 2.5 tokens come back in a quarter second at 10/s
-    asyncio.run(take(2))
+    aio.run(take(2))
     assert bucket.tokens == pytest.approx(0.5)
     now[0] += 10  # never more than the burst
     bucket.succeeded()
-    asyncio.run(take(1))
+    aio.run(take(1))
     assert bucket.tokens == pytest.approx(2)
 
 

@@ -18,12 +18,12 @@ Parts: :mod:`~liveboard.recorder.mapping` (decoded events → rows, pure), :mod:
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from liveboard import aio
 from liveboard.recorder._lib import RecorderError, tiktoklive
 from liveboard.recorder.capture import BadLine, CaptureWriter, Gap, Header, read_capture
 from liveboard.recorder.mapping import Recording
@@ -173,7 +173,7 @@ def record_live(
     follower = LiveFollower(account, open_sink, client_factory=client_factory, say=say, **follow_options)
     why = "stopped"
     try:
-        why = asyncio.run(follower.run())
+        why = aio.run(follower.run())
     except KeyboardInterrupt:
         why = "stopped (Ctrl-C)"
         raise
