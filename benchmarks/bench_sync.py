@@ -6,7 +6,7 @@ The fake (``tests/fake_shop.py``) runs in its own process, like a remote API: it
 answers after ``--latency`` seconds, and throttles each API above 50 requests per sliding second (429).
 Measured, each against a fresh fake:
 
-1. ``sync_shop`` as ``liveboard sync shop`` runs it (per-API token bucket 45/s + burst 5, 16 requests in
+1. ``sync_shop`` as ``liveboard sync shop`` runs it (per-API token bucket 40/s + burst 5, 16 requests in
    flight per API, asyncio + httpx) into an empty store; then the same sync again (nothing changes);
 2. the same with failures: 2 % of answers 503 and one session whose per-minute API answers 500 forever;
 3. baseline: the same client one request at a time (``max_in_flight=1``), reading only.
@@ -119,7 +119,7 @@ def main() -> None:
             fast_read = result.fetch_seconds
             rep = result.report
             lines += [
-                f"- **liveboard sync** (asyncio + httpx, token bucket 45/s + 5 per API, 16 in flight per API): "
+                f"- **liveboard sync** (asyncio + httpx, token bucket 40/s + 5 per API, 16 in flight per API): "
                 f"{len(result.fetched.summaries)} sessions, {n_req:,} requests in **{result.fetch_seconds:.1f} s** "
                 f"({n_req / result.fetch_seconds:.0f} requests/s, {len(result.fetched.summaries) / result.fetch_seconds:.1f} "
                 f"sessions/s); store commit {total - result.fetch_seconds:.1f} s; total {total:.1f} s; "

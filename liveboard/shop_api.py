@@ -295,7 +295,7 @@ class ClientStats:
 class ShopClient:
     """Async client of the shop's APIs. Use ``async with ShopClient(config) as c: await c.get(...)``.
 
-    - ``rate``/``burst``: per-API token bucket (default 45/s + 5: within the documented 50/s);
+    - ``rate``/``burst``: per-API token bucket (default 40/s + 5: at most 45 leave in any second, under the documented 50/s with room for arrivals that a loaded network or machine bunches together);
     - ``concurrency``: requests in flight per API; ``max_in_flight``: over all APIs (1 = one at a time);
     - ``policy``: retries; ``max_body``: the largest body accepted (bytes).
     """
@@ -305,7 +305,7 @@ class ShopClient:
         config: ShopConfig,
         *,
         policy: RetryPolicy | None = None,
-        rate: float = 45.0,
+        rate: float = 40.0,
         burst: int = 5,
         concurrency: int = 16,
         max_in_flight: int | None = None,

@@ -239,7 +239,7 @@ def test_503_truncated_and_dropped_bodies_are_retried(fake):
 
 def test_throttled_requests_back_off_and_complete():
     lives = make_lives(20, affiliate_every=0)
-    with FakeShop(lives, limit=10) as fake:  # a server far stricter than the client's 45/s
+    with FakeShop(lives, limit=10) as fake:  # a server far stricter than the client's 40/s
         fetched, stats = fetch(fake, policy=RetryPolicy(attempts=10, base_s=0.05, max_s=1.0, jitter_s=0.1))
         assert fake.count("per_minute", 429) > 0 and stats.retries["throttled"] > 0
         assert len(fetched.trends) == 20 and not fetched.missing
