@@ -203,6 +203,10 @@ TREND_COLUMNS = (
     "online",
 )
 
+#: Trend columns a source may give per interval (the API per minute, the 5-minute export): the event trend's,
+#: plus distinct counts that only a source has per interval.
+SOURCE_TREND_COLUMNS = TREND_COLUMNS + ("customers", "viewers")
+
 
 def derived_select(derived: dict[str, str] = DERIVED) -> str:
     """``expr AS name`` for every derived metric, over columns named after the base metrics."""

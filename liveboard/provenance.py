@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 from liveboard import queries
 from liveboard.events import EVENT_SCHEMA
 from liveboard.ids import SESSION_ID_RE
-from liveboard.metrics import DERIVED, SESSION_METRICS, derived_select
+from liveboard.metrics import DERIVED, SESSION_METRICS, SOURCE_TREND_COLUMNS, derived_select
 
 SOURCES = ("api", "export", "recorder")
 #: Who wins a figure: higher first. "events" are a session's own events ("recorder" when the recorder
@@ -71,24 +71,7 @@ SOURCE_FIGURES: dict[str, pa.DataType] = {
 }
 IDENTITY = ("title", "account_id", "live_event_id", "currency", "start", "end", "duration_s", "creator_id")
 EVENT_ONLY = ("session_id", "last_ts", "event_count", "late_order_updates")
-TREND_FIGURES: dict[str, pa.DataType] = {"gmv": MONEY} | {
-    n: pa.int64()
-    for n in (
-        "sku_orders",
-        "items_sold",
-        "customers",
-        "views",
-        "viewers",
-        "impressions",
-        "product_impressions",
-        "product_clicks",
-        "comments",
-        "likes",
-        "shares",
-        "new_followers",
-        "online",
-    )
-}
+TREND_FIGURES: dict[str, pa.DataType] = {n: MONEY if n == "gmv" else pa.int64() for n in SOURCE_TREND_COLUMNS}
 PRODUCT_FIGURES: dict[str, pa.DataType] = {
     "impressions": pa.int64(),
     "clicks": pa.int64(),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from liveboard.metrics import SOURCE_TREND_COLUMNS
 from liveboard.views import format as fmt
 
 #: Short names, for a "source: API · export" line.
@@ -371,23 +372,7 @@ class Coverage:
 # ---------------------------------------------------------------------- frames
 
 
-TREND_NUMERIC = (
-    "gmv",
-    "sku_orders",
-    "items_sold",
-    "customers",
-    "views",
-    "viewers",
-    "impressions",
-    "product_impressions",
-    "product_clicks",
-    "comments",
-    "likes",
-    "shares",
-    "new_followers",
-    "gift_diamonds",
-    "online",
-)
+TREND_NUMERIC = SOURCE_TREND_COLUMNS
 
 
 def normalize_trend(trend: pd.DataFrame, start: object = None, unseen: Iterable[str] = ()) -> pd.DataFrame:
