@@ -364,18 +364,24 @@ def map_session(raw: object, problems: list[Problem]) -> SessionRow | None:
     return SessionRow(row, affiliate, end is None)
 
 
-def map_intervals(live_id: str, intervals: object, problems: list[Problem]) -> list[dict]:
-    """``data.performance.intervals[]`` → trend rows of 60 s."""
-    r = Reader(PER_MINUTE_PATH, live_id, problems)
-    if not isinstance(intervals, list):
-        r.problem("performance.intervals", f"a list was expected, got {_show(intervals)}")
-        return []
-    rows = []
-    for i, item in enumerate(intervals):
-        r.prefix = f"performance.intervals[{i}]."
+def _objects(r: Reader, items: object, name: str):
+    """The objects of a list the API gives at ``name``; a non-list or a non-object item is a named problem."""
+    if not isinstance(items, list):
+        r.problem(name, f"a list was expected, got {_show(items)}")
+        return
+    for i, item in enumerate(items):
+        r.prefix = f"{name}[{i}]."
         if not isinstance(item, dict):
             r.problem("", f"an object was expected, got {_show(item)}")
             continue
+        yield item
+
+
+def map_intervals(live_id: str, intervals: object, problems: list[Problem]) -> list[dict]:
+    """``data.performance.intervals[]`` → trend rows of 60 s."""
+    r = Reader(PER_MINUTE_PATH, live_id, problems)
+    rows = []
+    for item in _objects(r, intervals, "performance.intervals"):
         t = r.unix(item, "start_time")
         if t is None:
             if r.raw(item, "start_time") is _MISSING:
@@ -391,15 +397,8 @@ def map_intervals(live_id: str, intervals: object, problems: list[Problem]) -> l
 def map_products(live_id: str, products: object, problems: list[Problem]) -> list[dict]:
     """``data.products[]`` → product rows (names as the API gives them)."""
     r = Reader(PRODUCTS_PATH, live_id, problems)
-    if not isinstance(products, list):
-        r.problem("products", f"a list was expected, got {_show(products)}")
-        return []
     rows = []
-    for i, item in enumerate(products):
-        r.prefix = f"products[{i}]."
-        if not isinstance(item, dict):
-            r.problem("", f"an object was expected, got {_show(item)}")
-            continue
+    for item in _objects(r, products, "products"):
         pid = r.text(item, "id")
         if not pid:
             if r.raw(item, "id") is _MISSING:
