@@ -228,6 +228,34 @@ class Store:
             where = f"WHERE session_id IN ({', '.join(_lit(s) for s in session_ids)})"
         con.execute(f"CREATE {kind} ev AS SELECT * FROM {parquet_source(files)} {where}")
 
+    def table_files(self, name: str, snap: Snapshot | None = None) -> list[Path]:
+        """The Parquet files of table ``name`` ("events") in one snapshot: what another engine reads."""
+        if name != "events":
+            raise StoreError(f"no table {name!r}")
+        con, _ = self.connect(snap)
+        return self.event_files(con, None)
+
+    def catalog_from_summaries(self, events: pa.Table | None, snap: Snapshot | None = None) -> pa.Table:
+        """The whole session table from events summaries (``queries.session_summaries()`` over every
+        session's events, by any engine) and the snapshot's source rows: how the store builds its own."""
+        snap = snap or self.snapshot()
+        tables = provenance.SourceTables.load(dict(snap.tables))
+        if events is not None:
+            con = duckdb.connect()
+            con.execute("SET TimeZone = 'UTC'")
+            con.register("summaries", events)
+            events = con.sql(
+                "SELECT *, \"end\" IS NOT NULL AS sealed, 'events' AS source, false AS stale FROM summaries"
+            ).to_arrow_table()
+        ids = set(tables.summaries["session_id"].to_pylist())
+        if events is not None:
+            ids |= set(events["session_id"].to_pylist())
+        rows = provenance.catalog_rows(events, tables.summaries, sorted(ids))
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("rows", rows)
+        return con.sql("SELECT * FROM rows ORDER BY start, session_id").to_arrow_table()
+
     def events(self, session_ids: list[str] | None = None) -> pa.Table:
         con, _ = self.connect()
         self.define_events(con, session_ids)
