@@ -89,8 +89,9 @@ def _damaged_message(detail: str, store: str | None) -> str:
     path = next((m.group(1) for m in _QUOTED_PATH.finditer(detail)), None)
     where = path or (f"the store {store}" if store else "a store file")
     return (
-        f"{where}: cannot be read ({detail}) — a file of the store may be damaged: import your event logs into "
-        f"a new store (liveboard import LOGS --store NEW); {DEBUG_ENV}=1 shows the traceback"
+        f"{where}: cannot be read ({detail}) — a file of the store may be damaged: `liveboard store check` names "
+        f"what is damaged, `liveboard store repair` rolls back to the last good version; {DEBUG_ENV}=1 shows "
+        "the traceback"
     )
 
 

@@ -1,23 +1,31 @@
-"""The embedded store: Parquet files under one folder, a commit log, and DuckDB to read them.
+"""The embedded store: Delta Lake tables under one folder, read with DuckDB.
 
-Layout::
+Layout (each folder a Delta table: Parquet files plus a ``_delta_log``)::
 
-    events/account=<id>/date=<YYYY-MM-DD>/v<version>-<n>.parquet   event rows (EVENT_SCHEMA)
-    catalog/sessions-v<version>.parquet                               one row per session, with its summary
-    catalog/files-v<version>.parquet                                  which event file holds which session
-    quarantine/v<version>.parquet                                     bad rows kept aside (file, line, reason, raw)
-    catalog/<table>-v<version>.parquet                                source_summaries, source_trends,
-                                                                      source_products, gaps (liveboard.provenance)
-    _log/<version>.json                                               a commit: the catalog files of that version
+    events/account=<id>/date=<YYYY-MM-DD>/   event rows (EVENT_SCHEMA), one partition per account and start day
+    sessions/                                the catalog: one row per session, with its summary
+    quarantine/                              bad rows kept aside (file, line, reason, raw)
+    source_summaries/ source_trends/         what the API, exports and the recorder said of each session
+    source_products/ gaps/                   (liveboard.provenance)
+    commits/                                 the store's own log: one row per commit, naming the version of
+                                             every other table that commit left
 
-A snapshot of version N reads, of each source table, the file of the newest version <= N (a table is
-written only by the commits that change it; a file of a version without its ``_log`` entry is ignored,
-then removed by the next writer).
+Guarantees (each is tested in tests/test_store*.py, test_kill_import.py, test_store_damage.py):
 
-A commit becomes visible in one ``rename`` of its ``_log`` entry; readers only read files named by the
-newest entry, so they see the store before or after an import, never half of it. Files of a version
-that never got its ``_log`` entry (a killed import) are removed by the next writer. Writers take an
-exclusive lock; readers take none.
+- **One commit, all tables.** A commit writes its files, commits each changed table, then appends its row
+  to ``commits``; readers take the versions named by the newest ``commits`` entry, so they see the store
+  before or after a commit, never half of one. A table ahead of that entry (a writer killed between two
+  tables) is restored to the named version by the next writer, before it writes anything.
+- **Readers are never blocked**; writers take an exclusive lock and wait up to 30 s for it, then say who
+  holds the store.
+- **What is read is verified.** Every data file carries Parquet page checksums (checked on each read) and
+  is named after the SHA-256 of its bytes (``liveboard store check`` checks every file of every readable
+  version against its name). A torn or damaged log entry is an error naming it, never a silent rollback;
+  writers refuse to write over one (``liveboard store repair`` rolls back to the last good version and
+  keeps the damaged files aside).
+- **Nothing a readable version references is deleted**, except by ``vacuum``, which only removes files that
+  no version of the last :data:`VACUUM_RETAIN_HOURS` hours needs.
+- Idempotent imports, sealed sessions, late order updates and conflicts: see :meth:`Store.append`.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ import os
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,21 +45,37 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from liveboard import provenance, queries
+from liveboard import provenance, queries, tables
 from liveboard.errors import os_error_message
-from liveboard.eventlog import BAD_ROW_SCHEMA, atomic_write_bytes, to_json_lines
+from liveboard.eventlog import BAD_ROW_SCHEMA, to_json_lines
 from liveboard.events import EVENT_SCHEMA
 
 DEFAULT_STORE = Path("data/store")
-KEEP_VERSIONS = 20
-_VERSION_RE = re.compile(r"v(\d+)")
+#: ``vacuum`` keeps every file a version of this many recent hours needs (a page open that long still reads).
+VACUUM_RETAIN_HOURS = 1
+PARTITIONS = ["account", "date"]
+HEAD = "commits"
+#: The tables of a store, in the order a commit commits them (the head last).
+DATA_TABLES = ("events", "quarantine", *provenance.TABLE_NAMES, "sessions")
+ALL_TABLES = (*DATA_TABLES, HEAD)
+OLD_LAYOUT_HINT = "run `liveboard store upgrade --store {root}` once to move it to the Delta Lake layout"
 
+EVENTS_TABLE_SCHEMA = pa.schema(list(EVENT_SCHEMA) + [pa.field("account", pa.string()), pa.field("date", pa.string())])
+COMMITS_SCHEMA = pa.schema(
+    [
+        pa.field("version", pa.int64()),
+        pa.field("created", pa.timestamp("us", tz="UTC")),
+        pa.field("operation", pa.string()),
+    ]
+    + [pa.field(f"{name}_version", pa.int64()) for name in DATA_TABLES]
+)
+#: ``event_files``: which data file may hold which sessions (from the Delta log's per-file statistics).
 FILES_SCHEMA = pa.schema(
     [
         pa.field("path", pa.string()),
-        pa.field("session_id", pa.string()),
+        pa.field("min_session", pa.string()),
+        pa.field("max_session", pa.string()),
         pa.field("rows", pa.int64()),
         pa.field("min_ts", EVENT_SCHEMA.field("ts").type),
         pa.field("max_ts", EVENT_SCHEMA.field("ts").type),
@@ -60,11 +84,31 @@ FILES_SCHEMA = pa.schema(
 
 
 class StoreError(Exception):
-    """A user-facing problem with the store (locked, unreadable, refused write)."""
+    """A user-facing problem with the store (locked, unreadable, damaged, refused write)."""
+
+
+class OldLayoutError(StoreError):
+    """A store written by liveboard before the Delta Lake layout."""
 
 
 def default_store_path() -> Path:
     return Path(os.environ.get("LIVEBOARD_STORE") or DEFAULT_STORE)
+
+
+def table_schema(name: str) -> pa.Schema:
+    if name == "events":
+        return EVENTS_TABLE_SCHEMA
+    if name == "sessions":
+        return provenance.catalog_schema()
+    if name == "quarantine":
+        return BAD_ROW_SCHEMA
+    if name == HEAD:
+        return COMMITS_SCHEMA
+    return provenance.table_schemas()[name]
+
+
+def is_old_layout(root: Path) -> bool:
+    return (root / "_log").is_dir() and not tables.exists(root / HEAD)
 
 
 @dataclass
@@ -108,92 +152,203 @@ def _safe_part(value: str | None) -> str:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One committed version of the store."""
+    """One committed version of the store: the version of each table that commit left."""
 
     root: Path
     version: int
-    sessions_path: Path | None
-    files_path: Path | None
-    quarantine: tuple[Path, ...]
-    tables: tuple[tuple[str, Path], ...] = ()  # provenance.TABLE_NAMES present in this version
+    versions: tuple[tuple[str, int], ...] = ()
 
-    def table(self, name: str) -> Path | None:
-        return dict(self.tables).get(name)
+    def of(self, name: str) -> int:
+        return dict(self.versions)[name]
+
+
+class _Commit:
+    """What one store commit does to each table, collected while the writer holds the lock."""
+
+    def __init__(self, store: Store, snap: Snapshot, operation: str, base: dict[str, int]):
+        self.store, self.snap, self.operation, self.base = store, snap, operation, base
+        self.version = snap.version + 1
+        self.pending: dict[str, tables.Pending] = {}
+
+    def _p(self, name: str) -> tables.Pending:
+        return self.pending.setdefault(name, tables.Pending())
+
+    def add(
+        self,
+        name: str,
+        table: pa.Table | Iterable[pa.RecordBatch],
+        *,
+        partition=None,
+        n: int = 0,
+        schema: pa.Schema | None = None,
+    ) -> tables.DataFile:
+        f = tables.write_file(
+            self.store.root / name, table, prefix=f"c{self.version:09d}-{n:05d}", partition=partition, schema=schema
+        )
+        self._p(name).adds.append(f)
+        return f
+
+    def replace(self, name: str, table: pa.Table) -> None:
+        """The table's new content, whole (catalog and source tables)."""
+        p = self._p(name)
+        p.removes = [str(x.relative_to(self.store.root / name)) for x in self.store._files(name, self.snap)]
+        p.adds = []
+        self.add(name, table)
+        p.schema = tables.delta_schema(table.schema)
+
+    def remove(self, name: str, paths: list[str]) -> None:
+        self._p(name).removes.extend(paths)
+
+    def commit(self) -> int:
+        root = self.store.root
+        versions = dict(self.base)
+        for name in DATA_TABLES:
+            p = self.pending.get(name)
+            if p and (p.adds or p.removes or p.schema is not None):
+                versions[name] = tables.commit(root / name, p, table_schema(name), _partitions(name))
+        row = {"version": self.version, "created": dt.datetime.now(dt.UTC), "operation": self.operation}
+        row |= {f"{n}_version": versions[n] for n in DATA_TABLES}
+        head = tables.Pending()
+        head.adds.append(
+            tables.write_file(root / HEAD, pa.Table.from_pylist([row], COMMITS_SCHEMA), prefix=f"c{self.version:09d}")
+        )
+        got = tables.commit(root / HEAD, head, COMMITS_SCHEMA, None, {"liveboard": {"tables": versions}})
+        if got != self.version:
+            raise StoreError(f"{root}: the commit log moved under a writer (expected {self.version}, got {got})")
+        return self.version
+
+
+def _partitions(name: str) -> list[str] | None:
+    return PARTITIONS if name == "events" else None
 
 
 class Store:
     def __init__(self, root: str | os.PathLike | None = None, *, create: bool = False):
         self.root = Path(root) if root is not None else default_store_path()
-        if create:
-            for sub in ("events", "catalog", "quarantine", "_log"):
-                (self.root / sub).mkdir(parents=True, exist_ok=True)
-        elif not (self.root / "_log").is_dir():
-            raise StoreError(f"{self.root}: no liveboard store here (import an event log, or run `liveboard simulate`)")
+        if is_old_layout(self.root):
+            raise OldLayoutError(
+                f"{self.root}: this store is in the layout of an older liveboard; "
+                + OLD_LAYOUT_HINT.format(root=self.root)
+            )
+        if not tables.exists(self.root / HEAD):
+            if not create:
+                raise StoreError(
+                    f"{self.root}: no liveboard store here (import an event log, or run `liveboard simulate`)"
+                )
+            self._create()
+
+    def _create(self) -> None:
+        """Empty tables, then the head naming their version 0 (a store half-created is created again)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            for name in DATA_TABLES:
+                if not tables.exists(self.root / name):
+                    tables.create(self.root / name, table_schema(name), _partitions(name))
+            if not tables.exists(self.root / HEAD):
+                tables.create(
+                    self.root / HEAD, COMMITS_SCHEMA, None, {"liveboard": {"tables": dict.fromkeys(DATA_TABLES, 0)}}
+                )
+        except OSError as exc:
+            raise StoreError(f"cannot create the store: {os_error_message(exc, str(self.root))}") from None
 
     # ------------------------------------------------------------ reading
 
     def snapshot(self) -> Snapshot:
         """The newest committed version (version 0 is the empty store)."""
-        log = self.root / "_log"
+        head = self.root / HEAD
         try:
-            names = os.listdir(log)  # not Path.glob: it reads an unreadable folder as an empty one
+            v = tables.latest_version(head)
+            info = tables.commit_info(head, v)
+        except tables.TableDamage as exc:
+            raise StoreError(f"{exc}; {self.damage_hint()}") from None
         except OSError as exc:
-            raise StoreError(f"cannot read the store's commit log: {os_error_message(exc, str(log))}") from None
-        versions = sorted(int(n[:-5]) for n in names if n.endswith(".json") and n[:-5].isdigit())
-        for v in reversed(versions):
-            try:
-                entry = json.loads((log / f"{v:012d}.json").read_text())
-            except (OSError, ValueError):
-                continue  # pruned or torn by a writer between listing and reading: take the one before
-            return Snapshot(
-                self.root,
-                v,
-                self.root / entry["sessions"] if entry.get("sessions") else None,
-                self.root / entry["files"] if entry.get("files") else None,
-                tuple(self.root / q for q in entry.get("quarantine", [])),
-                self._source_tables(v),
-            )
-        return Snapshot(self.root, 0, None, None, ())
+            where = str(exc.filename or head)
+            raise StoreError(f"cannot read the store's commit log: {os_error_message(exc, where)}") from None
+        named = (info.get("liveboard") or {}).get("tables")
+        if not isinstance(named, dict) or not all(isinstance(named.get(n), int) for n in DATA_TABLES):
+            raise StoreError(f"{head}: commit {v} does not name its tables' versions; {self.damage_hint()}")
+        return Snapshot(self.root, v, tuple((n, named[n]) for n in DATA_TABLES))
 
-    def _source_tables(self, version: int) -> tuple[tuple[str, Path], ...]:
-        """Of each source table, the file of the newest version at or before ``version``."""
-        best: dict[str, tuple[int, Path]] = {}
-        for p in (self.root / "catalog").glob("*-v*.parquet"):
-            name, _, rest = p.name.rpartition("-v")
-            ver = rest.removesuffix(".parquet")
-            if name in provenance.TABLE_NAMES and ver.isdigit() and int(ver) <= version:
-                if name not in best or int(ver) > best[name][0]:
-                    best[name] = (int(ver), p)
-        return tuple((n, best[n][1]) for n in provenance.TABLE_NAMES if n in best)
+    def damage_hint(self) -> str:
+        return f"run `liveboard store check --store {self.root}` to see what is damaged, then `liveboard store repair`"
 
-    def connect(self, snap: Snapshot | None = None) -> tuple[duckdb.DuckDBPyConnection, Snapshot]:
-        """A DuckDB connection with views ``sessions``, ``event_files`` and ``quarantine`` of one snapshot."""
+    def _files(self, name: str, snap: Snapshot) -> list[Path]:
+        try:
+            return tables.file_paths(self.root / name, snap.of(name))
+        except tables.TableDamage as exc:
+            raise StoreError(f"{exc}; {self.damage_hint()}") from None
+
+    def read_table(self, name: str, snap: Snapshot | None = None) -> pa.Table:
+        """A small table of one snapshot, whole, each file verified against its checksum."""
+        snap = snap or self.snapshot()
+        try:
+            out = tables.read(self._files(name, snap), None)
+        except tables.TableDamage as exc:
+            raise StoreError(f"{exc}; {self.damage_hint()}") from None
+        return out if out is not None else table_schema(name).empty_table()
+
+    def table_files(self, name: str, snap: Snapshot | None = None) -> list[Path]:
+        """The Parquet files of table ``name`` in one snapshot, from its Delta log: what another engine reads."""
+        if name not in DATA_TABLES:
+            raise StoreError(f"no table {name!r} (tables: {', '.join(DATA_TABLES)})")
+        return self._files(name, snap or self.snapshot())
+
+    def _event_files_table(self, snap: Snapshot) -> pa.Table:
+        try:
+            t = tables.files(self.root / "events", snap.of("events"))
+        except tables.TableDamage as exc:
+            raise StoreError(f"{exc}; {self.damage_hint()}") from None
+        if not t.num_rows:
+            return FILES_SCHEMA.empty_table()
+        ts = FILES_SCHEMA.field("min_ts").type
+        return pa.table(
+            {
+                "path": pc.binary_join_element_wise("events/", t["path"], ""),
+                "min_session": t["min.session_id"].cast(pa.string()),
+                "max_session": t["max.session_id"].cast(pa.string()),
+                "rows": t["num_records"].cast(pa.int64()),
+                "min_ts": t["min.ts"].cast(ts),
+                "max_ts": t["max.ts"].cast(ts),
+            },
+            schema=FILES_SCHEMA,
+        )
+
+    def source_tables(self, snap: Snapshot) -> provenance.SourceTables:
+        out = provenance.SourceTables()
+        for name in provenance.TABLE_NAMES:
+            table = self.read_table(name, snap)
+            out.tables[name] = provenance.conform(table, provenance.table_schemas()[name])
+        return out
+
+    def connect(
+        self, snap: Snapshot | None = None, *, private: bool = False
+    ) -> tuple[duckdb.DuckDBPyConnection, Snapshot]:
+        """A DuckDB connection on one snapshot: tables ``sessions``, ``event_files`` and the source tables,
+        view ``quarantine``. They are copied into the connection's database, so every cursor of it sees
+        them; ``private`` (one user, e.g. a writer) registers them instead, which costs nothing."""
         snap = snap or self.snapshot()
         con = duckdb.connect()
-        if snap.sessions_path:
-            con.execute(f"CREATE VIEW sessions AS SELECT * FROM {parquet_source(snap.sessions_path)}")
-        else:
-            con.execute(f"CREATE VIEW sessions AS {provenance.empty_select(provenance.catalog_schema())}")
-        if snap.files_path:
-            con.execute(f"CREATE VIEW event_files AS SELECT * FROM {parquet_source(snap.files_path)}")
-        else:
-            con.execute(f"CREATE VIEW event_files AS {_empty_select(FILES_SCHEMA)}")
-        if snap.quarantine:
-            con.execute(f"CREATE VIEW quarantine AS SELECT * FROM {parquet_source(list(snap.quarantine))}")
+        put = _register if private else _materialize
+        put(con, "sessions", self.read_table("sessions", snap), provenance.catalog_schema())
+        put(con, "event_files", self._event_files_table(snap), FILES_SCHEMA)
+        quarantine = self._files("quarantine", snap)
+        if quarantine:
+            con.execute(f"CREATE VIEW quarantine AS SELECT * FROM {parquet_source(quarantine)}")
         else:
             con.execute(f"CREATE VIEW quarantine AS {_empty_select(BAD_ROW_SCHEMA)}")
         for name, schema in provenance.table_schemas().items():
-            path = snap.table(name)
-            body = f"SELECT * FROM {parquet_source(path)}" if path else provenance.empty_select(schema)
-            con.execute(f"CREATE VIEW {name} AS {body}")
+            put(con, name, provenance.conform(self.read_table(name, snap), schema), schema)
         return con, snap
 
     def event_files(
         self, con: duckdb.DuckDBPyConnection, session_ids: list[str] | None, *, since: object = None
     ) -> list[Path]:
+        """Files that may hold events of these sessions (by the files' min/max session ids)."""
         where, params = ["true"], {}
         if session_ids is not None:
-            where.append("session_id IN (SELECT unnest($ids))")
+            where.append(
+                "EXISTS (SELECT 1 FROM (SELECT unnest($ids) AS s) WHERE s BETWEEN min_session AND max_session)"
+            )
             params["ids"] = list(session_ids)
         if since is not None:
             where.append("max_ts >= $since")
@@ -213,7 +368,8 @@ class Store:
     ) -> None:
         """Create ``ev``, the events of the given sessions (all when None): a view, or a temp table.
 
-        ``since`` keeps only files holding events at or after that instant (whole files, not rows).
+        Pages are verified against their checksums as they are read. ``since`` keeps only files holding
+        events at or after that instant (whole files, not rows).
         """
         files = self.event_files(con, session_ids, since=since)
         con.execute("DROP VIEW IF EXISTS ev")
@@ -223,50 +379,59 @@ class Store:
             con.register("_empty_ev", EVENT_SCHEMA.empty_table())
             con.execute(f"CREATE {kind} ev AS SELECT * FROM _empty_ev")
             return
+        con.register("_ev_files", tables.dataset(files, EVENT_SCHEMA))
         where = ""
         if session_ids is not None:
             where = f"WHERE session_id IN ({', '.join(_lit(s) for s in session_ids)})"
-        con.execute(f"CREATE {kind} ev AS SELECT * FROM {parquet_source(files)} {where}")
+        try:
+            con.execute(f"CREATE {kind} ev AS SELECT * FROM _ev_files {where}")
+        except duckdb.Error as exc:
+            raise self.damaged(exc, files) from None
 
-    def table_files(self, name: str, snap: Snapshot | None = None) -> list[Path]:
-        """The Parquet files of table ``name`` ("events") in one snapshot: what another engine reads."""
-        if name != "events":
-            raise StoreError(f"no table {name!r}")
-        con, _ = self.connect(snap)
-        return self.event_files(con, None)
+    def damaged(self, exc: BaseException, files: list[Path]) -> Exception:
+        """The error to raise for a failed read: a StoreError naming the damaged files, if any are."""
+        bad = [f"{p}: {why}" for p in files if (why := tables.verify_file(p))]
+        if bad:
+            return StoreError("damaged data: " + "; ".join(bad[:5]) + f"; {self.damage_hint()}")
+        return exc if isinstance(exc, Exception) else StoreError(str(exc))
+
+    def events(self, session_ids: list[str] | None = None) -> pa.Table:
+        con, _ = self.connect(private=True)
+        self.define_events(con, session_ids)
+        files = self.event_files(con, session_ids)
+        try:
+            return con.sql("SELECT * FROM ev ORDER BY session_id, ts, seq").to_arrow_table().cast(EVENT_SCHEMA)
+        except duckdb.Error as exc:
+            raise self.damaged(exc, files) from None
 
     def catalog_from_summaries(self, events: pa.Table | None, snap: Snapshot | None = None) -> pa.Table:
         """The whole session table from events summaries (``queries.session_summaries()`` over every
         session's events, by any engine) and the snapshot's source rows: how the store builds its own."""
         snap = snap or self.snapshot()
-        tables = provenance.SourceTables.load(dict(snap.tables))
+        summaries = self.source_tables(snap).summaries
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
         if events is not None:
-            con = duckdb.connect()
-            con.execute("SET TimeZone = 'UTC'")
             con.register("summaries", events)
             events = con.sql(
                 "SELECT *, \"end\" IS NOT NULL AS sealed, 'events' AS source, false AS stale FROM summaries"
             ).to_arrow_table()
-        ids = set(tables.summaries["session_id"].to_pylist())
+        ids = set(summaries["session_id"].to_pylist())
         if events is not None:
             ids |= set(events["session_id"].to_pylist())
-        rows = provenance.catalog_rows(events, tables.summaries, sorted(ids))
-        con = duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
-        con.register("rows", rows)
+        con.register("rows", provenance.catalog_rows(events, summaries, sorted(ids)))
         return con.sql("SELECT * FROM rows ORDER BY start, session_id").to_arrow_table()
-
-    def events(self, session_ids: list[str] | None = None) -> pa.Table:
-        con, _ = self.connect()
-        self.define_events(con, session_ids)
-        return con.sql("SELECT * FROM ev ORDER BY session_id, ts, seq").to_arrow_table().cast(EVENT_SCHEMA)
 
     # ------------------------------------------------------------ writing
 
     @contextmanager
-    def _writer(self, timeout: float = 30.0) -> Iterator[Snapshot]:
+    def _writer(self, operation: str, timeout: float = 30.0) -> Iterator[_Commit]:
         lock_path = self.root / "_lock"
-        with open(lock_path, "a+") as fh:
+        try:
+            fh = open(lock_path, "a+")
+        except OSError as exc:
+            raise StoreError(f"cannot write to the store: {os_error_message(exc, str(lock_path))}") from None
+        with fh:
             deadline = time.monotonic() + timeout
             while True:
                 try:
@@ -274,23 +439,41 @@ class Store:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise StoreError(f"{self.root}: another import is writing to this store") from None
+                        raise StoreError(
+                            f"{self.root}: another liveboard command (an import, a sync or a live recording) "
+                            f"has been writing to this store for {timeout:.0f} s; try again when it is done"
+                        ) from None
                     time.sleep(0.05)
             try:
                 snap = self.snapshot()
-                self._remove_uncommitted(snap.version)
-                yield snap
+                base = self._recover(snap)
+                yield _Commit(self, snap, operation, base)
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-    def _remove_uncommitted(self, version: int) -> None:
-        """Delete files of versions after the last commit: leftovers of an import that was killed."""
-        for sub in ("events", "catalog", "quarantine"):
-            for p in (self.root / sub).rglob("*"):
-                if p.is_file():
-                    m = _VERSION_RE.search(p.name)
-                    if p.name.endswith(".tmp") or (m and int(m.group(1)) > version):
-                        p.unlink(missing_ok=True)
+    def _recover(self, snap: Snapshot) -> dict[str, int]:
+        """Before writing: every table back at the version the head names (undoing a killed commit), or
+        refuse. Returns the version of each table to build on (with the same content as the named one)."""
+        base = {}
+        for name in DATA_TABLES:
+            path, named = self.root / name, snap.of(name)
+            try:
+                latest = tables.latest_version(path)
+                if latest < named:
+                    raise tables.TableDamage(
+                        f"{path}: the store's head names version {named}, the table ends at {latest}"
+                    )
+                for v in range(named + 1, latest + 1):
+                    tables.commit_entry(path, v)  # a damaged entry after the head: refuse, never guess
+                if latest > named and sorted(tables.file_paths(path, latest)) != sorted(tables.file_paths(path, named)):
+                    tables.restore(path, named)
+                    latest = tables.latest_version(path)
+            except tables.TableDamage as exc:
+                raise StoreError(f"refusing to write: {exc}; {self.damage_hint()}") from None
+            base[name] = latest
+        for p in self.root.rglob(".*.tmp"):
+            p.unlink(missing_ok=True)  # a file being written when a writer was killed; no commit names it
+        return base
 
     def append(
         self,
@@ -315,121 +498,150 @@ class Store:
         the batch's time range (so a commit costs the batch, not the session): for a writer that skipped
         what was stored before it resumed, where a repeated event can only be a recent one.
         """
-        report = ImportReport()
         bad = bad.cast(BAD_ROW_SCHEMA) if bad is not None else BAD_ROW_SCHEMA.empty_table()
-        report.bad = bad.num_rows
-        with self._writer() as snap:
-            v = snap.version + 1
-            con, _ = self.connect(snap)
+        with self._writer("append") as c:
+            con, _ = self.connect(c.snap, private=True)
             con.register("batch_raw", events.append_column("_row", pa.array(range(events.num_rows), pa.int64())))
-            rejected: dict[int, str] = {}  # batch row -> why it is not taken
-            located: dict[int, dict] = {}  # batch row -> its file, line and raw text, where asked already
-            touched = [r[0] for r in con.execute("SELECT DISTINCT session_id FROM batch_raw ORDER BY 1").fetchall()]
-            # 1. ids already stored: a duplicate when the content is the same, else a conflict (the stored one wins)
-            con.execute("CREATE TEMP TABLE matched (_row BIGINT, diff VARCHAR[])")
-            if self.event_files(con, touched):
-                self.define_events(con, touched, since=_min_ts(events) if recent_only else None)
+            con.register("batch_bad", bad)
+            return self._append(c, con, bad.num_rows, summarize, recent_only, origin)
+
+    def append_parts(
+        self,
+        parts: Iterable[tuple[pa.Table, pa.Table | None]],
+        *,
+        summarize: bool = True,
+        origin: Callable[[list[int]], pa.Table] | None = None,
+    ) -> ImportReport:
+        """:meth:`append` for a stream of ``(events, bad rows)`` parts, in bounded memory: each part is
+        staged to disk as it arrives (``_staging/`` in the store), the checks run over the staged files out
+        of core, and everything is one commit. The writer's lock is taken once reading is done."""
+        stage = self.root / "_staging" / f"{os.getpid()}-{time.time_ns()}"
+        stage.mkdir(parents=True)
+        try:
+            row = n_bad = 0
+            ev_files, bad_files = [], []
+            for i, (events, bad) in enumerate(parts):
+                if events.num_rows:
+                    rows = pa.array(range(row, row + events.num_rows), pa.int64())
+                    staged = events.cast(EVENT_SCHEMA).append_column("_row", rows)
+                    ev_files.append(_stage(staged, stage / f"ev-{i:06d}.parquet"))
+                    row += events.num_rows
+                if bad is not None and bad.num_rows:
+                    bad_files.append(_stage(bad.cast(BAD_ROW_SCHEMA), stage / f"bad-{i:06d}.parquet"))
+                    n_bad += bad.num_rows
+            with self._writer("import") as c:
+                con, _ = self.connect(c.snap, private=True)
+                con.execute(f"SET temp_directory = {_lit(stage / 'spill')}")
+                batch_schema = pa.schema(list(EVENT_SCHEMA) + [pa.field("_row", pa.int64())])
+                for name, files, schema in (
+                    ("batch_raw", ev_files, batch_schema),
+                    ("batch_bad", bad_files, BAD_ROW_SCHEMA),
+                ):
+                    body = f"SELECT * FROM {parquet_source(files)}" if files else _empty_select(schema)
+                    con.execute(f"CREATE VIEW {name} AS {body}")
+                return self._append(c, con, n_bad, summarize, False, origin)
+        finally:
+            _rmtree(stage)
+
+    def _append(self, c: _Commit, con, n_bad: int, summarize: bool, recent_only: bool, origin) -> ImportReport:
+        """The checks and the commit of :meth:`append`, over ``batch_raw`` (events with ``_row``) and
+        ``batch_bad`` (the reader's bad rows), tables or views of ``con``."""
+        report = ImportReport(bad=n_bad)
+        snap = c.snap
+        rejected: dict[int, str] = {}  # batch row -> why it is not taken
+        located: dict[int, dict] = {}  # batch row -> its file, line and raw text, where asked already
+        touched = [r[0] for r in con.execute("SELECT DISTINCT session_id FROM batch_raw ORDER BY 1").fetchall()]
+        # 1. ids already stored: a duplicate when the content is the same, else a conflict (the stored one wins)
+        con.execute("CREATE TEMP TABLE matched (_row BIGINT, diff VARCHAR[])")
+        if self.event_files(con, touched):
+            since = con.execute("SELECT min(ts) FROM batch_raw").fetchall()[0][0] if recent_only else None
+            self.define_events(con, touched, since=since)
+            con.execute(
+                "CREATE TEMP TABLE hit AS SELECT b._row, b.session_id, b.id FROM batch_raw b "
+                "SEMI JOIN (SELECT session_id, id FROM ev) s ON b.session_id = s.session_id AND b.id = s.id"
+            )
+            if con.execute("SELECT count(*) FROM hit").fetchall()[0][0]:
                 con.execute(
-                    "CREATE TEMP TABLE hit AS SELECT b._row, b.session_id, b.id FROM batch_raw b "
-                    "SEMI JOIN (SELECT session_id, id FROM ev) s ON b.session_id = s.session_id AND b.id = s.id"
+                    f"INSERT INTO matched SELECT b._row, {_diff_sql('b', 's')} FROM hit h "
+                    "JOIN batch_raw b USING (_row) JOIN ev s ON s.session_id = h.session_id AND s.id = h.id"
                 )
-                if con.execute("SELECT count(*) FROM hit").fetchall()[0][0]:
-                    con.execute(
-                        f"INSERT INTO matched SELECT b._row, {_diff_sql('b', 's')} FROM hit h "
-                        "JOIN batch_raw b USING (_row) JOIN ev s ON s.session_id = h.session_id AND s.id = h.id"
-                    )
-            for row, sid, eid, diff in con.execute(
-                "SELECT m._row, b.session_id, b.id, m.diff FROM matched m JOIN batch_raw b USING (_row) "
-                "WHERE len(m.diff) > 0 ORDER BY m._row"
-            ).fetchall():
-                rejected[row] = (
-                    f"event {eid!r} of session {sid} differs from the stored event with this id "
-                    f"({_fields(diff)}): rejected, the stored one is kept"
-                )
-            report.conflicts = len(rejected)
-            report.duplicates = con.execute("SELECT count(*) FROM matched WHERE len(diff) = 0").fetchall()[0][0]
-            # 2. ids new to the store: repeated verbatim is a duplicate; two versions reject every version
-            con.execute("CREATE TEMP TABLE fresh AS SELECT * FROM batch_raw ANTI JOIN matched USING (_row)")
-            repeated = con.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM fresh GROUP BY session_id, id HAVING count(*) > 1)"
-            ).fetchall()[0][0]
-            if repeated:
-                clashing = self._batch_conflicts(con, origin, located)
-                rejected.update(clashing)
-                report.conflicts += len(clashing)
-                before = con.execute("SELECT count(*) FROM fresh").fetchall()[0][0]
-                con.execute("DELETE FROM fresh WHERE _row IN (SELECT unnest(?))", [list(clashing)])
-                con.execute(
-                    "DELETE FROM fresh WHERE _row IN (SELECT _row FROM fresh "
-                    "QUALIFY row_number() OVER (PARTITION BY session_id, id ORDER BY seq, _row) > 1)"
-                )
-                after = con.execute("SELECT count(*) FROM fresh").fetchall()[0][0]
-                report.duplicates += before - len(clashing) - after
-            # 3. a session_end before the session's start (in this batch or stored) is a bad row
-            ends_early = self._ends_before_start(con)
-            rejected.update(ends_early)
-            report.bad += len(ends_early)
-            con.execute("DELETE FROM fresh WHERE _row IN (SELECT unnest(?))", [list(ends_early)])
-            # 4. sealed sessions take late updates of their own orders, and nothing else
-            sealed = {
+        for row, sid, eid, diff in con.execute(
+            "SELECT m._row, b.session_id, b.id, m.diff FROM matched m JOIN batch_raw b USING (_row) "
+            "WHERE len(m.diff) > 0 ORDER BY m._row"
+        ).fetchall():
+            rejected[row] = (
+                f"event {eid!r} of session {sid} differs from the stored event with this id "
+                f"({_fields(diff)}): rejected, the stored one is kept"
+            )
+        report.conflicts = len(rejected)
+        report.duplicates = con.execute("SELECT count(*) FROM matched WHERE len(diff) = 0").fetchall()[0][0]
+        # 2. ids new to the store: repeated verbatim is a duplicate; two versions reject every version
+        con.execute("CREATE TEMP TABLE fresh AS SELECT * FROM batch_raw ANTI JOIN matched USING (_row)")
+        repeated = con.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM fresh GROUP BY session_id, id HAVING count(*) > 1)"
+        ).fetchall()[0][0]
+        if repeated:
+            clashing = self._batch_conflicts(con, origin, located)
+            rejected.update(clashing)
+            report.conflicts += len(clashing)
+            before = con.execute("SELECT count(*) FROM fresh").fetchall()[0][0]
+            con.execute("DELETE FROM fresh WHERE _row IN (SELECT unnest(?))", [list(clashing)])
+            con.execute(
+                "DELETE FROM fresh WHERE _row IN (SELECT _row FROM fresh "
+                "QUALIFY row_number() OVER (PARTITION BY session_id, id ORDER BY seq, _row) > 1)"
+            )
+            after = con.execute("SELECT count(*) FROM fresh").fetchall()[0][0]
+            report.duplicates += before - len(clashing) - after
+        # 3. a session_end before the session's start (in this batch or stored) is a bad row
+        ends_early = self._ends_before_start(con)
+        rejected.update(ends_early)
+        report.bad += len(ends_early)
+        con.execute("DELETE FROM fresh WHERE _row IN (SELECT unnest(?))", [list(ends_early)])
+        # 4. sealed sessions take late updates of their own orders, and nothing else
+        sealed = {
+            r[0]
+            for r in con.execute(
+                "SELECT session_id FROM sessions WHERE sealed AND session_id IN (SELECT session_id FROM fresh)"
+            ).fetchall()
+        }
+        if sealed:
+            refused, late = self._sealed_split(con, sorted(sealed))
+            report.refused = len(refused)
+            report.late_updates = late
+            rejected.update(refused)
+            con.execute("DELETE FROM fresh WHERE _row IN (SELECT unnest(?))", [list(refused)])
+            by_session = Counter(
                 r[0]
                 for r in con.execute(
-                    "SELECT session_id FROM sessions WHERE sealed AND session_id IN (SELECT session_id FROM fresh)"
+                    "SELECT session_id FROM batch_raw WHERE _row IN (SELECT unnest(?))", [list(refused)]
                 ).fetchall()
-            }
-            if sealed:
-                refused, late = self._sealed_split(con, sorted(sealed))
-                report.refused = len(refused)
-                report.late_updates = late
-                rejected.update(refused)
-                con.execute("DELETE FROM fresh WHERE _row IN (SELECT unnest(?))", [list(refused)])
-                by_session = Counter(
-                    r[0]
-                    for r in con.execute(
-                        "SELECT session_id FROM batch_raw WHERE _row IN (SELECT unnest(?))", [list(refused)]
-                    ).fetchall()
-                )
-                for sid, n in sorted(by_session.items()):
-                    report.problems.append(
-                        f"session {sid} is sealed (it has ended): refused {n} new event(s); past sessions take "
-                        "only late updates of their own orders"
-                    )
-            report.rejected = _rejected_rows(con, rejected, located, origin)
-            bad = self._not_yet_quarantined(con, pa.concat_tables([bad, report.rejected]))
-            fresh = (
-                con.sql(
-                    f"SELECT * EXCLUDE (_row) REPLACE (seq + {v << 32} AS seq) FROM fresh ORDER BY session_id, ts, seq"
-                )
-                .to_arrow_table()
-                .cast(EVENT_SCHEMA)
             )
-            report.imported = fresh.num_rows
-            if fresh.num_rows == 0 and bad.num_rows == 0:
-                report.version = snap.version
-                return report
-            new_files = self._write_event_files(con, fresh, v)
-            files = self._merged_files(con, snap, new_files)
-            changed = sorted(set(fresh["session_id"].to_pylist()))
-            report.sessions = changed
-            sessions = self._sessions_catalog(con, snap, files, changed, summarize)
-            entry: dict = {"version": v, "created": time.time()}
-            sessions_rel = f"catalog/sessions-v{v:012d}.parquet"
-            files_rel = f"catalog/files-v{v:012d}.parquet"
-            _write_parquet(sessions, self.root / sessions_rel)
-            _write_parquet(files, self.root / files_rel)
-            entry["sessions"], entry["files"] = sessions_rel, files_rel
-            quarantine = [str(q.relative_to(self.root)) for q in snap.quarantine]
-            if bad.num_rows:
-                q_rel = f"quarantine/v{v:012d}.parquet"
-                _write_parquet(bad, self.root / q_rel)
-                quarantine.append(q_rel)
-            entry["quarantine"] = quarantine
-            was_sealed = sealed
-            now_sealed = set(pc.filter(sessions["session_id"], sessions["sealed"]).to_pylist())
-            report.sealed = sorted((now_sealed - was_sealed) & set(changed))
-            atomic_write_bytes(self.root / "_log" / f"{v:012d}.json", [json.dumps(entry).encode()])
-            report.version = v
-            self._prune(v)
+            for sid, n in sorted(by_session.items()):
+                report.problems.append(
+                    f"session {sid} is sealed (it has ended): refused {n} new event(s); past sessions take "
+                    "only late updates of their own orders"
+                )
+        report.rejected = _rejected_rows(con, rejected, located, origin)
+        con.register("_rejected", report.rejected)
+        n_quarantine = self._not_yet_quarantined(con, "SELECT * FROM batch_bad UNION ALL SELECT * FROM _rejected")
+        n_fresh = con.execute("SELECT count(*) FROM fresh").fetchall()[0][0]
+        report.imported = n_fresh
+        if n_fresh == 0 and n_quarantine == 0:
+            report.version = snap.version
+            return report
+        changed = [r[0] for r in con.execute("SELECT DISTINCT session_id FROM fresh ORDER BY 1").fetchall()]
+        new_files = self._write_event_files(con, c)
+        committed = con.sql("SELECT * FROM event_files").to_arrow_table().cast(FILES_SCHEMA)
+        report.sessions = changed
+        sessions = self._sessions_catalog(con, c, pa.concat_tables([committed, new_files]), changed, summarize)
+        c.replace("sessions", sessions)
+        if n_quarantine:
+            rows = con.sql("SELECT file, line, reason, raw FROM _new_q ORDER BY _i").to_arrow_reader()
+            c.add("quarantine", rows, schema=BAD_ROW_SCHEMA)
+        was_sealed = sealed
+        now_sealed = set(pc.filter(sessions["session_id"], sessions["sealed"]).to_pylist())
+        report.sealed = sorted((now_sealed - was_sealed) & set(changed))
+        report.version = c.commit()
         return report
 
     def _batch_conflicts(self, con, origin, located: dict[int, dict]) -> dict[int, str]:
@@ -514,36 +726,20 @@ class Store:
         late = Counter(sid for _, sid, _, _, is_late in rows if is_late)
         return refused, dict(sorted(late.items()))
 
-    def _not_yet_quarantined(self, con, rows: pa.Table) -> pa.Table:
-        """``rows`` without those already in quarantine (same file, line and raw text) or repeated."""
-        if not rows.num_rows:
-            return rows
-        con.register("_new_q", rows.append_column("_i", pa.array(range(rows.num_rows), pa.int64())))
-        try:
-            return (
-                con.sql(
-                    "SELECT file, line, reason, raw FROM _new_q q WHERE NOT EXISTS (SELECT 1 FROM quarantine o "
-                    "WHERE o.file IS NOT DISTINCT FROM q.file AND o.line IS NOT DISTINCT FROM q.line "
-                    "AND o.raw IS NOT DISTINCT FROM q.raw) "
-                    "QUALIFY row_number() OVER (PARTITION BY file, line, raw ORDER BY _i) = 1 ORDER BY _i"
-                )
-                .to_arrow_table()
-                .cast(BAD_ROW_SCHEMA)
-            )
-        finally:
-            con.unregister("_new_q")
-
-    def summarize(self, session_ids: list[str] | None = None) -> int:
-        """Recompute session summaries (after live appends made with ``summarize=False``)."""
-        with self._writer() as snap:
-            if not snap.sessions_path or not snap.files_path:
-                return snap.version
-            con, _ = self.connect(snap)
-            files = pq.read_table(snap.files_path)
-            ids = session_ids or [
-                r[0] for r in con.execute("SELECT session_id FROM sessions WHERE source = 'events'").fetchall()
-            ]
-            return self._commit_catalog(snap, self._sessions_catalog(con, snap, files, sorted(ids), True))
+    def _not_yet_quarantined(self, con, source_sql: str) -> int:
+        """Temp table ``_new_q``: the rows of ``source_sql`` not already in quarantine (same file, line and
+        raw text) nor repeated, in order (``_i``); returns their number."""
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _new_q_all AS SELECT *, row_number() OVER () AS _i FROM ({source_sql})"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _new_q AS SELECT file, line, reason, raw, _i FROM _new_q_all q "
+            "WHERE NOT EXISTS (SELECT 1 FROM quarantine o "
+            "WHERE o.file IS NOT DISTINCT FROM q.file AND o.line IS NOT DISTINCT FROM q.line "
+            "AND o.raw IS NOT DISTINCT FROM q.raw) "
+            "QUALIFY row_number() OVER (PARTITION BY file, line, raw ORDER BY _i) = 1"
+        )
+        return con.execute("SELECT count(*) FROM _new_q").fetchall()[0][0]
 
     def put_source(
         self,
@@ -564,9 +760,9 @@ class Store:
         return self._put_source(source, summaries, trends, products, gaps)
 
     def _put_source(self, source, summaries, trends, products, gaps, *, exact_only: bool = False):
-        with self._writer() as snap:
-            v = snap.version + 1
-            stored = provenance.SourceTables.load(dict(snap.tables))
+        with self._writer(f"put {source}") as c:
+            snap, v = c.snap, c.version
+            stored = self.source_tables(snap)
             mine = pc.equal(stored.summaries["source"], source)
             known = pc.filter(stored.summaries["source_key"], mine).to_pylist()
             try:
@@ -575,14 +771,16 @@ class Store:
                 )
             except provenance.SourceError as e:
                 raise StoreError(str(e)) from None
-            con, _ = self.connect(snap)
+            con, _ = self.connect(snap, private=True)
             catalog = con.sql("SELECT session_id, account_id, start FROM sessions").to_arrow_table()
             plan = provenance.plan_put(batch, stored, catalog, v, exact_only=exact_only)
             if not plan.dirty:
                 return plan.report
-            sessions = self._rebuilt_catalog(con, snap, plan.tables, plan.affected) if plan.affected else None
-            tables = {name: plan.tables.arrow(name) for name in plan.dirty}
-            plan.report.version = self._commit_catalog(snap, sessions, tables=tables)
+            if plan.affected:
+                c.replace("sessions", self._rebuilt_catalog(con, plan.tables, plan.affected))
+            for name in plan.dirty:
+                c.replace(name, plan.tables.arrow(name))
+            plan.report.version = c.commit()
             plan.report.committed = True
             return plan.report
 
@@ -608,108 +806,89 @@ class Store:
         table = table.rename_columns(["source_key" if c == "session_id" else c for c in table.column_names])
         return self._put_source("export", table, None, None, None, exact_only=True).version
 
-    def _rebuilt_catalog(self, con, snap: Snapshot, tables: provenance.SourceTables, ids: set[str]) -> pa.Table:
+    def summarize(self, session_ids: list[str] | None = None) -> int:
+        """Recompute session summaries (after live appends made with ``summarize=False``)."""
+        with self._writer("summarize") as c:
+            con, _ = self.connect(c.snap, private=True)
+            ids = session_ids or [
+                r[0] for r in con.execute("SELECT session_id FROM sessions WHERE source = 'events'").fetchall()
+            ]
+            if not ids:
+                return c.snap.version
+            files = con.sql("SELECT * FROM event_files").to_arrow_table().cast(FILES_SCHEMA)
+            c.replace("sessions", self._sessions_catalog(con, c, files, sorted(ids), True))
+            return c.commit()
+
+    def _rebuilt_catalog(self, con, source_tables: provenance.SourceTables, ids: set[str]) -> pa.Table:
         """The session table with the rows of ``ids`` recomputed from their events and source rows."""
         ids_list = sorted(ids)
-        with_events = [
-            r[0]
-            for r in con.execute(
-                "SELECT DISTINCT session_id FROM event_files WHERE session_id IN (SELECT unnest(?))", [ids_list]
-            ).fetchall()
-        ]
+        self.define_events(con, ids_list)
         events = None
-        if with_events:
-            self.define_events(con, with_events)
+        if con.execute("SELECT count(*) FROM (SELECT 1 FROM ev LIMIT 1)").fetchall()[0][0]:
             events = con.sql(
                 "SELECT *, \"end\" IS NOT NULL AS sealed, 'events' AS source, false AS stale "
                 f"FROM ({queries.session_summaries()})"
             ).to_arrow_table()
-        rows = provenance.catalog_rows(events, tables.summaries, ids_list)
-        con.register("new_rows", rows)
-        if not snap.sessions_path:
-            return con.sql("SELECT * FROM new_rows ORDER BY start, session_id").to_arrow_table()
+        con.register("new_rows", provenance.catalog_rows(events, source_tables.summaries, ids_list))
         return con.sql(
-            f"SELECT * FROM {parquet_source(snap.sessions_path)} WHERE session_id NOT IN (SELECT unnest($ids)) "
+            "SELECT * FROM sessions WHERE session_id NOT IN (SELECT unnest($ids)) "
             "UNION ALL BY NAME SELECT * FROM new_rows ORDER BY start, session_id",
             params={"ids": ids_list},
         ).to_arrow_table()
 
     def compact(self, session_ids: list[str]) -> int:
-        """Rewrite the many small files of live-written sessions as one file per partition.
+        """Rewrite the many small files of live-written sessions as one file per partition (Delta's
+        ``optimize``), then ``vacuum``.
 
-        Only files that hold nothing but these sessions are rewritten. The old files stay readable by
-        older snapshots and are deleted when the last commit naming them is pruned.
+        Only files that hold nothing but one of these sessions are rewritten. The old files stay readable by
+        snapshots taken before, until a vacuum at least :data:`VACUUM_RETAIN_HOURS` later deletes them.
         """
-        with self._writer() as snap:
-            if snap.files_path is None:
-                return snap.version
-            v = snap.version + 1
-            con, _ = self.connect(snap)
+        with self._writer("compact") as c:
+            con, _ = self.connect(c.snap, private=True)
             con.execute("SET TimeZone = 'UTC'")
             old = [
                 r[0]
                 for r in con.execute(
-                    "SELECT path FROM event_files GROUP BY path HAVING bool_and(session_id IN (SELECT unnest($ids)))",
+                    "SELECT path FROM event_files WHERE min_session = max_session "
+                    "AND min_session IN (SELECT unnest($ids)) ORDER BY path",
                     {"ids": list(session_ids)},
                 ).fetchall()
             ]
             if len(old) < 2:
-                return snap.version
-            events = (
-                con.sql(f"SELECT * FROM {parquet_source([self.root / p for p in old])} ORDER BY session_id, ts, seq")
-                .to_arrow_table()
-                .cast(EVENT_SCHEMA)
-            )
-            new_files = self._write_event_files(con, events, v)
-            kept = con.sql(
-                "SELECT * FROM event_files WHERE path NOT IN (SELECT unnest($old))", params={"old": old}
-            ).to_arrow_table()
-            files = pa.concat_tables([kept.cast(FILES_SCHEMA), new_files])
-            files_rel = f"catalog/files-v{v:012d}.parquet"
-            _write_parquet(files, self.root / files_rel)
-            return self._commit_catalog(snap, None, files_rel=files_rel, obsolete=old)
-
-    def _commit_catalog(
-        self,
-        snap: Snapshot,
-        sessions: pa.Table | None,
-        *,
-        files_rel: str | None = None,
-        obsolete=(),
-        tables: dict[str, pa.Table] | None = None,
-    ) -> int:
-        """Commit a new session table and/or file list and/or source tables; what is not given stays."""
-        v = snap.version + 1
-        for name, table in (tables or {}).items():
-            _write_parquet(table, self.root / f"catalog/{name}-v{v:012d}.parquet")
-        if sessions is not None:
-            sessions_rel = f"catalog/sessions-v{v:012d}.parquet"
-            _write_parquet(sessions, self.root / sessions_rel)
-        else:
-            sessions_rel = str(snap.sessions_path.relative_to(self.root)) if snap.sessions_path else None
-        if files_rel is None and snap.files_path:
-            files_rel = str(snap.files_path.relative_to(self.root))
-        entry = {
-            "version": v,
-            "created": time.time(),
-            "sessions": sessions_rel,
-            "files": files_rel,
-            "quarantine": [str(q.relative_to(self.root)) for q in snap.quarantine],
-            "obsolete": list(obsolete),
-        }
-        atomic_write_bytes(self.root / "_log" / f"{v:012d}.json", [json.dumps(entry).encode()])
-        self._prune(v)
+                return c.snap.version
+            con.register("_old_files", tables.dataset([self.root / p for p in old], EVENT_SCHEMA))
+            con.execute("CREATE OR REPLACE TEMP VIEW fresh AS SELECT * FROM _old_files")
+            self._write_event_files(con, c, new=False)
+            c.remove("events", [p.removeprefix("events/") for p in old])
+            v = c.commit()
+        self.vacuum()
         return v
 
-    def _write_event_files(self, con: duckdb.DuckDBPyConnection, fresh: pa.Table, v: int) -> pa.Table:
-        """One Parquet file per (account, date) partition; the date is the session's start date (UTC)."""
-        con.register("fresh_sorted", fresh)
+    def vacuum(self, retention_hours: float = VACUUM_RETAIN_HOURS) -> dict[str, int]:
+        """Delete data files no version of the last ``retention_hours`` needs; per table, how many.
+
+        The head's and the catalog's history is kept as long (time travel within that window)."""
+        with self._writer("vacuum") as c:
+            out = {}
+            for name in ALL_TABLES:
+                try:
+                    out[name] = len(tables.vacuum(self.root / name, retention_hours))
+                except tables.TableDamage as exc:
+                    raise StoreError(f"{exc}; {self.damage_hint()}") from None
+            del c
+            return out
+
+    def _write_event_files(self, con: duckdb.DuckDBPyConnection, c: _Commit, *, new: bool = True) -> pa.Table:
+        """The rows of ``fresh`` as one Parquet file per (account, date) partition, streamed (the date is
+        the session's start date, UTC); returns their ``event_files`` rows. ``new`` events get this commit's
+        ``seq`` range (read order within a commit, commits in order); rewritten ones keep theirs."""
+        con.execute("SET TimeZone = 'UTC'")
         parts = con.execute(
             """
             WITH starts AS (
                 SELECT session_id, min(ts) FILTER (WHERE type = 'session_start') AS start,
                        arg_min(account_id, ts) FILTER (WHERE type = 'session_start') AS account_id, min(ts) AS first
-                FROM fresh_sorted GROUP BY session_id
+                FROM fresh GROUP BY session_id
             ), known AS (SELECT session_id, account_id, start FROM sessions)
             SELECT s.session_id,
                    coalesce(s.account_id, k.account_id) AS account_id,
@@ -721,27 +900,31 @@ class Store:
         for sid, account, day in parts:
             by_part.setdefault((_safe_part(account), day), []).append(sid)
         rows = []
+        seq_shift = c.version << 32 if new else 0
+        cols = ", ".join(f'"{n}"' for n in EVENT_SCHEMA.names if n != "seq")
         for n, ((account, day), sids) in enumerate(sorted(by_part.items())):
-            rel = f"events/account={account}/date={day}/v{v:012d}-{n:05d}.parquet"
-            mask = pc.is_in(fresh["session_id"], pa.array(sids))
-            part = fresh.filter(mask)
-            _write_parquet(part, self.root / rel)
-            con.register("part_tbl", part)
-            rows += con.execute(
-                "SELECT ? AS path, session_id, count(*) AS rows, min(ts) AS min_ts, max(ts) AS max_ts "
-                "FROM part_tbl GROUP BY session_id",
-                [rel],
-            ).fetchall()
-            con.unregister("part_tbl")
-        con.unregister("fresh_sorted")
-        return pa.Table.from_pylist([dict(zip(FILES_SCHEMA.names, r, strict=True)) for r in rows], schema=FILES_SCHEMA)
+            reader = con.sql(
+                f"SELECT {cols}, seq + {seq_shift} AS seq FROM fresh WHERE session_id IN (SELECT unnest($ids)) "
+                "ORDER BY session_id, ts, seq",
+                params={"ids": sorted(sids)},
+            ).to_arrow_reader(256_000)
+            batches = (b.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA) for b in reader)
+            f = c.add("events", batches, partition={"account": account, "date": day}, n=n, schema=EVENT_SCHEMA)
+            stats = json.loads(f.stats)
+            lo, hi = stats.get("minValues", {}), stats.get("maxValues", {})
+            rows.append(
+                {
+                    "path": f"events/{f.path}",
+                    "min_session": lo.get("session_id"),
+                    "max_session": hi.get("session_id"),
+                    "rows": f.rows,
+                    "min_ts": _parse_ts(lo.get("ts")),
+                    "max_ts": _parse_ts(hi.get("ts")),
+                }
+            )
+        return pa.Table.from_pylist(rows, schema=FILES_SCHEMA)
 
-    def _merged_files(self, con, snap: Snapshot, new_files: pa.Table) -> pa.Table:
-        if snap.files_path is None:
-            return new_files
-        return pa.concat_tables([pq.read_table(snap.files_path).cast(FILES_SCHEMA), new_files])
-
-    def _sessions_catalog(self, con, snap: Snapshot, files: pa.Table, changed: list[str], summarize: bool):
+    def _sessions_catalog(self, con, c: _Commit, files: pa.Table, changed: list[str], summarize: bool):
         """The session table with ``changed`` sessions' rows replaced.
 
         With ``summarize`` (or for a session that just ended) a row is recomputed from all its events;
@@ -752,12 +935,10 @@ class Store:
         c2.register("event_files", files)
         recompute = list(changed)
         keep_old: list[str] = []
-        if not summarize and snap.sessions_path:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _ended AS SELECT DISTINCT session_id FROM fresh "
-                "WHERE type = 'session_end'"
-            )
-            ended = {r[0] for r in con.execute("SELECT session_id FROM _ended").fetchall()}
+        if not summarize:
+            ended = {
+                r[0] for r in con.execute("SELECT DISTINCT session_id FROM fresh WHERE type = 'session_end'").fetchall()
+            }
             known = {
                 r[0]
                 for r in con.execute(
@@ -773,77 +954,39 @@ class Store:
             "CREATE TEMP TABLE fresh2 AS SELECT *, \"end\" IS NOT NULL AS sealed, 'events' AS source, "
             f"{'false' if summarize else 'NOT sealed'} AS stale FROM fresh_summary"
         )
-        merged, gone = self._with_sources(snap, c2.sql("SELECT * FROM fresh2").to_arrow_table())
-        c2.register("fresh3", merged)
-        if not snap.sessions_path:
-            return c2.sql("SELECT * FROM fresh3 ORDER BY start, session_id").to_arrow_table()
-        old = parquet_source(snap.sessions_path)
-        return c2.sql(
-            f"SELECT * REPLACE (stale OR session_id IN (SELECT unnest($keep)) AS stale) FROM {old} "
+        merged, gone = self._with_sources(con, c, c2.sql("SELECT * FROM fresh2").to_arrow_table())
+        con.register("fresh3", merged)
+        return con.sql(
+            "SELECT * REPLACE (stale OR session_id IN (SELECT unnest($keep)) AS stale) FROM sessions "
             "WHERE session_id NOT IN (SELECT session_id FROM fresh3) AND session_id NOT IN (SELECT unnest($gone)) "
             "UNION ALL BY NAME SELECT * FROM fresh3 ORDER BY start, session_id",
             params={"keep": keep_old, "gone": gone},
         ).to_arrow_table()
 
-    def _with_sources(self, snap: Snapshot, fresh: pa.Table) -> tuple[pa.Table, list[str]]:
+    def _with_sources(self, con, c: _Commit, fresh: pa.Table) -> tuple[pa.Table, list[str]]:
         """Fresh events summaries overlaid with their sessions' source rows (one LIVE, one session).
 
         A session known only by source rows whose LIVE just got events under another id (a recorder
         started after the API or an export named it) is merged into the events session: its rows are
-        re-linked (written as this version's ``source_summaries``) and its id is returned, to drop.
+        re-linked (this commit's ``source_summaries``) and its id is returned, to drop.
         """
-        path = snap.table("source_summaries")
-        empty = provenance.table_schemas()["source_summaries"].empty_table()
+        summaries = provenance.conform(
+            con.sql("SELECT * FROM source_summaries").to_arrow_table(), provenance.table_schemas()["source_summaries"]
+        )
         if fresh.num_rows == 0:
-            return provenance.catalog_rows(None, empty, []), []
-        tables = provenance.SourceTables.load({"source_summaries": path}) if path else provenance.SourceTables()
-        summaries, gone = tables.summaries, {}
+            return provenance.catalog_rows(None, summaries.slice(0, 0), []), []
+        gone = {}
         if summaries.num_rows:
             arrived = fresh.select(["session_id", "account_id", "start"])
             has_events = set(arrived["session_id"].to_pylist())
-            if snap.sessions_path:
-                sql = f"SELECT session_id FROM {parquet_source(snap.sessions_path)} WHERE source = 'events'"
-                has_events |= set(provenance.sql(sql)["session_id"].to_pylist())
+            has_events |= {
+                r[0] for r in con.execute("SELECT session_id FROM sessions WHERE source = 'events'").fetchall()
+            }
             summaries, gone = provenance.relink(summaries, arrived, has_events)
             if gone:
-                rel = f"catalog/source_summaries-v{snap.version + 1:012d}.parquet"
-                _write_parquet(summaries, self.root / rel)  # committed with the catalog
+                c.replace("source_summaries", summaries)
         rows = provenance.catalog_rows(fresh, summaries, fresh["session_id"].to_pylist())
         return rows, sorted(gone)
-
-    def _prune(self, v: int) -> None:
-        """Drop catalog versions and log entries older than the last :data:`KEEP_VERSIONS`."""
-        floor = v - KEEP_VERSIONS
-        if floor <= 0:
-            return
-        # still read by a kept version: files a kept commit names (carried forward from an older one),
-        # and of each source table the newest file at or before the oldest kept version
-        in_use = {str(p.relative_to(self.root)) for _, p in self._source_tables(floor)}
-        for p in (self.root / "_log").glob("*.json"):
-            if p.stem.isdigit() and int(p.stem) >= floor:
-                try:
-                    entry = json.loads(p.read_text())
-                except (OSError, ValueError):
-                    continue
-                in_use |= {entry.get("sessions"), entry.get("files")}
-        for p in list((self.root / "_log").glob("*.json")) + list((self.root / "catalog").glob("*.parquet")):
-            m = _VERSION_RE.search(p.name) if p.parent.name == "catalog" else None
-            ver = int(m.group(1)) if m else (int(p.stem) if p.stem.isdigit() else None)
-            if p.parent.name == "catalog" and str(p.relative_to(self.root)) in in_use:
-                continue
-            if ver is not None and ver < floor:
-                if p.parent.name == "_log":
-                    # files a compaction replaced: no snapshot still kept names them once this entry goes
-                    try:
-                        for rel in json.loads(p.read_text()).get("obsolete", []):
-                            (self.root / rel).unlink(missing_ok=True)
-                    except (OSError, ValueError):
-                        pass
-                p.unlink(missing_ok=True)
-
-
-def _min_ts(events: pa.Table):
-    return pc.min(events["ts"]).as_py() if events.num_rows else None
 
 
 #: What makes two events with the same ``(session_id, id)`` the same event (``seq`` is only read order).
@@ -919,13 +1062,37 @@ def _rejected_rows(con, rejected: dict[int, str], located: dict[int, dict], orig
     )
 
 
-def _write_parquet(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def _stage(table: pa.Table, path: Path) -> Path:
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, path, compression="lz4")
+    return path
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _parse_ts(text: str | None):
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, schema: pa.Schema) -> None:
+    con.register(name, table if table.num_columns else schema.empty_table())
+
+
+def _materialize(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, schema: pa.Schema) -> None:
+    """A table of the in-memory database (visible to every cursor, unlike a registered Arrow table)."""
+    if not table.num_rows and not table.num_columns:
+        con.execute(f"CREATE TABLE {name} AS {provenance.empty_select(schema)}")
+        return
+    con.register("_incoming", table)
+    try:
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _incoming")
+    finally:
+        con.unregister("_incoming")
 
 
 def _empty_select(schema: pa.Schema) -> str:

@@ -8,7 +8,7 @@ import pyarrow as pa
 
 import liveboard
 from liveboard.simulator import simulate_session
-from liveboard.store import KEEP_VERSIONS, Store
+from liveboard.store import Store
 
 START = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 
@@ -53,14 +53,17 @@ def test_compaction_merges_files_and_keeps_every_event(tmp_path):
     assert con_old.execute("SELECT count(*) FROM ev").fetchone()[0] == table.num_rows
 
 
-def test_replaced_files_are_deleted_once_no_kept_commit_names_them(tmp_path):
+def test_replaced_files_are_kept_for_old_readers_then_vacuumed(tmp_path):
     store, _ = _live(tmp_path, n_batches=3)
     small = sorted(p.name for p in (store.root / "events").rglob("*.parquet"))
-    store.compact(["live1"])
-    extra = pa.table({"session_id": ["other"]})  # commits that touch nothing of live1
-    for i in range(KEEP_VERSIONS + 1):
-        store.put_summaries(
-            extra.append_column("start", pa.array([START + dt.timedelta(days=i)], pa.timestamp("us", tz="UTC")))
-        )
+    old_snapshot = store.snapshot()
+    store.compact(["live1"])  # vacuums with the default retention: the small files are recent, they stay
+    assert set(small) <= {p.name for p in (store.root / "events").rglob("*.parquet")}
+    con_old, _ = store.connect(old_snapshot)
+    store.define_events(con_old, ["live1"])
+    assert con_old.execute("SELECT count(*) FROM ev").fetchone()[0] > 0
+    removed = store.vacuum(retention_hours=0)
+    assert removed["events"] == len(small)
     left = sorted(p.name for p in (store.root / "events").rglob("*.parquet"))
     assert len(left) == 1 and left[0] not in small
+    assert store.events(["live1"]).num_rows == sum(1 for _ in [0]) * store.events(["live1"]).num_rows > 0

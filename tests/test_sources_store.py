@@ -22,7 +22,7 @@ from logbuilder import BASE, LogBuilder, import_files
 import liveboard
 from liveboard.cli import main, sessions_csv_frame
 from liveboard.eventlog import read_event_log
-from liveboard.store import KEEP_VERSIONS, Store, StoreError
+from liveboard.store import Store, StoreError
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -373,9 +373,10 @@ def test_source_tables_outlive_pruning(tmp_path):
     s = store(tmp_path)
     s.put_source("api", summaries([api_row("1", start=0)]), trends=_trend("1", 60, 2, views=1))
     events_session(tmp_path, "other", account="acct9", t0_min=0)
-    for _ in range(KEEP_VERSIONS + 2):  # commits that do not touch the source tables
+    named = s.snapshot().of("source_summaries")
+    for _ in range(25):  # commits that do not touch the source tables (more than a checkpoint interval)
         s.summarize(["other"])
-    assert s.snapshot().table("source_summaries").name == "source_summaries-v000000000001.parquet"
+    assert s.snapshot().of("source_summaries") == named
     session = liveboard.open(tmp_path / "s").session("1")
     assert session.trend()["views"].tolist() == [1, 1] and session.sources() == ["api"]
     assert s.put_source("api", summaries([api_row("1", start=0)])).unchanged == ["1"]
@@ -399,18 +400,19 @@ def test_sessions_cli_formats_work_with_summary_sessions(tmp_path, capsys):
 # ------------------------------------------------------------------ atomicity and bad input
 
 
-def test_files_of_an_uncommitted_version_are_ignored_then_removed(tmp_path):
+def test_files_no_commit_names_are_ignored_and_kept(tmp_path):
+    from liveboard import tables
+
     s = store(tmp_path)
     s.put_source("api", summaries([api_row("1", start=0, gmv=1)]))
-    v = s.snapshot().version
-    # what a put killed before its _log entry leaves behind: files of the next version
-    stray = tmp_path / "s" / "catalog" / f"source_summaries-v{v + 1:012d}.parquet"
-    pq.write_table(pa.table({"source": ["api"]}), stray)
-    assert s.snapshot().table("source_summaries").name == f"source_summaries-v{v:012d}.parquet"
+    # what a put killed before its commit leaves behind: a data file in the table's folder, in no version
+    stray = tables.write_file(tmp_path / "s" / "source_summaries", pa.table({"source": ["api"]}), prefix="stray")
+    stray_path = tmp_path / "s" / "source_summaries" / stray.path
     assert liveboard.open(tmp_path / "s").session("1").sources() == ["api"]
-    s.put_source("api", summaries([api_row("1", start=0, gmv=2)]))  # the next writer removes and replaces it
+    assert float(sessions(tmp_path).loc["1", "gmv"]) == 1.0
+    s.put_source("api", summaries([api_row("1", start=0, gmv=2)]))
     assert float(sessions(tmp_path).loc["1", "gmv"]) == 2.0
-    assert pq.read_table(stray).num_rows == 1 and "session_id" in pq.read_table(stray).column_names
+    assert pq.read_table(stray_path).num_rows == 1  # nothing deletes a file it did not write
 
 
 @pytest.mark.parametrize(
@@ -565,7 +567,7 @@ def test_an_unreadable_commit_log_is_an_error_not_an_empty_store(tmp_path):
 
     prefix = no_dac_override()
     store(tmp_path).put_source("api", summaries([api_row("1", start=0)]))
-    log = tmp_path / "s" / "_log"
+    log = tmp_path / "s" / "commits" / "_delta_log"
     code = (
         "import sys\nfrom liveboard.store import Store, StoreError\n"
         "try:\n    Store(sys.argv[1]).snapshot()\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from decimal import Decimal
 
 import pandas as pd
@@ -222,37 +223,45 @@ def test_partition_names_are_safe(tmp_path):
     assert state(root)["account_id"].tolist() == ["../../etc/x y"]
 
 
-def test_uncommitted_leftovers_are_never_read_and_removed(tmp_path):
+def test_a_commit_killed_between_tables_is_never_read_and_undone(tmp_path):
+    """A writer killed after committing the events table but before the store's head: readers keep the
+    version the head names; the next writer restores the table to it, then commits its own version."""
+    from liveboard import tables
+    from liveboard.store import EVENT_SCHEMA, EVENTS_TABLE_SCHEMA, PARTITIONS
+
     root = tmp_path / "store"
     import_files(root, [session_log("s1").write(tmp_path / "a.jsonl")])
     v = Store(root).snapshot().version
-    nxt = f"v{v + 1:012d}"
-    # a killed import of version v+1 left real-looking files behind, but no _log entry
     ghost = read_event_log(session_log("s1").write(tmp_path / "ghost.jsonl")).events
     ghost = ghost.set_column(1, ghost.schema.field("id"), pa.array([f"g{i}" for i in range(ghost.num_rows)]))
+    pending = tables.Pending()
+    pending.adds.append(
+        tables.write_file(
+            root / "events",
+            ghost.cast(EVENT_SCHEMA),
+            prefix="ghost",
+            partition={"account": "ghost", "date": "2026-01-01"},
+        )
+    )
+    tables.commit(root / "events", pending, EVENTS_TABLE_SCHEMA, PARTITIONS)
     part = root / "events" / "account=acct1" / "date=2026-03-01"
-    pq.write_table(ghost, part / f"{nxt}-00000.parquet")
-    (root / "events" / "account=ghost" / "date=2026-01-01").mkdir(parents=True)
-    pq.write_table(ghost, root / "events" / "account=ghost" / "date=2026-01-01" / f"{nxt}-00000.parquet")
-    (root / "catalog" / f"sessions-{nxt}.parquet").write_bytes(b"garbage")
-    (root / "quarantine" / f"{nxt}.parquet").write_bytes(b"garbage")
-    (part / f".{nxt}-00001.parquet.tmp").write_bytes(b"half")
-    (root / "_log" / f".{v + 1:012d}.json.abc.tmp").write_text(json.dumps({"sessions": "catalog/x"}))
-    # readers do not see them
+    (part / ".c000000009-00001.1.1.tmp").write_bytes(b"half")
+    # readers do not see the ghost commit
     wb = liveboard.open(root)
     assert wb.sessions()["event_count"].tolist() == [5]
     assert wb.session("s1").events().num_rows == 5
+    assert Store(root).events().num_rows == 5
     assert Store(root).snapshot().version == v
-    # the next writer removes them before committing its own version v+1
+    # the next writer undoes it before committing its own version v+1
     b2 = session_log("s2", t0=500)
     _, rep = import_files(root, [b2.write(tmp_path / "b.jsonl")])
     assert rep.version == v + 1
-    assert not (root / "events" / "account=ghost" / "date=2026-01-01" / f"{nxt}-00000.parquet").exists()
-    assert not (part / f".{nxt}-00001.parquet.tmp").exists()
-    assert not (root / "quarantine" / f"{nxt}.parquet").exists()
+    assert not (part / ".c000000009-00001.1.1.tmp").exists()
     df = liveboard.open(root).sessions().set_index("session_id")
     assert df["event_count"].to_dict() == {"s1": 5, "s2": 5}
     assert Store(root).events().num_rows == 10
+    newest = [Path(p).name for p in tables.load(root / "events").file_uris()]
+    assert not [n for n in newest if n.startswith("ghost")]
 
 
 def test_store_without_create_is_an_error(tmp_path):
