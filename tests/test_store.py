@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
