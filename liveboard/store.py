@@ -59,6 +59,8 @@ HEAD = "commits"
 #: The tables of a store, in the order a commit commits them (the head last).
 DATA_TABLES = ("events", "quarantine", *provenance.TABLE_NAMES, "sessions")
 ALL_TABLES = (*DATA_TABLES, HEAD)
+#: Operations delta-rs commits by itself that change no table's content (the head skips them).
+MAINTENANCE = ("VACUUM START", "VACUUM END")
 OLD_LAYOUT_HINT = "run `liveboard store upgrade --store {root}` once to move it to the Delta Lake layout"
 
 EVENTS_TABLE_SCHEMA = pa.schema(list(EVENT_SCHEMA) + [pa.field("account", pa.string()), pa.field("date", pa.string())])
@@ -159,7 +161,7 @@ class Snapshot:
     versions: tuple[tuple[str, int], ...] = ()
 
     def of(self, name: str) -> int:
-        return dict(self.versions)[name]
+        return self.version if name == HEAD else dict(self.versions)[name]
 
 
 class _Commit:
@@ -167,7 +169,7 @@ class _Commit:
 
     def __init__(self, store: Store, snap: Snapshot, operation: str, base: dict[str, int]):
         self.store, self.snap, self.operation, self.base = store, snap, operation, base
-        self.version = snap.version + 1
+        self.version = tables.latest_version(store.root / HEAD) + 1  # the writer holds the lock
         self.pending: dict[str, tables.Pending] = {}
 
     def _p(self, name: str) -> tables.Pending:
@@ -209,9 +211,12 @@ class _Commit:
         row = {"version": self.version, "created": dt.datetime.now(dt.UTC), "operation": self.operation}
         row |= {f"{n}_version": versions[n] for n in DATA_TABLES}
         head = tables.Pending()
-        head.adds.append(
-            tables.write_file(root / HEAD, pa.Table.from_pylist([row], COMMITS_SCHEMA), prefix=f"c{self.version:09d}")
-        )
+        rows = pa.Table.from_pylist([row], COMMITS_SCHEMA)
+        if self.operation == "compact":  # one file for the whole history instead of one per commit
+            earlier = self.store._files(HEAD, self.snap)
+            head.removes = [str(p.relative_to(root / HEAD)) for p in earlier]
+            rows = pa.concat_tables([tables.read(earlier, COMMITS_SCHEMA), rows])
+        head.adds.append(tables.write_file(root / HEAD, rows, prefix=f"c{self.version:09d}"))
         got = tables.commit(root / HEAD, head, COMMITS_SCHEMA, None, {"liveboard": {"tables": versions}})
         if got != self.version:
             raise StoreError(f"{root}: the commit log moved under a writer (expected {self.version}, got {got})")
@@ -259,6 +264,9 @@ class Store:
         try:
             v = tables.latest_version(head)
             info = tables.commit_info(head, v)
+            while info.get("operation") in MAINTENANCE and v > 0:  # vacuum's commits change no content
+                v -= 1
+                info = tables.commit_info(head, v)
         except tables.TableDamage as exc:
             raise StoreError(f"{exc}; {self.damage_hint()}") from None
         except OSError as exc:
@@ -634,7 +642,10 @@ class Store:
         committed = con.sql("SELECT * FROM event_files").to_arrow_table().cast(FILES_SCHEMA)
         report.sessions = changed
         sessions = self._sessions_catalog(con, c, pa.concat_tables([committed, new_files]), changed, summarize)
-        c.replace("sessions", sessions)
+        if sessions is None:  # a live append to a session whose (stale) row stays as it is
+            sessions = con.sql("SELECT session_id, sealed FROM sessions").to_arrow_table()
+        else:
+            c.replace("sessions", sessions)
         if n_quarantine:
             rows = con.sql("SELECT file, line, reason, raw FROM _new_q ORDER BY _i").to_arrow_reader()
             c.add("quarantine", rows, schema=BAD_ROW_SCHEMA)
@@ -925,14 +936,12 @@ class Store:
         return pa.Table.from_pylist(rows, schema=FILES_SCHEMA)
 
     def _sessions_catalog(self, con, c: _Commit, files: pa.Table, changed: list[str], summarize: bool):
-        """The session table with ``changed`` sessions' rows replaced.
+        """The session table with ``changed`` sessions' rows replaced (None: it stays as it is).
 
         With ``summarize`` (or for a session that just ended) a row is recomputed from all its events;
         otherwise (live appends) a known session keeps its last summary, marked ``stale``, so that the
         cost of a commit does not grow with the session.
         """
-        c2 = duckdb.connect()
-        c2.register("event_files", files)
         recompute = list(changed)
         keep_old: list[str] = []
         if not summarize:
@@ -948,6 +957,14 @@ class Store:
             }  # a session known only by a summary gets its first events summary now
             keep_old = sorted((known & set(changed)) - ended)
             recompute = sorted(set(changed) - set(keep_old))
+            if not recompute:
+                fresh_stale = con.execute(
+                    "SELECT count(*) FROM sessions WHERE session_id IN (SELECT unnest(?)) AND NOT stale", [keep_old]
+                ).fetchall()[0][0]
+                if not fresh_stale:
+                    return None
+        c2 = duckdb.connect()
+        c2.register("event_files", files)
         self.define_events(c2, recompute)
         c2.register("fresh_summary", c2.sql(queries.session_summaries()).to_arrow_table())
         c2.execute(

@@ -80,13 +80,13 @@ def named_hash(path: str | Path) -> str | None:
 
 
 def verify_file(path: Path) -> str | None:
-    """Why a data file is not as written (missing, or its bytes differ from its name's hash), or None."""
+    """Why a data file is not as written (missing, or its bytes differ from its name's hash), or None.
+
+    A file that cannot be opened (permissions) raises :class:`OSError`: that is the machine, not damage."""
     try:
         actual = file_hash(path)
     except FileNotFoundError:
         return "missing"
-    except OSError as exc:
-        return f"unreadable ({exc.strerror or exc})"
     expected = named_hash(path)
     if expected is not None and actual != expected:
         return "damaged: its content does not match the checksum in its name"
@@ -223,7 +223,19 @@ def load(path: Path, version: int | None = None) -> DeltaTable:
     except TableNotFoundError:
         raise TableDamage(f"{path}: not a Delta table (its {LOG} folder is missing or empty)") from None
     except (DeltaError, OSError, ValueError) as exc:
-        raise TableDamage(f"{path}: its commit log cannot be read ({_first_line(exc)})") from None
+        named = _damaged_entry(path, version)
+        raise TableDamage(named or f"{path}: its commit log cannot be read ({_first_line(exc)})") from None
+
+
+def _damaged_entry(path: Path, version: int | None) -> str | None:
+    """The first log entry (up to ``version``) that cannot be read, to name in an error instead of the table."""
+    try:
+        for v in iter_log_versions(path):
+            if version is None or v <= version:
+                commit_entry(path, v)
+    except TableDamage as exc:
+        return f"{exc}: the table's commit log cannot be read past it"
+    return None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -323,8 +335,25 @@ def dataset(paths: list[Path], schema: pa.Schema) -> ds.Dataset:
     return ds.dataset([str(p) for p in paths], schema=schema, format=_verified_format())
 
 
+_READ_CACHE: OrderedDict[tuple, pa.Table] = OrderedDict()
+READ_CACHE_BYTES = 256 << 20
+
+
 def read(paths: list[Path], schema: pa.Schema | None) -> pa.Table | None:
-    """Small tables, read whole: each file is verified against its name's hash first (None: no files)."""
+    """Small tables, read whole: each file is verified against its name's hash first (None: no files).
+
+    Files never change once written, so a table read is kept (per file, size and modification time: a file
+    changed since is read and verified again) — a live writer re-reads the catalog every second."""
+    if not paths:
+        return schema.empty_table() if schema is not None else None
+    try:
+        key = (str(schema), *((str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in paths))
+    except FileNotFoundError as exc:
+        raise TableDamage(f"{exc.filename}: missing") from None
+    with _CACHE_LOCK:
+        if key in _READ_CACHE:
+            _READ_CACHE.move_to_end(key)
+            return _READ_CACHE[key]
     parts = []
     for p in paths:
         problem = verify_file(p)
@@ -334,9 +363,12 @@ def read(paths: list[Path], schema: pa.Schema | None) -> pa.Table | None:
             parts.append(pq.read_table(p, schema=schema, page_checksum_verification=True))
         except (OSError, pa.ArrowException) as exc:
             raise TableDamage(f"{p}: cannot be read ({_first_line(exc)})") from None
-    if not parts:
-        return schema.empty_table() if schema is not None else None
-    return pa.concat_tables(parts)
+    table = pa.concat_tables(parts)
+    with _CACHE_LOCK:
+        _READ_CACHE[key] = table
+        while sum(t.nbytes for t in _READ_CACHE.values()) > READ_CACHE_BYTES and len(_READ_CACHE) > 1:
+            _READ_CACHE.popitem(last=False)
+    return table
 
 
 def restore(path: Path, version: int) -> None:

@@ -216,7 +216,7 @@ def no_dac_override() -> list[str]:
 
 def test_permission_denied(store, tmp_path) -> None:
     prefix = no_dac_override()
-    catalog = next((store / "catalog").glob("sessions-*.parquet"))
+    catalog = next((store / "sessions").glob("*.parquet"))
     catalog.chmod(0)
     try:
         one_line(run("sessions", "--store", store, prefix=prefix), str(catalog), "permission denied", rc=1)
@@ -231,11 +231,12 @@ def test_permission_denied(store, tmp_path) -> None:
     finally:
         for folder in folders:
             folder.chmod(0o755)
-    (store / "_log").chmod(0)
+    head_log = store / "commits" / "_delta_log"
+    head_log.chmod(0)
     try:
-        one_line(run("sessions", "--store", store, prefix=prefix), "permission denied", str(store / "_log"), rc=1)
+        one_line(run("sessions", "--store", store, prefix=prefix), "permission denied", str(head_log), rc=1)
     finally:
-        (store / "_log").chmod(0o755)
+        head_log.chmod(0o755)
 
 
 # --------------------------------------------------------------------------- a damaged store
@@ -252,7 +253,7 @@ def test_corrupt_event_file(store, tmp_path) -> None:
     events = next((store / "events").rglob("*.parquet"))
     flip_bytes(events)
     line = one_line(run("export", "s1", "--out", tmp_path / "x.jsonl", "--store", store), rc=1)
-    assert str(store) in line and "damaged" in line and "new store" in line
+    assert str(events) in line and "damaged" in line and "liveboard store check" in line
     proc = run("sessions", "--store", store, "--format", "csv")  # the catalog is intact: may well work
     assert "Traceback" not in proc.stderr
     if proc.returncode != 0:
@@ -263,7 +264,7 @@ def test_corrupt_event_file(store, tmp_path) -> None:
 
 
 def test_truncated_catalog_file(store) -> None:
-    catalog = next((store / "catalog").glob("sessions-*.parquet"))
+    catalog = next((store / "sessions").glob("*.parquet"))
     catalog.write_bytes(catalog.read_bytes()[:100])
     one_line(run("sessions", "--store", store), str(catalog), "damaged", rc=1)
 

@@ -287,8 +287,7 @@ def test_batch_of_20_in_parallel_with_a_broken_session(store_path, sessions, tmp
     shutil.copytree(store_path, store)
     con, _ = Store(store).connect()
     files = con.execute(
-        "SELECT path, any_value(session_id) AS sid FROM event_files GROUP BY path HAVING count(DISTINCT session_id) = 1 "
-        "ORDER BY path LIMIT 1"
+        "SELECT path, min_session AS sid FROM event_files WHERE min_session = max_session ORDER BY path LIMIT 1"
     ).fetchone()
     broken_path, broken = files
     (store / broken_path).write_bytes(b"PAR1 this is not a parquet file any more")  # a corrupted events file
