@@ -74,7 +74,7 @@ def _with_key(table: pa.Table, key: str) -> pa.Table:
 
 def stored_export_rows(store) -> list[dict]:
     """The export rows the store holds: source_key, session_id, account_id, start."""
-    con, _ = store.connect()
+    con, _ = store.connect(private=True)
     sql = "SELECT source_key, session_id, account_id, start FROM source_summaries WHERE source = 'export'"
     return con.sql(sql).to_arrow_table().to_pylist()
 

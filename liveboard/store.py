@@ -159,6 +159,9 @@ class Snapshot:
     root: Path
     version: int
     versions: tuple[tuple[str, int], ...] = ()
+    #: Added to the commit number in new events' ``seq`` (read order): a store upgraded from the old layout
+    #: continues its numbering, so events of later commits still sort after the old ones at equal ``ts``.
+    seq_base: int = 0
 
     def of(self, name: str) -> int:
         return self.version if name == HEAD else dict(self.versions)[name]
@@ -217,7 +220,8 @@ class _Commit:
             head.removes = [str(p.relative_to(root / HEAD)) for p in earlier]
             rows = pa.concat_tables([tables.read(earlier, COMMITS_SCHEMA), rows])
         head.adds.append(tables.write_file(root / HEAD, rows, prefix=f"c{self.version:09d}"))
-        got = tables.commit(root / HEAD, head, COMMITS_SCHEMA, None, {"liveboard": {"tables": versions}})
+        meta = {"liveboard": {"tables": versions, "seq_base": self.snap.seq_base}}
+        got = tables.commit(root / HEAD, head, COMMITS_SCHEMA, None, meta)
         if got != self.version:
             raise StoreError(f"{root}: the commit log moved under a writer (expected {self.version}, got {got})")
         return self.version
@@ -275,7 +279,9 @@ class Store:
         named = (info.get("liveboard") or {}).get("tables")
         if not isinstance(named, dict) or not all(isinstance(named.get(n), int) for n in DATA_TABLES):
             raise StoreError(f"{head}: commit {v} does not name its tables' versions; {self.damage_hint()}")
-        return Snapshot(self.root, v, tuple((n, named[n]) for n in DATA_TABLES))
+        meta = info["liveboard"]
+        seq_base = meta.get("seq_base", meta.get("upgraded_from", 0))
+        return Snapshot(self.root, v, tuple((n, named[n]) for n in DATA_TABLES), int(seq_base or 0))
 
     def damage_hint(self) -> str:
         return f"run `liveboard store check --store {self.root}` to see what is damaged, then `liveboard store repair`"
@@ -911,7 +917,7 @@ class Store:
         for sid, account, day in parts:
             by_part.setdefault((_safe_part(account), day), []).append(sid)
         rows = []
-        seq_shift = c.version << 32 if new else 0
+        seq_shift = (c.version + c.snap.seq_base) << 32 if new else 0
         cols = ", ".join(f'"{n}"' for n in EVENT_SCHEMA.names if n != "seq")
         for n, ((account, day), sids) in enumerate(sorted(by_part.items())):
             reader = con.sql(

@@ -200,7 +200,7 @@ def exists(path: Path) -> bool:
     return (path / LOG).is_dir()
 
 
-_CACHE: OrderedDict[tuple[str, int], DeltaTable] = OrderedDict()
+_CACHE: OrderedDict[tuple, DeltaTable] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
@@ -209,7 +209,11 @@ def load(path: Path, version: int | None = None) -> DeltaTable:
     try:
         if version is None:
             return DeltaTable(str(path))
-        key = (str(path), version)
+        try:  # a version number reused after `store repair` is another entry: another key
+            stamp = (path / LOG / f"{version:020d}.json").stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        key = (str(path), version, stamp)
         with _CACHE_LOCK:
             if key in _CACHE:
                 _CACHE.move_to_end(key)

@@ -515,7 +515,7 @@ class FollowStore(_Source):
         if snap.version == self._version:
             return EVENT_SCHEMA.empty_table()
         self._version = snap.version
-        con, _ = self.store.connect(snap)
+        con, _ = self.store.connect(snap, private=True)
         since = None if self._last_ts is None else self._last_ts - dt.timedelta(minutes=5)  # late-arriving events
         self.store.define_events(con, [self.session_id], since=since)
         where = "" if self._last_seq is None else f"WHERE seq > {int(self._last_seq)}"

@@ -61,7 +61,7 @@ class LiveWriter:
         """Load the ids of the session's stored events, to skip them; returns how many are stored."""
         if self.session_id is None:
             return 0
-        con, _ = self.store.connect()
+        con, _ = self.store.connect(private=True)
         self.store.define_events(con, [self.session_id])
         rows = con.execute("SELECT id, epoch_us(ts) FROM ev").fetchall()
         if not rows:
