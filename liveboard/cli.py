@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from liveboard.csvsafe import to_safe_csv
-from liveboard.eventlog import EventLogError, os_problem, read_event_logs, write_event_log
+from liveboard.eventlog import BAD_ROW_SCHEMA, EventLogError, iter_event_logs, os_problem, write_event_log
 from liveboard.metrics import MONEY_METRICS, REGISTRY, glossary
-from liveboard.store import Store, StoreError, default_store_path
+from liveboard.store import Store, StoreError, default_store_path, is_old_layout
 from liveboard.workbench import SESSION_COLUMNS, InputError, Workbench
 
 
@@ -86,15 +86,29 @@ def event_log_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def import_paths(store: Store, paths: list[Path], *, progress: bool = True):
-    """Read event-log files (folders: every .jsonl / .jsonl.gz inside, any case) and append them in one commit.
+def import_paths(store: Store, paths: list[Path], *, progress: bool = True, keep_bad: int = 20):
+    """Read event-log files (folders: every .jsonl / .jsonl.gz inside, any case) and append them in one commit,
+    streamed: the reader hands the store bounded parts, which it stages to disk, so no file is whole in memory.
 
-    A file that cannot be read at all is named in ``result.file_errors``; every other file is imported.
+    Returns the stream (``file_errors``: files that could not be read, the others are imported; ``bad_read``),
+    the first ``keep_bad`` bad rows, and the store's report.
     """
-    result = read_event_logs(event_log_files(paths), progress=progress)
-    report = store.append(result.events, result.bad, origin=result.locate)
-    report.unknown_types = result.unknown_types
-    return result, report
+    import pyarrow as pa
+
+    stream = iter_event_logs(event_log_files(paths), progress=progress)
+    first_bad: list = []
+
+    def parts():
+        kept = 0
+        for events, bad in stream:
+            if kept < keep_bad and bad.num_rows:
+                first_bad.append(bad.slice(0, keep_bad - kept))
+                kept += first_bad[-1].num_rows
+            yield events, bad
+
+    report = store.append_parts(parts(), origin=stream.locate)
+    report.unknown_types = stream.unknown_types
+    return stream, pa.concat_tables(first_bad) if first_bad else BAD_ROW_SCHEMA.empty_table(), report
 
 
 def cmd_import(args) -> int:
@@ -106,15 +120,15 @@ def cmd_import(args) -> int:
     export_rc = seller_center.run_imports(store, exports, tz=args.tz, account=args.account, show_bad=args.show_bad)
     if not args.paths:
         return export_rc
-    result, report = import_paths(store, args.paths)
+    result, first_bad, report = import_paths(store, args.paths, keep_bad=max(args.show_bad, 0))
     for problem in result.file_errors:
         print(problem, file=sys.stderr)
-    shown = result.bad.slice(0, args.show_bad).to_pylist()
+    shown = first_bad.to_pylist()
     shown += report.rejected.slice(0, max(args.show_bad - len(shown), 0)).to_pylist()
     for row in shown:
         print(f"{row['file']}:{'' if row['line'] is None else row['line']}: {row['reason']}", file=sys.stderr)
-    if result.bad.num_rows + report.rejected.num_rows > len(shown):
-        more = result.bad.num_rows + report.rejected.num_rows - len(shown)
+    if result.bad_read + report.rejected.num_rows > len(shown):
+        more = result.bad_read + report.rejected.num_rows - len(shown)
         print(f"… and {more} more bad rows (see `liveboard quarantine`)", file=sys.stderr)
     for problem in report.problems:
         print(problem, file=sys.stderr)
@@ -163,7 +177,9 @@ def sessions_csv_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def cmd_sessions(args) -> int:
-    wb = Workbench(_store(args))
+    if args.spark_master is not None and args.engine != "spark":
+        raise UsageError("--spark-master needs --engine spark")
+    wb = Workbench(_store(args), engine=args.engine, spark_master=args.spark_master)
     df = wb.sessions(since=args.since, until=args.until, search=args.search, account=args.account)
     if args.format == "csv":
         sys.stdout.write(to_safe_csv(sessions_csv_frame(df)))
@@ -182,6 +198,78 @@ def cmd_sessions(args) -> int:
         with pd.option_context("display.max_rows", 500, "display.width", 160, "display.max_colwidth", 40):
             print(view.to_string(index=False))
         print(f"{len(df)} session(s)")
+    return 0
+
+
+ACCOUNT_MONEY = ("gmv", "gmv_per_hour", "gmv_prev", "gmv_per_hour_prev")
+ACCOUNT_TABLE = ("account_id", "currency", "sessions", "hours_live", "gmv", "gmv_per_hour", "items_sold", "viewers")
+ACCOUNT_TABLE += ("live_ctr", "ctor", "gmv_change")
+
+
+def accounts_csv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The accounts CSV shape: every column of ``Workbench.accounts``, money with 2 decimals, ISO times,
+    empty cells for nulls (a figure no session of the account has)."""
+    from liveboard.workbench import ACCOUNT_COLUMNS
+
+    out = df[list(ACCOUNT_COLUMNS)].copy()
+    for col in ("first_live", "last_live"):
+        out[col] = out[col].map(lambda t: "" if pd.isna(t) else t.isoformat())
+    for col in ACCOUNT_MONEY:
+        out[col] = out[col].map(lambda x: "" if pd.isna(x) else f"{x:.2f}")
+    return out
+
+
+def _accounts_table(df: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """The terminal table; a figure only some of the account's sessions have is marked ``*``."""
+    from liveboard.views import format as fmt
+
+    out = pd.DataFrame(index=df.index)
+    partial = False
+    for col in ACCOUNT_TABLE:
+        values = df[col]
+        if col in ("gmv", "gmv_per_hour"):
+            text = values.map(lambda x: fmt.MISSING if pd.isna(x) else f"{x:,.2f}")
+        elif col == "hours_live":
+            text = values.map(lambda x: fmt.MISSING if pd.isna(x) else f"{x:,.1f}")
+        elif col in ("live_ctr", "ctor"):
+            text = values.map(fmt.rate)
+        elif col == "gmv_change":
+            text = values.map(lambda x: fmt.MISSING if pd.isna(x) else f"{x * 100:+.1f}%")
+        else:
+            text = values.astype(object).where(values.notna(), fmt.MISSING).astype(str)
+        have = f"{col}_sessions"
+        if have in df:
+            part = (df[have] < df["sessions"]) & values.notna()
+            partial |= bool(part.any())
+            text = text.where(~part, text + "*")
+        out[col] = text
+    return out, partial
+
+
+def cmd_accounts(args) -> int:
+    wb = Workbench(_store(args))
+    df = wb.accounts(since=args.since, until=args.until, search=args.search)
+    if args.format == "csv":
+        sys.stdout.write(to_safe_csv(accounts_csv_frame(df)))
+    elif args.format == "json":
+        frame = accounts_csv_frame(df).replace({"": None})
+        records = json.loads(frame.to_json(orient="records", force_ascii=False))
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        if df.empty:
+            print("no sessions in this range")
+            return 0
+        view, partial = _accounts_table(df)
+        with pd.option_context("display.max_rows", 2000, "display.width", 160, "display.max_colwidth", 40):
+            print(view.to_string(index=False))
+        print(
+            f"{len(df)} account row(s), {int(df['sessions'].sum()):,} session(s); money per account and currency; "
+            "CTR and CTOR from the summed counts"
+            + ("; gmv_change against the previous range of the same length" if args.since else "")
+        )
+        if partial:
+            print("* only some of the account's sessions have this figure (--format csv: <figure>_sessions)")
     return 0
 
 
@@ -227,8 +315,10 @@ def cmd_serve(args) -> int:
     if args.max_kernels < 0:
         raise UsageError("--max-kernels must be 0 (no cap) or more")
     store = args.store or default_store_path()
-    if args.demo and not (Path(store) / "_log").is_dir():
+    if args.demo and not (Path(store) / "commits").is_dir() and not (Path(store) / "_log").is_dir():
         build_demo_store(Path(store))
+    if is_old_layout(Path(store)):
+        Store(store)  # raises OldLayoutError: the one line that says how to upgrade
     base = f"http://{args.host}:{args.port}/voila/render"
     print(
         f"liveboard: serving the dashboards of {store}\n"
@@ -353,7 +443,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--search", help="text in the title")
     p.add_argument("--account", help="account id")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument(
+        "--engine",
+        choices=["duckdb", "spark"],
+        default="duckdb",
+        help="what computes the figures: the embedded DuckDB (default) or Apache Spark (extra liveboard[spark])",
+    )
+    p.add_argument("--spark-master", metavar="URL", help="with --engine spark: a master URL (default local[*])")
     p.set_defaults(func=cmd_sessions)
+
+    p = sub.add_parser("accounts", help="one row per account: sessions, hours, GMV, CTR, CTOR, change")
+    _store_arg(p)
+    p.add_argument("--since", help="first start date (YYYY-MM-DD); the change is against as many days before")
+    p.add_argument("--until", help="last start date, inclusive (YYYY-MM-DD)")
+    p.add_argument("--search", help="text in the account id")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.set_defaults(func=cmd_accounts)
 
     p = sub.add_parser("export", help="write a session back as event-log-v1")
     p.add_argument("session_id")
@@ -417,6 +522,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replay", type=Path, metavar="FILE", help="turn a capture into its session, offline")
     _store_arg(p)
     p.set_defaults(func=cmd_record)
+
+    from liveboard.store_admin import add_commands as add_store_commands
+
+    add_store_commands(sub, _store_arg)  # store upgrade | info | check | repair
     return ap
 
 
@@ -451,8 +560,9 @@ def _check_store_arg(args) -> None:
             f"{label} {path}: this is a file, not a store folder — give the store's folder "
             "(`liveboard import` creates a store in a new folder)"
         )
-    if (path / "_log").is_dir():
-        os.listdir(path / "_log")  # an unreadable commit log must fail loudly, not read as an empty store
+    for log in ("commits/_delta_log", "_log"):
+        if (path / log).is_dir():
+            os.listdir(path / log)  # an unreadable commit log must fail loudly, not read as an empty store
 
 
 def _environment_message(args, exc: BaseException) -> str | None:
@@ -480,6 +590,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"liveboard: {exc}", file=sys.stderr)
         return 2
     except (StoreError, EventLogError) as exc:
+        if os.environ.get("LIVEBOARD_DEBUG") == "1":
+            import traceback
+
+            traceback.print_exc()
         print(f"liveboard: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -8,8 +8,10 @@ The definitions follow event-log-v1 section 3; :mod:`liveboard.metrics` holds th
 
 from __future__ import annotations
 
+import re
+
 from liveboard.events import PAID_CHANNELS
-from liveboard.metrics import PRODUCT_DERIVED, derived_select
+from liveboard.metrics import DERIVED, PRODUCT_DERIVED, SESSION_METRICS, derived_select
 
 MICROS = 1_000_000
 #: A trend covers at most this many minutes from the start (48 h): a far-off but valid event never makes
@@ -17,7 +19,9 @@ MICROS = 1_000_000
 TREND_MAX_MINUTES = 48 * 60
 
 #: Sums of integers (likes, items, diamonds × count) run in HUGEINT and come back as BIGINT, or null (an
-#: unknown figure, not an error) beyond it: the reader's bounds keep real sessions far below that.
+#: unknown figure, not an error) beyond it: the reader's bounds keep real sessions far below that. In
+#: ``session_summaries`` the HUGEINT is spelled out (and lists are measured with ``array_length``), so the
+#: query means the same on Spark, whose own sum of BIGINT stays BIGINT (:mod:`liveboard.spark_engine`).
 
 #: Shared building blocks: session bounds, order states, paid orders, views.
 BASE_CTES = """
@@ -94,7 +98,7 @@ counts AS (
            count(*) FILTER (WHERE type = 'viewer_enter') AS views,
            count(DISTINCT user_id) FILTER (WHERE type = 'viewer_enter') AS viewers,
            count(*) FILTER (WHERE type = 'comment') AS comments,
-           TRY_CAST(coalesce(sum("count") FILTER (WHERE type = 'like'), 0) AS BIGINT) AS likes,
+           TRY_CAST(coalesce(sum("count"::HUGEINT) FILTER (WHERE type = 'like'), 0) AS BIGINT) AS likes,
            count(*) FILTER (WHERE type = 'share') AS shares,
            count(DISTINCT user_id) FILTER (WHERE type = 'follow') AS new_followers,
            TRY_CAST(coalesce(sum(diamonds::HUGEINT * "count") FILTER (WHERE type = 'gift'), 0) AS BIGINT)
@@ -106,7 +110,7 @@ counts AS (
            count(*) FILTER (WHERE type = 'violation') AS violations,
            count(DISTINCT product_id) FILTER (WHERE type = 'product_pin') AS featured_products,
            count(DISTINCT giveaway_id) FILTER (WHERE type = 'giveaway_start') AS giveaways,
-           coalesce(sum(len(winner_ids)) FILTER (WHERE type = 'giveaway_end'), 0)::BIGINT AS winners
+           coalesce(sum(array_length(winner_ids)) FILTER (WHERE type = 'giveaway_end'), 0)::BIGINT AS winners
     FROM ev GROUP BY session_id
 ),
 sales AS (
@@ -114,7 +118,7 @@ sales AS (
            sum(amount) AS gmv,
            sum(amount) FILTER (WHERE attribution = 'direct') AS direct_gmv,
            sum(amount) FILTER (WHERE status = 'refunded') AS refunded_gmv,
-           TRY_CAST(sum(quantity) AS BIGINT) AS items_sold,
+           TRY_CAST(sum(quantity::HUGEINT) AS BIGINT) AS items_sold,
            count(*) AS sku_orders,
            count(DISTINCT user_id) AS customers
     FROM paid GROUP BY session_id
@@ -520,4 +524,125 @@ SELECT g.gap_start, g.gap_end, g.reason, g.source
 FROM gaps g JOIN source_summaries s USING (source, source_key)
 WHERE s.session_id = $sid
 ORDER BY g.gap_start, g.gap_end
+"""
+
+
+# ------------------------------------------------------------------ accounts (the agency view)
+
+#: Figures of the accounts table summed over an account's sessions in the range:
+#: name → (the session column, the SQL of its sum). A sum over sessions none of which has the figure is null.
+ACCOUNT_SUMS: dict[str, tuple[str, str]] = {
+    "hours_live": ("duration_s", "sum(duration_s) / 3600.0"),
+    "gmv": ("gmv", "sum(gmv)::DECIMAL(38, 2)"),
+    "items_sold": ("items_sold", "TRY_CAST(sum(items_sold) AS BIGINT)"),
+    "viewers": ("viewers", "TRY_CAST(sum(viewers) AS BIGINT)"),
+}
+#: Rates of the accounts table, as SQL over session base figures: CTR and CTOR are the registry's own
+#: definitions. Each is evaluated over the account's *summed* base figures — summed over the sessions that
+#: have every base figure of that rate — never as an average of the sessions' rates.
+ACCOUNT_RATES: dict[str, str] = {
+    "gmv_per_hour": "round(gmv / NULLIF(duration_s / 3600.0, 0), 2)",
+    "live_ctr": DERIVED["live_ctr"],
+    "ctor": DERIVED["ctor"],
+}
+#: The accounts table's figures, in column order; each has ``<name>_prev`` and ``<name>_change`` too, and
+#: each but ``sessions`` has ``<name>_sessions``: how many sessions have the figure ("N of M sessions").
+ACCOUNT_METRICS = ("sessions", "hours_live", "gmv", "gmv_per_hour", "items_sold", "viewers", "live_ctr", "ctor")
+#: Figures a chart of accounts over time can show (per day or week): the table's sums.
+ACCOUNT_SERIES = ("sessions", "hours_live", "gmv", "items_sold", "viewers")
+_SESSION_COLUMNS = frozenset(SESSION_METRICS) | {"view_seconds"}
+
+
+def rate_bases(expr: str) -> tuple[str, ...]:
+    """The session columns a rate's SQL reads (``product_clicks / NULLIF(views, 0)`` → product_clicks, views)."""
+    return tuple(dict.fromkeys(t for t in re.findall(r"\b[a-z_]+\b", expr) if t in _SESSION_COLUMNS))
+
+
+def _rate_over_sums(expr: str) -> tuple[str, str]:
+    """``expr`` with each base column replaced by its sum over the sessions that have all its bases, and
+    the condition saying which sessions those are."""
+    bases = rate_bases(expr)
+    have = " AND ".join(f"{b} IS NOT NULL" for b in bases)
+    summed = re.sub(r"\b(" + "|".join(bases) + r")\b", lambda m: f"sum({m[1]}) FILTER (WHERE {have})", expr)
+    return summed, have
+
+
+def _account_figures() -> str:
+    """The aggregate columns of one (account, currency, period) group: figures and how many sessions have each."""
+    cols = ["count(*) AS sessions", "min(start) AS first_live", "max(start) AS last_live"]
+    for name, (col, total) in ACCOUNT_SUMS.items():
+        cols += [f"{total} AS {name}", f"count({col}) AS {name}_sessions"]
+    for name, expr in ACCOUNT_RATES.items():
+        summed, have = _rate_over_sums(expr)
+        cols += [f"({summed})::DOUBLE AS {name}", f"count(*) FILTER (WHERE {have}) AS {name}_sessions"]
+    return ",\n           ".join(cols)
+
+
+def _start_between(lo: str | None, hi: str | None) -> str:
+    """``start`` in [lo, hi) — either bound may be absent (``true`` without either)."""
+    parts = ([f"start >= {lo}"] if lo else []) + ([f"start < {hi}"] if hi else [])
+    return " AND ".join(parts) if parts else "true"
+
+
+def accounts(*, since: bool, until: bool, previous: bool, search: bool) -> str:
+    """One row per account and currency over the sessions of the catalog (view ``sessions``) starting in
+    [``$since``, ``$until``): sessions, first and last LIVE, hours live, GMV, GMV per hour, items sold,
+    viewers (each session's, added up), CTR and CTOR, with ``<figure>_sessions`` (how many sessions have
+    the figure: missing is not zero), and, when ``previous``, ``<figure>_prev`` over [``$prev_since``,
+    ``$prev_until``) and ``<figure>_change`` = (now − before) / before (null when the previous range has
+    no such figure, or it is 0). Money is never added across currencies: an account with sessions in two
+    currencies has a row per currency. ``search`` matches ``$search`` (an ILIKE pattern) in the account id.
+    Only accounts with sessions in the range have a row.
+    """
+    current = _start_between("$since" if since else None, "$until" if until else None)
+    before = _start_between("$prev_since", "$prev_until") if previous else "false"
+    where = f"(({current}) OR ({before}))" + (" AND account_id ILIKE $search ESCAPE '\\'" if search else "")
+    cols = ["account_id", "currency", "start"] + list(
+        dict.fromkeys(
+            [c for c, _ in ACCOUNT_SUMS.values()] + [b for e in ACCOUNT_RATES.values() for b in rate_bases(e)]
+        )
+    )
+    prev, change = [], []
+    for name in ACCOUNT_METRICS:
+        p = f"p.{name}" if name != "sessions" or not previous else "coalesce(p.sessions, 0)"
+        prev.append(f"{p} AS {name}_prev")
+        change.append(f"((c.{name} - p.{name}) / NULLIF(p.{name}, 0))::DOUBLE AS {name}_change")
+    counts = ", ".join(f"c.{n}_sessions" for n in ACCOUNT_METRICS if n != "sessions")
+    return f"""
+WITH scoped AS (
+    SELECT {", ".join(cols)}, CASE WHEN {current} THEN 'cur' ELSE 'prev' END AS period
+    FROM sessions WHERE {where}
+),
+agg AS (
+    SELECT account_id, currency, period,
+           {_account_figures()}
+    FROM scoped GROUP BY account_id, currency, period
+)
+SELECT c.account_id, c.currency, c.sessions, c.first_live, c.last_live,
+       {", ".join(f"c.{n}" for n in ACCOUNT_METRICS if n != "sessions")},
+       {counts},
+       {", ".join(prev)},
+       {", ".join(change)}
+FROM agg c
+LEFT JOIN agg p ON p.period = 'prev' AND p.account_id IS NOT DISTINCT FROM c.account_id
+                AND p.currency IS NOT DISTINCT FROM c.currency
+WHERE c.period = 'cur'
+ORDER BY c.account_id NULLS LAST, c.currency NULLS LAST
+"""
+
+
+def account_series(*, since: bool, until: bool, every: str) -> str:
+    """Per account (of ``$accounts``), currency and ``every`` ('day' or 'week', weeks from Monday, UTC):
+    the accounts table's sums over the sessions starting in that period (and in [``$since``, ``$until``))."""
+    if every not in ("day", "week"):
+        raise ValueError(f"every must be 'day' or 'week', not {every!r}")
+    where = _start_between("$since" if since else None, "$until" if until else None)
+    sums = ",\n       ".join(f"{total} AS {name}" for name, (_col, total) in ACCOUNT_SUMS.items())
+    return f"""
+SELECT account_id, currency, date_trunc('{every}', start) AS period, count(*) AS sessions,
+       {sums}
+FROM sessions
+WHERE start IS NOT NULL AND account_id IN (SELECT unnest($accounts)) AND {where}
+GROUP BY account_id, currency, date_trunc('{every}', start)
+ORDER BY account_id, currency, period
 """

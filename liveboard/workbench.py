@@ -61,6 +61,36 @@ def _parse_date(value, name: str, *, end_of_day: bool):
     return ts.astimezone(dt.UTC)
 
 
+#: The columns of :meth:`Workbench.accounts`.
+ACCOUNT_COLUMNS = (
+    ("account_id", "currency", "sessions", "first_live", "last_live")
+    + tuple(m for m in queries.ACCOUNT_METRICS if m != "sessions")
+    + tuple(f"{m}_sessions" for m in queries.ACCOUNT_METRICS if m != "sessions")
+    + tuple(f"{m}_prev" for m in queries.ACCOUNT_METRICS)
+    + tuple(f"{m}_change" for m in queries.ACCOUNT_METRICS)
+)
+MAX_SERIES_ACCOUNTS = 20
+
+
+def account_range(since, until, now) -> tuple[dt.datetime | None, dt.datetime | None, tuple | None]:
+    """The range [since, until) of :meth:`Workbench.accounts` checked, and the previous range of the same
+    length ([since − length, since); ``None`` without ``since``). An open end is ``now`` (default: the time)."""
+    start = parse_date(since, "since")
+    stop = parse_date(until, "until", end_of_day=True)
+    if start and stop and start >= stop:
+        raise InputError(f"since ({since}) must be before until ({until})")
+    if start is None:
+        return start, stop, None
+    end = stop or parse_date(now, "now") or dt.datetime.now(dt.UTC)
+    length = end - start
+    if length <= dt.timedelta(0):  # a range that begins in the future has no "before" of its length
+        return start, stop, None
+    try:
+        return start, stop, (start - length, start)
+    except OverflowError:  # before year 1
+        return start, stop, None
+
+
 def _like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -69,11 +99,22 @@ def _like_pattern(text: str) -> str:
 class Workbench:
     """Read access to one store; cheap to create, reads the newest snapshot on each call."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, *, engine: str = "duckdb", spark_master: str | None = None):
+        """``engine="spark"`` computes the session table's event figures on Spark (:mod:`liveboard.spark_engine`,
+        extra ``liveboard[spark]``; ``spark_master``: a master URL, default local mode); everything else, and
+        the default engine, is DuckDB."""
+        from liveboard.spark_engine import check_engine, check_master
+
         self.store = store
+        self.engine = check_engine(engine)
+        if spark_master is not None and engine != "spark":
+            raise InputError("spark_master needs engine='spark'")
+        self.spark_master = check_master(spark_master) if engine == "spark" else None
         self._cached: tuple[int, duckdb.DuckDBPyConnection] | None = None
 
     def __repr__(self) -> str:
+        if self.engine == "spark":
+            return f"liveboard.open({str(self.store.root)!r}, engine='spark', spark_master={self.spark_master!r})"
         return f"liveboard.open({str(self.store.root)!r})"
 
     def _con(self) -> duckdb.DuckDBPyConnection:
@@ -82,10 +123,27 @@ class Workbench:
         if self._cached is None or self._cached[0] != snap.version:
             con, _ = self.store.connect(snap)
             con.execute("SET TimeZone = 'UTC'")
+            if self.engine == "spark":
+                self._use_spark_catalog(con, snap)
             self._cached = (snap.version, con)
         cur = self._cached[1].cursor()
         cur.execute("SET TimeZone = 'UTC'")
         return cur
+
+    def _use_spark_catalog(self, con: duckdb.DuckDBPyConnection, snap) -> None:
+        """Make ``sessions`` the session table whose event figures Spark computed over the snapshot."""
+        from liveboard import spark_engine
+
+        catalog = spark_engine.session_catalog(self.store, snap, master=self.spark_master)
+        kinds = con.execute(
+            "SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = 'sessions' "
+            "UNION ALL SELECT 'VIEW' FROM duckdb_views() WHERE view_name = 'sessions' AND NOT internal"
+        ).fetchall()
+        for (kind,) in kinds:
+            con.execute(f"DROP {kind} sessions")
+        con.register("_spark_catalog", catalog)
+        con.execute("CREATE TABLE sessions AS SELECT * FROM _spark_catalog")  # a table: seen by every cursor
+        con.unregister("_spark_catalog")
 
     def _private_con(self) -> duckdb.DuckDBPyConnection:
         """A connection of its own, for work that creates tables (one session's events)."""
@@ -137,16 +195,83 @@ class Workbench:
         sql = f"SELECT {select} FROM sessions WHERE {' AND '.join(where)} ORDER BY start DESC NULLS LAST, session_id"
         return con.execute(sql, params).df()
 
-    def accounts(self) -> pd.DataFrame:
-        """Accounts in the store with their number of sessions and first and last LIVE."""
-        con = self._con()
+    def _has_catalog(self, con: duckdb.DuckDBPyConnection) -> bool:
         try:
-            return con.sql(
-                "SELECT account_id, count(*) AS sessions, min(start) AS first_live, max(start) AS last_live "
-                "FROM sessions GROUP BY account_id ORDER BY account_id NULLS LAST"
-            ).df()
+            cols = {r[0] for r in con.execute("DESCRIBE sessions").fetchall()}
         except duckdb.Error:
-            return pd.DataFrame(columns=["account_id", "sessions", "first_live", "last_live"])
+            return False
+        return {"start", "gmv", "account_id"} <= cols
+
+    def accounts(
+        self,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+        search: str | None = None,
+        *,
+        now: str | dt.datetime | None = None,
+    ) -> pd.DataFrame:
+        """One row per account (and currency: money is never added across currencies) over the sessions
+        starting in the range: sessions, first and last LIVE, hours live, GMV, GMV per hour, items sold,
+        viewers, CTR and CTOR (:data:`ACCOUNT_COLUMNS`; :func:`liveboard.queries.accounts` says how each is
+        computed), how many sessions have each figure, and the change against the previous range of the
+        same length (``<figure>_prev``, ``<figure>_change``; null without a previous range or figure).
+
+        ``since`` / ``until`` bound the start time as in :meth:`sessions`; a range open at the end ends
+        ``now`` (default: the current time) for the length of the previous range; without ``since`` there
+        is no previous range. ``search`` matches the account id, case-insensitively, as plain text.
+        """
+        con = self._con()
+        start, stop, prev = account_range(since, until, now)
+        params: dict[str, object] = {}
+        if start:
+            params["since"] = start
+        if stop:
+            params["until"] = stop
+        if prev:
+            params["prev_since"], params["prev_until"] = prev
+        if search:
+            params["search"] = _like_pattern(str(search))
+        sql = queries.accounts(since=bool(start), until=bool(stop), previous=bool(prev), search=bool(search))
+        try:
+            return con.execute(sql, params).df()
+        except duckdb.Error:
+            if self._has_catalog(con):
+                raise
+            return pd.DataFrame(columns=list(ACCOUNT_COLUMNS))  # no catalog yet: the empty frame has every column
+
+    def account_series(
+        self,
+        accounts: list[str] | tuple[str, ...],
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+        every: str = "day",
+    ) -> pd.DataFrame:
+        """Per account of ``accounts`` (at most :data:`MAX_SERIES_ACCOUNTS`), currency and day or week
+        (``every``; weeks begin on Monday, UTC): sessions, hours live, GMV, items sold and viewers of the
+        sessions starting then — the sums of :meth:`accounts`, over time, for a chart of the top accounts."""
+        if every not in ("day", "week"):
+            raise InputError(f"every: {every!r} is not 'day' or 'week'")
+        if isinstance(accounts, str) or not all(isinstance(a, str) for a in accounts):
+            raise InputError("accounts: give a list of account ids")
+        if len(accounts) > MAX_SERIES_ACCOUNTS:
+            raise InputError(f"accounts: at most {MAX_SERIES_ACCOUNTS} accounts in one chart, not {len(accounts)}")
+        start, stop, _prev = account_range(since, until, None)
+        empty = pd.DataFrame(columns=["account_id", "currency", "period", *queries.ACCOUNT_SERIES])
+        if not accounts:
+            return empty
+        con = self._con()
+        params: dict[str, object] = {"accounts": list(accounts)}
+        if start:
+            params["since"] = start
+        if stop:
+            params["until"] = stop
+        sql = queries.account_series(since=bool(start), until=bool(stop), every=every)
+        try:
+            return con.execute(sql, params).df()
+        except duckdb.Error:
+            if self._has_catalog(con):
+                raise
+            return empty
 
     def live_events(self, account: str | None = None) -> pd.DataFrame:
         """LIVE events with their sessions: a session without ``live_event_id`` is its own event."""
@@ -279,6 +404,11 @@ class SessionData:
         return self._con.sql("SELECT * FROM ev ORDER BY ts, seq").to_arrow_table().cast(EVENT_SCHEMA)
 
 
-def open(store: str | os.PathLike | None = None) -> Workbench:  # noqa: A001 - liveboard.open reads well
-    """Open a store (default ``$LIVEBOARD_STORE`` or ``./data/store``) for reading."""
-    return Workbench(Store(store if store is not None else default_store_path()))
+def open(  # noqa: A001 - liveboard.open reads well
+    store: str | os.PathLike | None = None, engine: str = "duckdb", spark_master: str | None = None
+) -> Workbench:
+    """Open a store (default ``$LIVEBOARD_STORE`` or ``./data/store``) for reading; ``engine="spark"``
+    computes the session table on Apache Spark (``spark_master``: a master URL; default local mode)."""
+    return Workbench(
+        Store(store if store is not None else default_store_path()), engine=engine, spark_master=spark_master
+    )

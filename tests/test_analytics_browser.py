@@ -62,7 +62,9 @@ def assert_no_injected_elements(page) -> None:
 
 def test_list_search_and_range(voila_server, page, open_voila, store, sessions, artifacts_dir, console_errors):
     url = voila_server(NOTEBOOK, store=store)
-    seconds = open_voila(page, url, ".lb-sessions-table table")
+    seconds = open_voila(page, url, ".lb-accounts-table")  # several accounts: the page opens on Accounts
+    page.get_by_role("button", name="All LIVE videos", exact=True).click()
+    page.wait_for_selector(".lb-sessions-table table", state="visible")
     total = len(sessions)
     assert row_count(page) == total == 12
     table_text = page.locator(".lb-sessions-table").inner_text()

@@ -25,8 +25,9 @@ import pandas as pd
 
 from liveboard.ids import MAX_SESSION_ID, check_session_id
 from liveboard.metrics import REGISTRY, SESSION_METRICS
-from liveboard.store import StoreError, default_store_path
+from liveboard.store import OldLayoutError, StoreError, default_store_path
 from liveboard.views import format as fmt
+from liveboard.views.accounts import AccountsTab
 from liveboard.views.charts import TimeChart
 from liveboard.views.coverage import SOURCE_LONG, SOURCE_NAMES, mask_unseen, sources_of
 from liveboard.views.session_detail import SessionDetail, validate_session_id
@@ -59,6 +60,7 @@ NAV = (
     ("Reports", "reports"),
 )
 MAX_EVENTS_SHOWN = 100
+MAX_ACCOUNT = 128
 
 
 def category_columns(category: str) -> tuple[str, ...]:
@@ -103,6 +105,9 @@ class LiveAnalytics:
         self._load()
         # ---------------------------------------------------------------- controls
         accounts = sorted(a for a in self.df["account_id"].dropna().unique())
+        self._accounts = set(accounts)
+        #: several accounts: the page opens on the Accounts tab (one row per account)
+        self.multi_account = len(accounts) > 1
         self.account = W.Dropdown(
             options=[("All accounts", "")] + [(a, a) for a in accounts],
             value=account if account in accounts else "",
@@ -165,7 +170,21 @@ class LiveAnalytics:
         # detail
         self.detail_box = W.VBox([html('<div class="lb-note">Choose a session in the list to open it.</div>')])
         self.detail: SessionDetail | None = None
-        self.nav = W.ToggleButtons(options=list(NAV), value="list")
+        self.accounts_tab: AccountsTab | None = None
+        if self.multi_account:
+            self.accounts_tab = AccountsTab(
+                wb,
+                bounds=self._range_bounds,
+                now=lambda: self.now,
+                on_open=self.open_account,
+                range_box=W.HBox([self.range, self.date_from, self.date_to]),
+                tz=tz,
+                search_delay=search_delay,
+            )
+        nav = ([("Accounts", "accounts")] if self.multi_account else []) + list(NAV)
+        self.nav = W.ToggleButtons(
+            options=nav, value="accounts" if self.multi_account and not self.account.value else "list"
+        )
         self.nav.add_class("lb-nav")
         self.nav.style.button_width = "150px"
         self.message = html("", "lb-message")
@@ -186,7 +205,7 @@ class LiveAnalytics:
         self.nav.observe(lambda _c: self._show_view(), "value")
         self._report_list = None
         self.views = self._build_views()
-        self.body = W.VBox([self.views["list"]], layout=W.Layout(width="100%"))
+        self.body = W.VBox([self.views[self.nav.value]], layout=W.Layout(width="100%"))
         self.title = html(self._title_html())
         self.widget = W.VBox([style(), self.title, self.nav, self.message, self.body], layout=W.Layout(width="100%"))
         self.widget.add_class("lb-app")
@@ -292,15 +311,19 @@ class LiveAnalytics:
         self._current = self.filtered()
         self._ranged = self.filtered(with_search=False)
         self.refresh_table()
-        # the overview and events views are refreshed when shown (or now, if they are the one shown)
-        self._stale = {"overview", "events"}
+        # the accounts, overview and events views are refreshed when shown (or now, if they are the one shown)
+        self._stale = {"overview", "events", "accounts"}
         self._refresh_visible()
 
     def _refresh_visible(self) -> None:
         view = self.nav.value
         if view in self._stale:
             self._stale.discard(view)
-            (self.refresh_overview if view == "overview" else self.refresh_events)()
+            refresh = {"overview": self.refresh_overview, "events": self.refresh_events}
+            if self.accounts_tab is not None:
+                refresh["accounts"] = self.accounts_tab.refresh
+            if view in refresh:
+                refresh[view]()
 
     def _category_changed(self, change) -> None:
         if change["new"] in CATEGORIES:
@@ -575,6 +598,23 @@ class LiveAnalytics:
         self.ev_pick.options = opts
         self.ev_pick.value = opts[0][1] if opts else None
 
+    # ------------------------------------------------------------------ accounts
+
+    def open_account(self, account: object) -> bool:
+        """The LIVE list of one account's sessions (the Accounts tab's click): the account selector is set,
+        the title search cleared; the time range stays. An unknown account shows an error instead."""
+        acct = "" if account is None else str(account)
+        if acct not in self._accounts:
+            self.message.value = error_html(f"There is no account {acct[:MAX_SEARCH]!r} in this store.")
+            return False
+        self.search.value = ""
+        if self.account.value != acct:
+            self.account.value = acct  # refreshes the list
+        else:
+            self._filters_changed()
+        self.nav.value = "list"
+        return True
+
     # ------------------------------------------------------------------ detail
 
     def open_session(self, session_id: object) -> bool:
@@ -686,7 +726,10 @@ class LiveAnalytics:
         events.add_class("lb-events-tab")
         reports = W.VBox([])
         reports.add_class("lb-reports-tab")
-        return {"list": lst, "overview": overview, "events": events, "detail": self.detail_box, "reports": reports}
+        views = {"list": lst, "overview": overview, "events": events, "detail": self.detail_box, "reports": reports}
+        if self.accounts_tab is not None:
+            views["accounts"] = self.accounts_tab.widget
+        return views
 
 
 # ---------------------------------------------------------------------- page entry point
@@ -701,18 +744,38 @@ def sources_badges(sources: tuple[str, ...]) -> str:
     )
 
 
+def _query_params(query_string: str) -> dict[str, list[str]]:
+    if len(query_string) > 4 * MAX_SESSION_ID + 200:
+        raise InputError("The address is too long.")
+    try:
+        return parse_qs(query_string, keep_blank_values=True, max_num_fields=20)
+    except ValueError:
+        raise InputError("The address has too many parameters.") from None
+
+
 def query_session(query_string: str | None) -> str | None:
     """The ``session`` parameter of a query string, validated (:class:`InputError` when unusable)."""
     if not query_string:
         return None
-    if len(query_string) > 4 * MAX_SESSION_ID + 200:
-        raise InputError("The address is too long.")
-    try:
-        params = parse_qs(query_string, keep_blank_values=True, max_num_fields=20)
-    except ValueError:
-        raise InputError("The address has too many parameters.") from None
-    values = params.get("session") or []
+    values = _query_params(query_string).get("session") or []
     return validate_session_id(values[-1]) if values else None
+
+
+def query_account(query_string: str | None) -> str | None:
+    """The ``account`` parameter of a query string (``?account=ID`` opens that account's sessions): plain
+    text of at most :data:`MAX_ACCOUNT` printable characters (:class:`InputError` otherwise); whether the
+    store has that account is for the page to say."""
+    if not query_string:
+        return None
+    values = _query_params(query_string).get("account") or []
+    if not values or not values[-1].strip():
+        return None
+    value = values[-1].strip()
+    if len(value) > MAX_ACCOUNT or not value.isprintable():
+        raise InputError(
+            f"The account in the address is not an account id (at most {MAX_ACCOUNT} printable characters)."
+        )
+    return value
 
 
 def request_query_string() -> str:
@@ -761,6 +824,9 @@ def app(
     path = store or default_store_path()
     try:
         wb = liveboard.open(path)
+    except OldLayoutError as exc:  # says how to upgrade
+        request_query_string()
+        return W.VBox([style(), html(error_html(str(exc)), "lb-error")])
     except StoreError:
         request_query_string()
         return W.VBox([style(), html(store_missing_message(path), "lb-error")])
@@ -773,8 +839,11 @@ def app(
         msg = f"The store at {path} could not be read ({type(exc).__name__}). The server log has the details."
         return W.VBox([style(), html(error_html(msg), "lb-error")])
     problem = ""
+    account_from_url = None
     try:
-        from_url = query_session(request_query_string())  # waits for the page request when preheated
+        query = request_query_string()  # waits for the page request when preheated
+        from_url = query_session(query)
+        account_from_url = query_account(query)
     except InputError as exc:
         from_url, problem = None, str(exc)
     view.refresh_for_request(now=now or None)
@@ -787,4 +856,6 @@ def app(
         view.detail_box.children = [html(error_html(problem), "lb-error")]
     elif sid:
         view.open_session(sid)
+    elif account_from_url:
+        view.open_account(account_from_url)
     return view.widget

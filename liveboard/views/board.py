@@ -753,7 +753,7 @@ def build_page(session: str | None = None, speed: object = None, store=None, que
     then says why) or when the session has no events to replay (the widget shows what is known).
     The demo LIVE never touches the store at ``store``: it writes into a scratch store of its own.
     """
-    from liveboard.store import Store, StoreError, default_store_path
+    from liveboard.store import OldLayoutError, Store, StoreError, default_store_path
     from liveboard.workbench import InputError, Workbench
 
     q = query or {}
@@ -773,6 +773,8 @@ def build_page(session: str | None = None, speed: object = None, store=None, que
             sd = Workbench(Store(root)).session(sid)
         except InputError:
             return error_widget(f"Unknown session: there is no session {sid!r} in this store."), None
+        except OldLayoutError as exc:  # says how to upgrade
+            return error_widget(str(exc)), None
         except StoreError as exc:
             return error_widget(f"Unknown session: {exc}"), None
         cov = Coverage.of_session(sd)
