@@ -814,7 +814,9 @@ class EventLogStream:
                 total += p.stat().st_size
             except OSError:
                 pass
-        return tqdm(total=total, desc="reading", unit="B", unit_scale=True, unit_divisor=1024)
+        # one file: a bar on a terminal only (disable=None), so a pipe or a log gets just the result lines
+        disable = None if len(self.paths) < 2 else False
+        return tqdm(total=total, desc="reading", unit="B", unit_scale=True, unit_divisor=1024, disable=disable)
 
     def _read(self, out: queue.Queue, stop: threading.Event, bar) -> None:
         """Stage 1: each file's numbered lines, a table of bounded size at a time."""
