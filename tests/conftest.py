@@ -254,6 +254,21 @@ def open_voila(page, url: str, ready_selector: str, timeout: float = PAGE_TIMEOU
     return time.monotonic() - start
 
 
+def open_sessions_list(page, url: str, timeout: float = PAGE_TIMEOUT_MS) -> float:
+    """Open LIVE Analytics on its list of sessions: a store of several accounts opens on the Accounts tab,
+    one of one account on the list itself."""
+    seconds = open_voila(page, url, ".lb-sessions-table table, .lb-accounts-table", timeout)
+    if page.locator(".lb-accounts-table").first.is_visible():
+        page.get_by_role("button", name="All LIVE videos", exact=True).click()
+        page.wait_for_selector(".lb-sessions-table table", state="visible", timeout=timeout)
+    return seconds
+
+
+@pytest.fixture(name="open_sessions_list")
+def open_sessions_list_fixture() -> Callable[..., float]:
+    return open_sessions_list
+
+
 @pytest.fixture(name="open_voila")
 def open_voila_fixture() -> Callable[..., float]:
     """The :func:`open_voila` helper, as a fixture (test modules should not import conftest)."""

@@ -49,9 +49,11 @@ def _full_page_shot(page, path) -> None:
     page.screenshot(path=str(path), full_page=True)
 
 
-def test_analytics_shows_partial_sessions(voila_server, page, open_voila, store, artifacts_dir, console_errors):
+def test_analytics_shows_partial_sessions(
+    voila_server, page, open_voila, open_sessions_list, store, artifacts_dir, console_errors
+):
     url = voila_server(ANALYTICS, store=store)
-    open_voila(page, url, ".lb-sessions-table table")
+    open_sessions_list(page, url)
     assert page.locator(ROWS).count() == 4
     head = page.locator(".lb-sessions-table thead").inner_text()
     assert "Sources" in head

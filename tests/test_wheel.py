@@ -73,7 +73,7 @@ def test_installed_report_runs_from_any_folder(installed, tmp_path: Path) -> Non
 
 
 @pytest.mark.browser
-def test_installed_serve_shows_the_dashboards(installed, tmp_path: Path, page, open_voila) -> None:
+def test_installed_serve_shows_the_dashboards(installed, tmp_path: Path, page, open_voila, open_sessions_list) -> None:
     work = tmp_path / "elsewhere"
     work.mkdir()
     port = find_free_port()
@@ -90,7 +90,7 @@ def test_installed_serve_shows_the_dashboards(installed, tmp_path: Path, page, o
     try:
         wait_for_port("127.0.0.1", port, timeout=300, proc=proc)
         base = f"http://127.0.0.1:{port}/voila/render"
-        open_voila(page, f"{base}/live_analytics.ipynb", ".lb-sessions-table table")
+        open_sessions_list(page, f"{base}/live_analytics.ipynb")
         assert "LIVE" in page.locator(".lb-sessions-table").inner_text()
         open_voila(page, f"{base}/live_board.ipynb", ".lb-board")
     finally:
