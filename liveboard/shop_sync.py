@@ -773,17 +773,10 @@ def keep_direct_gmv(store, fetched: Fetched) -> None:
     keys = {k for k, what in fetched.missing.items() if "products" in what and k in fetched.summaries}
     if not keys:
         return
-    try:
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
+    import pyarrow.compute as pc
 
-        path = store.snapshot().table("source_summaries")
-        if path is None:
-            return
-        t = pq.read_table(path, columns=["source", "source_key", "direct_gmv"])
-        t = t.filter(pc.and_(pc.equal(t["source"], SOURCE), pc.is_in(t["source_key"], pa.array(sorted(keys)))))
-    except (OSError, KeyError, AttributeError, pa.ArrowException):  # another store layout: nothing to keep
-        return
+    t = store.read_table("source_summaries").select(["source", "source_key", "direct_gmv"])
+    t = t.filter(pc.and_(pc.equal(t["source"], SOURCE), pc.is_in(t["source_key"], pa.array(sorted(keys)))))
     for row in t.to_pylist():
         if row["direct_gmv"] is not None and fetched.summaries[row["source_key"]].get("direct_gmv") is None:
             fetched.summaries[row["source_key"]]["direct_gmv"] = row["direct_gmv"]

@@ -14,9 +14,12 @@ sqlglot translates the syntax; where the two engines give the same spelling two 
 - ``HUGEINT`` (sums of integers that must not overflow) is ``DECIMAL(38, 0)``: Spark has no 128-bit integer;
 - ``a / b`` is always a DOUBLE division in DuckDB, a DECIMAL one in Spark when a decimal is involved: the
   dividend is cast to DOUBLE, so GMV per item is the same double in both;
-- ``round(x, n)`` of a double rounds ``x · 10ⁿ`` half away from zero in DuckDB, the shortest decimal text of
-  ``x`` half up in Spark (5.005 gives 5.0 and 5.01): it becomes ``round(x · 10ⁿ) / 10ⁿ``, which both engines
-  compute alike (Spark's rounding to an integer agrees with C's ``round`` on every double).
+- ``round(x, n)`` of a double rounds the double's exact binary value in DuckDB, its shortest decimal text in
+  Spark (10.01 / 2 = 5.005 gives 5.0 and 5.01; 1770.70 / 20 gives 88.53 and 88.54): it becomes DuckDB's
+  arithmetic spelled in Spark SQL (integers and DECIMAL(38, 0); see ``_ROUND_TEMPLATE``).
+
+Spark also runs with ANSI mode on (an overflow is an error, as in DuckDB; sums that may overflow are HUGEINT in
+the query, so they come back null, as in DuckDB) and the session time zone UTC.
 
 Spark runs in local mode by default (all cores of this machine, few shuffle partitions, UTC, quiet logs, no
 web UI); ``master`` takes any master URL (``spark://host:7077``, ``yarn``, ``k8s://…``) — the executors of a
@@ -26,6 +29,7 @@ cluster must then reach the store's files under the same paths (a shared folder 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import os
 import re
@@ -50,6 +54,11 @@ LOCAL_MASTER = "local[*]"
 #: Shuffle partitions in local mode: a handful per core, not Spark's 200 (meant for clusters).
 LOCAL_SHUFFLE_PARTITIONS = 2 * (os.cpu_count() or 2)
 ENGINES = ("duckdb", "spark")
+#: The driver's JVM in local mode: the quick (C1) compiler only and the serial collector. A CLI run is one
+#: query in a fresh JVM, where the optimising compiler costs more CPU than it saves (it halves the first run).
+LOCAL_JAVA_OPTIONS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+#: The driver's heap in local mode (Spark's default, 1g, is tight for the events of 10,000 sessions).
+LOCAL_DRIVER_MEMORY = "2g"
 
 _MASTER_RE = re.compile(
     r"local(\[(\*|[1-9]\d{0,3})(,[1-9]\d{0,3})?\])?"  # local, local[4], local[*], local[4,2] (retries)
@@ -62,6 +71,10 @@ rootLogger.level = error
 rootLogger.appenderRef.stderr.ref = console
 logger.repl.name = org.apache.spark.repl.Main
 logger.repl.level = error
+logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer
+logger.gateway.level = error
+logger.submit.name = org.apache.spark.deploy.SparkSubmit
+logger.submit.level = error
 logger.query.name = org.apache.spark.sql.catalyst.util.SQLQueryContextLogger
 logger.query.level = off
 appender.console.type = Console
@@ -72,8 +85,16 @@ appender.console.layout.pattern = spark %p %c{1}: %m%n
 """
 
 
-# pyspark 4.3 warns on import that it "does not yet fully support pandas >= 3": this module uses no pandas there.
-warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+_PANDAS_WARNING = "PySpark does not yet fully support pandas"
+
+
+@contextlib.contextmanager
+def _quiet_pyspark():
+    """pyspark 4.3 warns, on importing some of its modules, that it "does not yet fully support pandas >= 3":
+    this module uses none of pyspark's pandas parts (Arrow only)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_PANDAS_WARNING, category=FutureWarning)
+        yield
 
 
 class SparkUnavailable(EnvironmentProblem):
@@ -158,12 +179,14 @@ def spark_session(master: str | None = None):
     with _lock:
         if master in _active:
             spark = _active[master]
-            if not spark.sparkContext._jsc.sc().isStopped():  # noqa: SLF001 - the only way to ask
+            jsc = spark.sparkContext._jsc  # None once stopped (pyspark has no public "is stopped")
+            if jsc is not None and not jsc.sc().isStopped():
                 return spark
             del _active[master]
         for other in list(_active):
             _active.pop(other).stop()
-        spark = _start(master)
+        with _quiet_pyspark():
+            spark = _start(master)
         _active[master] = spark
         return spark
 
@@ -191,16 +214,21 @@ def _start(master: str):
         .set("spark.hadoop.parquet.page.verify-checksum.enabled", "true")  # the store writes page checksums
         .set("spark.sql.warehouse.dir", str(work / "warehouse"))  # never a spark-warehouse/ in the user's folder
         .set("spark.local.dir", str(work / "local"))
-        .set("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={(work / 'log4j2.properties').as_uri()}")
     )
+    java_options = [f"-Dlog4j2.configurationFile={(work / 'log4j2.properties').as_uri()}"]
     if local:
         conf.set("spark.sql.shuffle.partitions", str(LOCAL_SHUFFLE_PARTITIONS))
+        # On one machine, re-planning after each of the query's ~25 stages costs more than it finds.
+        conf.set("spark.sql.adaptive.enabled", "false")
         conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
+        conf.set("spark.driver.memory", LOCAL_DRIVER_MEMORY)
+        java_options += LOCAL_JAVA_OPTIONS
+    conf.set("spark.driver.extraJavaOptions", " ".join(java_options))
     # The JVM writes to our stderr, never our stdout: `liveboard sessions --format csv` prints only the CSV.
     try:
         gateway = launch_gateway(conf, popen_kwargs={"stdout": 2})
         sc = SparkContext(conf=conf, gateway=gateway)
-    except Exception as exc:  # noqa: BLE001 - pyspark raises its own types, with the JVM's reason on stderr
+    except Exception as exc:  # pyspark raises its own types (the JVM's reason is on stderr)
         raise SparkUnavailable(
             f"Spark did not start ({' '.join(str(exc).split())[:200]}); Java {MIN_JAVA}+: {INSTALL_JAVA}; "
             f"pyspark: {INSTALL_PYSPARK}"
@@ -319,28 +347,34 @@ def _spark_path(path: Path, root: Path) -> str:
 def _event_frame(spark, files: list[Path], root: Path):
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    schema = from_arrow_schema(EVENT_SCHEMA, prefer_timestamp_ntz=False)
-    if not files:
-        return spark.createDataFrame([], schema)
+    schema = from_arrow_schema(EVENT_SCHEMA, prefer_timestamp_ntz=False)  # timestamps with time zone, in UTC
     return spark.read.schema(schema).parquet(*[_spark_path(p, root) for p in files]).select(*EVENT_SCHEMA.names)
 
 
 def session_summaries(store, snap=None, *, master: str | None = None) -> pa.Table:
     """``queries.session_summaries()`` over every event of the snapshot, computed by Spark, as Arrow in the
     exact schema of the embedded engine's (:func:`provenance.events_summary_schema`)."""
-    spark = spark_session(master)
+    master = check_master(master)
+    check_available()
     snap = snap or store.snapshot()
+    files = store.table_files("events", snap)
+    if not files:  # no events: nothing for Spark to do (the summary of no events has no rows)
+        return provenance.events_summary_schema().empty_table()
     from pyspark import StorageLevel
 
-    files = store.table_files("events", snap)
-    # The query reads `ev` in ten places: read the files once (memory, spilling to disk), not ten times.
-    ev = _event_frame(spark, files, Path(store.root)).persist(StorageLevel.MEMORY_AND_DISK)
-    ev.createOrReplaceTempView("ev")
-    try:
-        table = spark.sql(to_spark_sql(queries.session_summaries())).toArrow()
-    finally:
-        spark.catalog.dropTempView("ev")
-        ev.unpersist()
+    spark = spark_session(master)
+    # The query reads `ev` in ten places, grouped by session every time: read the files once, spread by
+    # session (every later grouping, window and join by session then needs no shuffle), kept in memory
+    # (spilling to disk).
+    with _quiet_pyspark():
+        ev = _event_frame(spark, files, Path(store.root)).repartition("session_id")
+        ev = ev.persist(StorageLevel.MEMORY_AND_DISK)
+        ev.createOrReplaceTempView("ev")
+        try:
+            table = spark.sql(to_spark_sql(queries.session_summaries())).toArrow()
+        finally:
+            spark.catalog.dropTempView("ev")
+            ev.unpersist()
     return conform_summaries(table)
 
 
