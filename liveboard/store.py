@@ -54,6 +54,9 @@ from liveboard.events import EVENT_SCHEMA
 DEFAULT_STORE = Path("data/store")
 #: ``vacuum`` keeps every file a version of this many recent hours needs (a page open that long still reads).
 VACUUM_RETAIN_HOURS = 1
+#: DuckDB's memory for the checks and the commit of a bulk import (it spills to disk past this): with the
+#: reader's own bounded parts, what keeps an import of any size under the issue's 1.5 GB.
+IMPORT_MEMORY = "768MB"
 PARTITIONS = ["account", "date"]
 HEAD = "commits"
 #: The tables of a store, in the order a commit commits them (the head last).
@@ -192,6 +195,14 @@ class _Commit:
         )
         self._p(name).adds.append(f)
         return f
+
+    def open(self, name: str, *, partition=None, n: int = 0, schema: pa.Schema) -> tables.FileWriter:
+        """A file of this commit written a batch at a time; :meth:`added` once it is closed."""
+        prefix = f"c{self.version:09d}-{n:05d}"
+        return tables.FileWriter(self.store.root / name, prefix=prefix, partition=partition, schema=schema)
+
+    def added(self, name: str, f: tables.DataFile) -> None:
+        self._p(name).adds.append(f)
 
     def replace(self, name: str, table: pa.Table) -> None:
         """The table's new content, whole (catalog and source tables)."""
@@ -379,21 +390,30 @@ class Store:
         *,
         materialize: bool = False,
         since: object = None,
+        native: bool = False,
     ) -> None:
         """Create ``ev``, the events of the given sessions (all when None): a view, or a temp table.
 
         Pages are verified against their checksums as they are read. ``since`` keeps only files holding
-        events at or after that instant (whole files, not rows).
+        events at or after that instant (whole files, not rows). ``native`` verifies each file against the
+        hash in its name first, then reads it with DuckDB's own reader, which stays within the connection's
+        memory limit (for sessions of millions of events; pyarrow's scanner reads far ahead).
         """
         files = self.event_files(con, session_ids, since=since)
         con.execute("DROP VIEW IF EXISTS ev")
         con.execute("DROP TABLE IF EXISTS ev")
-        kind = "TEMP TABLE" if materialize else "VIEW"
+        kind = "TEMP TABLE" if materialize else "TEMP VIEW"
         if not files:
             con.register("_empty_ev", EVENT_SCHEMA.empty_table())
             con.execute(f"CREATE {kind} ev AS SELECT * FROM _empty_ev")
             return
-        con.register("_ev_files", tables.dataset(files, EVENT_SCHEMA))
+        if native:
+            bad = [f"{p}: {why}" for p in files if (why := tables.verify_file(p))]
+            if bad:
+                raise StoreError("damaged data: " + "; ".join(bad[:5]) + f"; {self.damage_hint()}")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW _ev_files AS SELECT * FROM {parquet_source(files)}")
+        else:
+            con.register("_ev_files", tables.dataset(files, EVENT_SCHEMA))
         where = ""
         if session_ids is not None:
             where = f"WHERE session_id IN ({', '.join(_lit(s) for s in session_ids)})"
@@ -543,23 +563,27 @@ class Store:
                 if bad is not None and bad.num_rows:
                     bad_files.append(_stage(bad.cast(BAD_ROW_SCHEMA), stage / f"bad-{i:06d}.parquet"))
                     n_bad += bad.num_rows
+            pa.default_memory_pool().release_unused()  # what reading held goes back before the checks run
             with self._writer("import") as c:
                 con, _ = self.connect(c.snap, private=True)
-                con.execute(f"SET temp_directory = {_lit(stage / 'spill')}")
+                _bounded(con, stage / "spill")
                 batch_schema = pa.schema(list(EVENT_SCHEMA) + [pa.field("_row", pa.int64())])
                 for name, files, schema in (
                     ("batch_raw", ev_files, batch_schema),
                     ("batch_bad", bad_files, BAD_ROW_SCHEMA),
                 ):
                     body = f"SELECT * FROM {parquet_source(files)}" if files else _empty_select(schema)
-                    con.execute(f"CREATE VIEW {name} AS {body}")
-                return self._append(c, con, n_bad, summarize, False, origin)
+                    con.execute(f"CREATE TEMP VIEW {name} AS {body}")
+                return self._append(c, con, n_bad, summarize, False, origin, bulk=True)
         finally:
             _rmtree(stage)
 
-    def _append(self, c: _Commit, con, n_bad: int, summarize: bool, recent_only: bool, origin) -> ImportReport:
+    def _append(
+        self, c: _Commit, con, n_bad: int, summarize: bool, recent_only: bool, origin, *, bulk: bool = False
+    ) -> ImportReport:
         """The checks and the commit of :meth:`append`, over ``batch_raw`` (events with ``_row``) and
-        ``batch_bad`` (the reader's bad rows), tables or views of ``con``."""
+        ``batch_bad`` (the reader's bad rows), tables or views of ``con``. ``bulk``: a batch of any size
+        (files written in read order, events read by DuckDB's own reader within the connection's memory)."""
         report = ImportReport(bad=n_bad)
         snap = c.snap
         rejected: dict[int, str] = {}  # batch row -> why it is not taken
@@ -590,7 +614,9 @@ class Store:
         report.conflicts = len(rejected)
         report.duplicates = con.execute("SELECT count(*) FROM matched WHERE len(diff) = 0").fetchall()[0][0]
         # 2. ids new to the store: repeated verbatim is a duplicate; two versions reject every version
-        con.execute("CREATE TEMP TABLE fresh AS SELECT * FROM batch_raw ANTI JOIN matched USING (_row)")
+        # `fresh` is the batch less the rows set aside so far: a view, so a big batch stays on disk
+        con.execute("CREATE TEMP TABLE dropped AS SELECT _row FROM matched")
+        con.execute("CREATE TEMP VIEW fresh AS SELECT * FROM batch_raw ANTI JOIN dropped USING (_row)")
         repeated = con.execute(
             "SELECT count(*) FROM (SELECT 1 FROM fresh GROUP BY session_id, id HAVING count(*) > 1)"
         ).fetchall()[0][0]
@@ -599,18 +625,21 @@ class Store:
             rejected.update(clashing)
             report.conflicts += len(clashing)
             before = con.execute("SELECT count(*) FROM fresh").fetchall()[0][0]
-            con.execute("DELETE FROM fresh WHERE _row IN (SELECT unnest(?))", [list(clashing)])
+            _drop(con, list(clashing))
             con.execute(
-                "DELETE FROM fresh WHERE _row IN (SELECT _row FROM fresh "
-                "QUALIFY row_number() OVER (PARTITION BY session_id, id ORDER BY seq, _row) > 1)"
+                "CREATE TEMP TABLE _repeats AS WITH rep AS (SELECT session_id, id FROM fresh "
+                "GROUP BY session_id, id HAVING count(*) > 1) "
+                "SELECT f._row FROM fresh f SEMI JOIN rep r ON f.session_id = r.session_id AND f.id = r.id "
+                "QUALIFY row_number() OVER (PARTITION BY f.session_id, f.id ORDER BY f.seq, f._row) > 1"
             )
+            con.execute("INSERT INTO dropped SELECT _row FROM _repeats")
             after = con.execute("SELECT count(*) FROM fresh").fetchall()[0][0]
             report.duplicates += before - len(clashing) - after
         # 3. a session_end before the session's start (in this batch or stored) is a bad row
         ends_early = self._ends_before_start(con)
         rejected.update(ends_early)
         report.bad += len(ends_early)
-        con.execute("DELETE FROM fresh WHERE _row IN (SELECT unnest(?))", [list(ends_early)])
+        _drop(con, list(ends_early))
         # 4. sealed sessions take late updates of their own orders, and nothing else
         sealed = {
             r[0]
@@ -623,7 +652,7 @@ class Store:
             report.refused = len(refused)
             report.late_updates = late
             rejected.update(refused)
-            con.execute("DELETE FROM fresh WHERE _row IN (SELECT unnest(?))", [list(refused)])
+            _drop(con, list(refused))
             by_session = Counter(
                 r[0]
                 for r in con.execute(
@@ -644,10 +673,11 @@ class Store:
             report.version = snap.version
             return report
         changed = [r[0] for r in con.execute("SELECT DISTINCT session_id FROM fresh ORDER BY 1").fetchall()]
-        new_files = self._write_event_files(con, c)
+        new_files = self._write_event_files(con, c, sort=not bulk)
         committed = con.sql("SELECT * FROM event_files").to_arrow_table().cast(FILES_SCHEMA)
         report.sessions = changed
-        sessions = self._sessions_catalog(con, c, pa.concat_tables([committed, new_files]), changed, summarize)
+        files = pa.concat_tables([committed, new_files])
+        sessions = self._sessions_catalog(con, c, files, changed, summarize, native=bulk)
         if sessions is None:  # a live append to a session whose (stale) row stays as it is
             sessions = con.sql("SELECT session_id, sealed FROM sessions").to_arrow_table()
         else:
@@ -895,10 +925,14 @@ class Store:
             del c
             return out
 
-    def _write_event_files(self, con: duckdb.DuckDBPyConnection, c: _Commit, *, new: bool = True) -> pa.Table:
-        """The rows of ``fresh`` as one Parquet file per (account, date) partition, streamed (the date is
-        the session's start date, UTC); returns their ``event_files`` rows. ``new`` events get this commit's
-        ``seq`` range (read order within a commit, commits in order); rewritten ones keep theirs."""
+    def _write_event_files(
+        self, con: duckdb.DuckDBPyConnection, c: _Commit, *, new: bool = True, sort: bool = True
+    ) -> pa.Table:
+        """The rows of ``fresh`` as one Parquet file per (account, date) partition, in one streamed pass
+        (the date is the session's start date, UTC); returns their ``event_files`` rows. ``new`` events get
+        this commit's ``seq`` range (read order within a commit, commits in order); rewritten ones keep
+        theirs. ``sort`` orders each file by session, time and ``seq`` (readers never rely on it: a bulk
+        import skips it and writes in the order it reads)."""
         con.execute("SET TimeZone = 'UTC'")
         parts = con.execute(
             """
@@ -913,20 +947,44 @@ class Store:
             FROM starts s LEFT JOIN known k USING (session_id)
             """
         ).fetchall()
-        by_part: dict[tuple[str, str], list[str]] = {}
-        for sid, account, day in parts:
-            by_part.setdefault((_safe_part(account), day), []).append(sid)
-        rows = []
+        keys = sorted({(_safe_part(account), day) for _, account, day in parts})
+        number = {k: n for n, k in enumerate(keys)}
+        con.register(
+            "_parts",
+            pa.table(
+                {
+                    "session_id": pa.array([sid for sid, _, _ in parts], pa.string()),
+                    "_part": pa.array([number[(_safe_part(a), d)] for _, a, d in parts], pa.int64()),
+                }
+            ),
+        )
         seq_shift = (c.version + c.snap.seq_base) << 32 if new else 0
-        cols = ", ".join(f'"{n}"' for n in EVENT_SCHEMA.names if n != "seq")
-        for n, ((account, day), sids) in enumerate(sorted(by_part.items())):
-            reader = con.sql(
-                f"SELECT {cols}, seq + {seq_shift} AS seq FROM fresh WHERE session_id IN (SELECT unnest($ids)) "
-                "ORDER BY session_id, ts, seq",
-                params={"ids": sorted(sids)},
-            ).to_arrow_reader(256_000)
-            batches = (b.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA) for b in reader)
-            f = c.add("events", batches, partition={"account": account, "date": day}, n=n, schema=EVENT_SCHEMA)
+        cols = ", ".join(f'f."{n}"' for n in EVENT_SCHEMA.names if n != "seq")
+        order = " ORDER BY p._part, f.session_id, f.ts, f.seq" if sort else ""
+        reader = con.sql(
+            f"SELECT {cols}, f.seq + {seq_shift} AS seq, p._part FROM fresh f JOIN _parts p USING (session_id){order}"
+        ).to_arrow_reader(256_000)
+        writers: dict[int, tables.FileWriter] = {}
+        try:
+            for batch in reader:
+                part = batch.column("_part")
+                events = batch.select(EVENT_SCHEMA.names)
+                values = pc.unique(part).to_pylist()
+                for n in values:
+                    if n not in writers:
+                        account, day = keys[n]
+                        writers[n] = c.open(
+                            "events", partition={"account": account, "date": day}, n=n, schema=EVENT_SCHEMA
+                        )
+                    writers[n].write(events if len(values) == 1 else events.filter(pc.equal(part, n)))
+            done = [writers[n].close() for n in sorted(writers)]
+        except BaseException:
+            for w in writers.values():
+                w.abort()
+            raise
+        rows = []
+        for f in done:
+            c.added("events", f)
             stats = json.loads(f.stats)
             lo, hi = stats.get("minValues", {}), stats.get("maxValues", {})
             rows.append(
@@ -941,7 +999,9 @@ class Store:
             )
         return pa.Table.from_pylist(rows, schema=FILES_SCHEMA)
 
-    def _sessions_catalog(self, con, c: _Commit, files: pa.Table, changed: list[str], summarize: bool):
+    def _sessions_catalog(
+        self, con, c: _Commit, files: pa.Table, changed: list[str], summarize: bool, *, native: bool = False
+    ):
         """The session table with ``changed`` sessions' rows replaced (None: it stays as it is).
 
         With ``summarize`` (or for a session that just ended) a row is recomputed from all its events;
@@ -969,9 +1029,9 @@ class Store:
                 ).fetchall()[0][0]
                 if not fresh_stale:
                     return None
-        c2 = duckdb.connect()
+        c2 = con.cursor()  # the same database (one memory limit), its own registered and temporary names
         c2.register("event_files", files)
-        self.define_events(c2, recompute)
+        self.define_events(c2, recompute, native=native)
         c2.register("fresh_summary", c2.sql(queries.session_summaries()).to_arrow_table())
         c2.execute(
             "CREATE TEMP TABLE fresh2 AS SELECT *, \"end\" IS NOT NULL AS sealed, 'events' AS source, "
@@ -1085,11 +1145,27 @@ def _rejected_rows(con, rejected: dict[int, str], located: dict[int, dict], orig
     )
 
 
+def _drop(con: duckdb.DuckDBPyConnection, rows: list[int]) -> None:
+    """Set batch rows aside: they leave the ``fresh`` view."""
+    if rows:
+        con.execute("INSERT INTO dropped SELECT unnest(?)", [rows])
+
+
 def _stage(table: pa.Table, path: Path) -> Path:
+    """A part of a bulk import set down until the commit, in the Parquet that is quickest to write (lz4, no
+    dictionaries, no statistics), for DuckDB's own reader."""
     import pyarrow.parquet as pq
 
-    pq.write_table(table, path, compression="lz4")
+    pq.write_table(table, path, compression="lz4", use_dictionary=False, write_statistics=False)
     return path
+
+
+def _bounded(con: duckdb.DuckDBPyConnection, spill: Path) -> None:
+    """A bulk import's connection: at most :data:`IMPORT_MEMORY`, spilling to ``spill``, in no set order
+    (every query that needs an order says so)."""
+    con.execute(f"SET memory_limit = {_lit(IMPORT_MEMORY)}")
+    con.execute(f"SET temp_directory = {_lit(spill)}")
+    con.execute("SET preserve_insertion_order = false")
 
 
 def _rmtree(path: Path) -> None:

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,46 +142,81 @@ def write_file(
     """Write a Parquet file into a table's folder under a temporary name, then rename it after its hash.
 
     ``table`` may be an iterable of record batches (bounded memory); the statistics then come from the
-    written file's metadata.
+    batches as they pass.
     """
-    partition = dict(partition or {})
-    sub = "/".join(f"{k}={v}" for k, v in partition.items())
-    folder = table_dir / sub if sub else table_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{prefix}.{os.getpid()}.{threading.get_ident()}.tmp"
     if isinstance(table, pa.Table):
-        schema = delta_schema(table.schema)
-        table = table.cast(schema)
-        pq.write_table(table, tmp, compression="zstd", write_page_checksum=True)
-        rows, stats = table.num_rows, _stats(table)
-    else:
-        rows, nulls = 0, dict.fromkeys(STATS_COLUMNS, 0)
-        bounds: dict[str, list] = {}
-        with pq.ParquetWriter(tmp, schema, compression="zstd", write_page_checksum=True) as writer:
-            for batch in table:
-                if not batch.num_rows:
-                    continue
-                if batch.schema != schema:
-                    batch = batch.cast(schema)
-                writer.write_batch(batch)
-                rows += batch.num_rows
-                for name in STATS_COLUMNS:
-                    if name in batch.schema.names:
-                        col = batch.column(name)
-                        nulls[name] += col.null_count
-                        if col.null_count < len(col):
-                            mm = pc.min_max(col).as_py()
-                            bounds.setdefault(name, []).extend([mm["min"], mm["max"]])
-        ends = {k: pa.array([min(v), max(v)], schema.field(k).type) for k, v in bounds.items()}
+        writer = FileWriter(table_dir, prefix=prefix, partition=partition, schema=delta_schema(table.schema))
+        with writer.aborting():
+            writer.write(table)
+            return writer.close()
+    writer = FileWriter(table_dir, prefix=prefix, partition=partition, schema=schema)
+    with writer.aborting():
+        for batch in table:
+            writer.write(batch)
+        return writer.close()
+
+
+class FileWriter:
+    """One data file being written, a batch at a time (so several can be open at once, one per partition):
+    a temporary name until :meth:`close` names it after its hash and returns its :class:`DataFile`."""
+
+    def __init__(self, table_dir: Path, *, prefix: str, partition: dict | None, schema: pa.Schema):
+        self.partition = dict(partition or {})
+        self.sub = "/".join(f"{k}={v}" for k, v in self.partition.items())
+        self.folder = table_dir / self.sub if self.sub else table_dir
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.prefix, self.schema = prefix, delta_schema(schema)
+        self.tmp = self.folder / f".{prefix}.{os.getpid()}.{threading.get_ident()}.tmp"
+        self._writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd", write_page_checksum=True)
+        self.rows = 0
+        self._nulls = dict.fromkeys(STATS_COLUMNS, 0)
+        self._bounds: dict[str, list] = {}
+
+    def write(self, data: pa.RecordBatch | pa.Table) -> None:
+        if not data.num_rows:
+            return
+        if data.schema != self.schema:
+            data = data.cast(self.schema)
+        if isinstance(data, pa.RecordBatch):
+            self._writer.write_batch(data)
+        else:
+            self._writer.write_table(data)
+        self.rows += data.num_rows
+        for name in STATS_COLUMNS:
+            if name in data.schema.names:
+                col = data.column(name)
+                self._nulls[name] += col.null_count
+                if col.null_count < len(col):
+                    mm = pc.min_max(col).as_py()
+                    self._bounds.setdefault(name, []).extend([mm["min"], mm["max"]])
+
+    def close(self) -> DataFile:
+        self._writer.close()
+        ends = {k: pa.array([min(v), max(v)], self.schema.field(k).type) for k, v in self._bounds.items()}
         stats = json.loads(_stats(pa.table(ends)))
-        stats["numRecords"] = rows
-        stats["nullCount"] = {k: n for k, n in nulls.items() if k in schema.names}
-        stats = json.dumps(stats)
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    name = f"{prefix}-{file_hash(tmp)}.parquet"
-    os.replace(tmp, folder / name)
-    return DataFile(f"{sub}/{name}" if sub else name, (folder / name).stat().st_size, rows, partition, stats)
+        stats["numRecords"] = self.rows
+        stats["nullCount"] = {k: n for k, n in self._nulls.items() if k in self.schema.names}
+        with open(self.tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        name = f"{self.prefix}-{file_hash(self.tmp)}.parquet"
+        os.replace(self.tmp, self.folder / name)
+        path = f"{self.sub}/{name}" if self.sub else name
+        return DataFile(path, (self.folder / name).stat().st_size, self.rows, self.partition, json.dumps(stats))
+
+    def abort(self) -> None:
+        """Drop the unfinished file (its temporary name never reaches a commit)."""
+        try:
+            self._writer.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+    @contextmanager
+    def aborting(self) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            self.abort()
+            raise
 
 
 # ------------------------------------------------------------------ tables
