@@ -36,8 +36,9 @@ import json
 import os
 import re
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,6 +166,9 @@ class Snapshot:
     #: Added to the commit number in new events' ``seq`` (read order): a store upgraded from the old layout
     #: continues its numbering, so events of later commits still sort after the old ones at equal ``ts``.
     seq_base: int = 0
+    #: When the head's commit was written (ms): a version number that ``store repair`` wrote again, with
+    #: other content, is another snapshot (what caches of a snapshot key on).
+    stamp: int = 0
 
     def of(self, name: str) -> int:
         return self.version if name == HEAD else dict(self.versions)[name]
@@ -292,7 +296,14 @@ class Store:
             raise StoreError(f"{head}: commit {v} does not name its tables' versions; {self.damage_hint()}")
         meta = info["liveboard"]
         seq_base = meta.get("seq_base", meta.get("upgraded_from", 0))
-        return Snapshot(self.root, v, tuple((n, named[n]) for n in DATA_TABLES), int(seq_base or 0))
+        stamp = info.get("timestamp")
+        return Snapshot(
+            self.root,
+            v,
+            tuple((n, named[n]) for n in DATA_TABLES),
+            int(seq_base or 0),
+            stamp if isinstance(stamp, int) else 0,
+        )
 
     def damage_hint(self) -> str:
         return f"run `liveboard store check --store {self.root}` to see what is damaged, then `liveboard store repair`"
@@ -966,17 +977,26 @@ class Store:
         ).to_arrow_reader(256_000)
         writers: dict[int, tables.FileWriter] = {}
         try:
-            for batch in reader:
-                part = batch.column("_part")
-                events = batch.select(EVENT_SCHEMA.names)
-                values = pc.unique(part).to_pylist()
-                for n in values:
-                    if n not in writers:
-                        account, day = keys[n]
-                        writers[n] = c.open(
-                            "events", partition={"account": account, "date": day}, n=n, schema=EVENT_SCHEMA
-                        )
-                    writers[n].write(events if len(values) == 1 else events.filter(pc.equal(part, n)))
+            # Encoding (zstd) runs in a thread while DuckDB produces the next batches; one thread keeps each
+            # file's batches in order, and at most two batches wait.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="liveboard-events-writer") as pool:
+                waiting: deque = deque()
+                for batch in reader:
+                    part = batch.column("_part")
+                    events = batch.select(EVENT_SCHEMA.names)
+                    values = pc.unique(part).to_pylist()
+                    for n in values:
+                        if n not in writers:
+                            account, day = keys[n]
+                            writers[n] = c.open(
+                                "events", partition={"account": account, "date": day}, n=n, schema=EVENT_SCHEMA
+                            )
+                        piece = events if len(values) == 1 else events.filter(pc.equal(part, n))
+                        waiting.append(pool.submit(writers[n].write, piece))
+                        while len(waiting) > 2:
+                            waiting.popleft().result()
+                for job in waiting:
+                    job.result()
             done = [writers[n].close() for n in sorted(writers)]
         except BaseException:
             for w in writers.values():

@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
+from collections import OrderedDict
 from functools import cached_property
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -29,6 +32,13 @@ EXTRA_COLUMNS = (
     + tuple(provenance.SOURCE_FIGURES)
     + ("sources", "figure_sources", "late_order_updates")
 )
+#: Columns :meth:`Workbench.sessions` filters on; the cached catalog keeps them in DuckDB too, with each row's
+#: position, so that a filter is the same SQL as ever and only the rows it finds are taken from the frame.
+FILTER_COLUMNS = ("start", "title", "session_id", "account_id", "live_event_id")
+#: The order of :meth:`Workbench.sessions`: newest first.
+SESSION_ORDER = "start DESC NULLS LAST, session_id"
+#: Results of :meth:`Workbench.accounts` / :meth:`Workbench.account_series` kept per snapshot (the latest used).
+RESULTS_KEPT = 32
 
 
 def parse_date(value: str | dt.date | dt.datetime | None, name: str, *, end_of_day: bool = False):
@@ -96,8 +106,36 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def session_filter(since=None, until=None, search=None, account=None, live_event=None) -> tuple[str, dict]:
+    """The SQL condition (over :data:`FILTER_COLUMNS`) and parameters of :meth:`Workbench.sessions`' filters."""
+    start = parse_date(since, "since")
+    stop = parse_date(until, "until", end_of_day=True)
+    if start and stop and start >= stop:
+        raise InputError(f"since ({since}) must be before until ({until})")
+    where, params = ["true"], {}
+    if start:
+        where.append("start >= $since")
+        params["since"] = start
+    if stop:
+        where.append("start < $until")
+        params["until"] = stop
+    if search:
+        where.append("(title ILIKE $search ESCAPE '\\' OR session_id ILIKE $search ESCAPE '\\')")
+        params["search"] = _like_pattern(str(search))
+    if account:
+        where.append("account_id = $account")
+        params["account"] = str(account)
+    if live_event:
+        where.append("live_event_id = $live_event")
+        params["live_event"] = str(live_event)
+    return " AND ".join(where), params
+
+
 class Workbench:
-    """Read access to one store; cheap to create, reads the newest snapshot on each call."""
+    """Read access to one store; cheap to create, reads the newest snapshot on each call.
+
+    What it reads of a snapshot (the session catalog as a frame, the latest accounts tables) is kept until
+    the store has a new commit; every call returns a new frame, which the caller may change."""
 
     def __init__(self, store: Store, *, engine: str = "duckdb", spark_master: str | None = None):
         """``engine="spark"`` computes the session table's event figures on Spark (:mod:`liveboard.spark_engine`,
@@ -110,25 +148,36 @@ class Workbench:
         if spark_master is not None and engine != "spark":
             raise InputError("spark_master needs engine='spark'")
         self.spark_master = check_master(spark_master) if engine == "spark" else None
-        self._cached: tuple[int, duckdb.DuckDBPyConnection] | None = None
+        self._snapshot: _SnapshotCache | None = None
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         if self.engine == "spark":
             return f"liveboard.open({str(self.store.root)!r}, engine='spark', spark_master={self.spark_master!r})"
         return f"liveboard.open({str(self.store.root)!r})"
 
+    def _state(self) -> _SnapshotCache:
+        """What is kept of the newest snapshot (its connection, its catalog, recent results); built again
+        when the store has a new commit. The key is the snapshot: the version of every table and the time
+        of the head's commit (a version number written again by ``store repair`` is another key)."""
+        snap = self.store.snapshot()
+        key = snap
+        state = self._snapshot
+        if state is not None and state.key == key:
+            return state
+        with self._lock:
+            state = self._snapshot
+            if state is None or state.key != key:
+                con, _ = self.store.connect(snap)
+                con.execute("SET TimeZone = 'UTC'")
+                if self.engine == "spark":
+                    self._use_spark_catalog(con, snap)
+                state = self._snapshot = _SnapshotCache(key, con)
+            return state
+
     def _con(self) -> duckdb.DuckDBPyConnection:
         """A cursor on the catalog of the newest snapshot; the connection is reused until a new commit."""
-        snap = self.store.snapshot()
-        if self._cached is None or self._cached[0] != snap.version:
-            con, _ = self.store.connect(snap)
-            con.execute("SET TimeZone = 'UTC'")
-            if self.engine == "spark":
-                self._use_spark_catalog(con, snap)
-            self._cached = (snap.version, con)
-        cur = self._cached[1].cursor()
-        cur.execute("SET TimeZone = 'UTC'")
-        return cur
+        return self._state().cursor()
 
     def _use_spark_catalog(self, con: duckdb.DuckDBPyConnection, snap) -> None:
         """Make ``sessions`` the session table whose event figures Spark computed over the snapshot."""
@@ -163,37 +212,23 @@ class Workbench:
 
         ``since`` / ``until`` bound the start time (``until`` as a date includes that whole day); ``search``
         matches the title, case-insensitively, as plain text.
+
+        The catalog is converted once per snapshot; a filter is its SQL over the kept rows, and the rows it
+        finds are taken from the kept frame with the dtypes the query alone would give them.
         """
-        con = self._con()
-        start = parse_date(since, "since")
-        stop = parse_date(until, "until", end_of_day=True)
-        if start and stop and start >= stop:
-            raise InputError(f"since ({since}) must be before until ({until})")
-        where, params = ["true"], {}
-        if start:
-            where.append("start >= $since")
-            params["since"] = start
-        if stop:
-            where.append("start < $until")
-            params["until"] = stop
-        if search:
-            where.append("(title ILIKE $search ESCAPE '\\' OR session_id ILIKE $search ESCAPE '\\')")
-            params["search"] = _like_pattern(str(search))
-        if account:
-            where.append("account_id = $account")
-            params["account"] = str(account)
-        if live_event:
-            where.append("live_event_id = $live_event")
-            params["live_event"] = str(live_event)
-        try:
-            cols = {r[0] for r in con.execute("DESCRIBE sessions").fetchall()}
-        except duckdb.Error:
-            cols = set()
-        if not {"start", "gmv"} <= cols:  # no catalog yet: the empty frame still has every column
+        state = self._state()
+        where, params = session_filter(since, until, search, account, live_event)
+        if not state.keeps_catalog(filtered=bool(params)):
+            sql = state.sessions_sql(where)
+            if sql is not None:
+                return state.cursor().execute(sql, params).df()
+        frame = state.catalog()
+        if frame is None:  # no catalog yet: the empty frame still has every column
             return pd.DataFrame(columns=list(SESSION_COLUMNS + EXTRA_COLUMNS))
-        select = ", ".join(f'"{c}"' for c in SESSION_COLUMNS + EXTRA_COLUMNS if c in cols)
-        sql = f"SELECT {select} FROM sessions WHERE {' AND '.join(where)} ORDER BY start DESC NULLS LAST, session_id"
-        return con.execute(sql, params).df()
+        if not params:
+            return frame.copy()
+        rows = state.positions(where, params)
+        return _as_queried(frame.take(rows).reset_index(drop=True))
 
     def _has_catalog(self, con: duckdb.DuckDBPyConnection) -> bool:
         try:
@@ -220,7 +255,7 @@ class Workbench:
         ``now`` (default: the current time) for the length of the previous range; without ``since`` there
         is no previous range. ``search`` matches the account id, case-insensitively, as plain text.
         """
-        con = self._con()
+        state = self._state()
         start, stop, prev = account_range(since, until, now)
         params: dict[str, object] = {}
         if start:
@@ -233,9 +268,9 @@ class Workbench:
             params["search"] = _like_pattern(str(search))
         sql = queries.accounts(since=bool(start), until=bool(stop), previous=bool(prev), search=bool(search))
         try:
-            return con.execute(sql, params).df()
+            return state.query(sql, params)
         except duckdb.Error:
-            if self._has_catalog(con):
+            if self._has_catalog(state.cursor()):
                 raise
             return pd.DataFrame(columns=list(ACCOUNT_COLUMNS))  # no catalog yet: the empty frame has every column
 
@@ -259,7 +294,7 @@ class Workbench:
         empty = pd.DataFrame(columns=["account_id", "currency", "period", *queries.ACCOUNT_SERIES])
         if not accounts:
             return empty
-        con = self._con()
+        state = self._state()
         params: dict[str, object] = {"accounts": list(accounts)}
         if start:
             params["since"] = start
@@ -267,9 +302,9 @@ class Workbench:
             params["until"] = stop
         sql = queries.account_series(since=bool(start), until=bool(stop), every=every)
         try:
-            return con.execute(sql, params).df()
+            return state.query(sql, params)
         except duckdb.Error:
-            if self._has_catalog(con):
+            if self._has_catalog(state.cursor()):
                 raise
             return empty
 
@@ -292,6 +327,128 @@ class Workbench:
     def quarantine(self) -> pd.DataFrame:
         """Rows set aside by imports: file, line, reason, and the raw text."""
         return self._con().sql("SELECT * FROM quarantine").df()
+
+
+class _SnapshotCache:
+    """One snapshot of the store as the workbench reads it: a DuckDB connection holding its tables (each call
+    takes a cursor), the session catalog converted once to the frame :meth:`Workbench.sessions` returns, and
+    the latest query results. Nothing here changes while the snapshot is the newest; callers get copies."""
+
+    def __init__(self, key: tuple, con: duckdb.DuckDBPyConnection):
+        self.key = key
+        self.con = con
+        self._lock = threading.Lock()  # the counters and the results
+        self._catalog_lock = threading.Lock()  # held while the catalog is converted
+        self._types: dict[str, str] | None = None
+        self._catalog: pd.DataFrame | None = None
+        self._catalog_read = False
+        self._reads = 0
+        self._results: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self.con.cursor()
+        cur.execute("SET TimeZone = 'UTC'")
+        return cur
+
+    def sessions_sql(self, where: str) -> str | None:
+        """The query of :meth:`Workbench.sessions` with condition ``where`` (None: no catalog yet)."""
+        if self._types is None:
+            try:
+                self._types = {r[0]: r[1] for r in self.cursor().execute("DESCRIBE sessions").fetchall()}
+            except duckdb.Error:
+                self._types = {}
+        if not {"start", "gmv"} <= self._types.keys():
+            return None
+        select = ", ".join(f'"{c}"' for c in SESSION_COLUMNS + EXTRA_COLUMNS if c in self._types)
+        return f"SELECT {select} FROM sessions WHERE {where} ORDER BY {SESSION_ORDER}"
+
+    def keeps_catalog(self, filtered: bool) -> bool:
+        """Whether this read of the sessions goes through :meth:`catalog`: not the first read of a snapshot
+        when it is filtered (a one-off command reads only its rows, as the query alone costs less than
+        converting the whole catalog); every other."""
+        with self._lock:
+            self._reads += 1
+            return self._catalog_read or not filtered or self._reads > 1
+
+    def catalog(self) -> pd.DataFrame | None:
+        """Every session, newest first, as :meth:`Workbench.sessions` gives it (None: no catalog yet).
+
+        Read once per snapshot. Its list cells (``sources``) are made read-only: a copy of the frame shares
+        them, and changing one in place would change every later result."""
+        if self._catalog_read:
+            return self._catalog
+        with self._catalog_lock:
+            if self._catalog_read:
+                return self._catalog
+            cur = self.cursor()
+            sql = self.sessions_sql("true")
+            frame = None
+            if sql is not None:
+                frame = cur.execute(sql).df()
+                _freeze_cells(frame, [c for c in frame.columns if self._types[c].endswith("[]")])
+                self._index(cur, frame)
+            self._catalog, self._catalog_read = frame, True
+            return frame
+
+    def _index(self, cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
+        """Table ``_session_rows``: each row's position in ``frame`` and the columns filters read (typed as in
+        ``sessions``), so that a filter is the same SQL and finds exactly the frame's rows."""
+        cols = [c for c in FILTER_COLUMNS if c in frame.columns]
+        rows = pa.table(
+            {"_pos": pa.array(np.arange(len(frame), dtype=np.int64))}
+            | {c: pa.Array.from_pandas(frame[c]) for c in cols}
+        )
+        cur.register("_incoming_rows", rows)
+        try:
+            typed = ", ".join(["_pos"] + [f'CAST("{c}" AS {self._types[c]}) AS "{c}"' for c in cols])
+            cur.execute(f"CREATE OR REPLACE TABLE _session_rows AS SELECT {typed} FROM _incoming_rows")
+        finally:
+            cur.unregister("_incoming_rows")
+
+    def positions(self, where: str, params: dict) -> np.ndarray:
+        """The positions in :meth:`catalog` of its rows matching ``where`` (SQL over :data:`FILTER_COLUMNS`)."""
+        sql = f"SELECT _pos FROM _session_rows WHERE {where} ORDER BY _pos"
+        return np.asarray(self.cursor().execute(sql, params).fetchnumpy()["_pos"], dtype=np.int64)
+
+    def query(self, sql: str, params: dict) -> pd.DataFrame:
+        """``sql`` with ``params`` as a DataFrame, run once per snapshot while it stays among the latest
+        :data:`RESULTS_KEPT`; each caller gets its own copy."""
+        key = (sql, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())))
+        with self._lock:
+            out = self._results.get(key)
+            if out is not None:
+                self._results.move_to_end(key)
+        if out is None:
+            out = self.cursor().execute(sql, params).df()
+            with self._lock:
+                self._results[key] = out
+                while len(self._results) > RESULTS_KEPT:
+                    self._results.popitem(last=False)
+        return out.copy()
+
+
+def _freeze_cells(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Make the arrays in ``columns`` (DuckDB's lists: one array per cell) read-only: a copy of the frame
+    does not copy them."""
+    for name in columns:
+        for value in frame[name].to_numpy():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+
+
+def _as_queried(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows taken from the cached catalog, with the dtypes DuckDB's ``.df()`` gives a query returning just
+    these rows: it chooses them from the values — an integer or boolean column with a null is a masked
+    array (``Int64``, ``boolean``), without one a NumPy array (``int64``, ``bool``); text is ``str`` unless
+    no row has any (then ``object``, ``None``, as pandas infers). ``tests/test_workbench_cache.py`` holds
+    it to the query itself. Changes ``df`` (a new frame) in place and returns it."""
+    for name, dtype in df.dtypes.items():
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iub":  # Int64, boolean, …
+            if not df[name].hasnans:
+                df[name] = df[name].to_numpy(dtype=dtype.numpy_dtype)
+        elif isinstance(dtype, pd.StringDtype) and df[name].count() == 0:
+            df[name] = pd.Series(np.full(len(df), None, dtype=object), index=df.index, dtype=object)
+    return df
 
 
 class SessionData:

@@ -1,0 +1,108 @@
+"""A bulk import (``liveboard import``: parts staged to disk, checked out of core, files written unsorted in one
+pass) gives the store exactly what one in-memory batch (``Store.append``) gives: the same events, catalog,
+quarantine and counts, whatever the size of the parts."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+from logbuilder import LogBuilder, write_lines
+
+from liveboard import eventlog
+from liveboard.cli import import_paths
+from liveboard.eventlog import read_event_logs
+from liveboard.store import Store
+
+COUNTS = ("imported", "duplicates", "conflicts", "bad", "refused", "late_updates", "sealed")
+
+
+def sealed_session() -> LogBuilder:
+    """Imported first: a session that has ended, with an order that a later file updates."""
+    log = LogBuilder("s0")
+    log.start(0, account_id="acct0")
+    log.order(60, "o1", id="o1-created")
+    log.end(600)
+    return log
+
+
+def mixed_lines() -> list[str]:
+    """Two sessions of two accounts interleaved, with every kind of trouble a batch can hold."""
+    a, b = LogBuilder("s1"), LogBuilder("s2")
+    a.start(0, account_id="acct1")
+    b.start(86_400 * 2, account_id="acct2")  # another day: another partition
+    for i in range(40):
+        a.ev("comment", 10 + i, id=f"a{i}", user_id=f"u{i % 7}", text=f"hi {i}")
+        b.ev("like", 86_400 * 2 + 10 + i, id=f"b{i}", user_id=f"v{i % 5}", count=1 + i % 3)
+    lines = [line for pair in zip(a.lines(), b.lines(), strict=False) for line in pair]
+    lines += a.lines()[5:9]  # verbatim repeats, far from their first copies: duplicates
+    clash = LogBuilder("s1")
+    clash.ev("comment", 30, id="a20", user_id="u6", text="another text")  # a second version: both rejected
+    late = LogBuilder("s0")
+    late.order(900, "o1", id="o1-refund", status="refunded")  # a late update of a sealed session's order
+    late.ev("comment", 700, id="late-comment", user_id="u2", text="too late")  # refused: s0 is sealed
+    early = LogBuilder("s3")
+    early.start(1000, account_id="acct3")
+    early.end(500)  # before its start: a bad row
+    return lines[:30] + clash.lines() + ["{not json"] + lines[30:] + late.lines() + early.lines()
+
+
+def _events(store: Store) -> list[dict]:
+    return sorted(store.events().to_pylist(), key=lambda r: (r["session_id"], r["id"]))
+
+
+def _table(store: Store, name: str, key: tuple[str, ...]) -> list[dict]:
+    return sorted(store.read_table(name).to_pylist(), key=lambda r: tuple(str(r[k]) for k in key))
+
+
+@pytest.mark.parametrize("part_lines", [3, 10_000])
+def test_bulk_import_equals_one_batch(tmp_path, monkeypatch, part_lines):
+    first = sealed_session().write(tmp_path / "first.jsonl")
+    path = write_lines(tmp_path / "mixed.jsonl", mixed_lines())
+
+    one = Store(tmp_path / "one", create=True)
+    for p in (first, path):
+        result = read_event_logs([p])
+        want = one.append(result.events, result.bad, origin=result.locate)
+
+    bulk = Store(tmp_path / "bulk", create=True)
+    import_paths(bulk, [first], progress=False)
+    monkeypatch.setattr(eventlog, "CHUNK_LINES", part_lines)
+    stream, _, got = import_paths(bulk, [path], progress=False)
+    if part_lines == 3:
+        assert stream.events_read > 30  # really many parts
+
+    assert {k: getattr(got, k) for k in COUNTS} == {k: getattr(want, k) for k in COUNTS}
+    assert got.imported > 80 and got.duplicates == 4 and got.conflicts == 2 and got.refused == 1
+    assert got.late_updates == {"s0": 1} and got.bad >= 2
+    assert _events(bulk) == _events(one)
+    assert _table(bulk, "sessions", ("session_id",)) == _table(one, "sessions", ("session_id",))
+    assert _table(bulk, "quarantine", ("file", "line", "reason")) == _table(
+        one, "quarantine", ("file", "line", "reason")
+    )
+    # one file per partition touched: s0's first import, then s0's late update, s1, s2 (another account and
+    # day) and s3 (its start; its early end is a bad row)
+    files = [p.relative_to(bulk.root / "events").parent.as_posix() for p in bulk.table_files("events")]
+    assert sorted(files) == ["account=acct0/date=2026-03-01"] * 2 + [
+        "account=acct1/date=2026-03-01",
+        "account=acct2/date=2026-03-03",
+        "account=acct3/date=2026-03-01",
+    ]
+    assert not any((bulk.root / "_staging").iterdir())  # the staged parts are gone
+
+
+def test_a_bulk_import_that_fails_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    store = Store(tmp_path / "s", create=True)
+    import_paths(store, [sealed_session().write(tmp_path / "first.jsonl")], progress=False)
+    before = (store.snapshot().version, _events(store), [p.name for p in store.table_files("events")])
+    path = write_lines(tmp_path / "mixed.jsonl", mixed_lines())
+
+    def broken(self, *args, **kwargs):
+        raise OSError("disk full (simulated, after the event files were written)")
+
+    monkeypatch.setattr(Store, "_sessions_catalog", broken)
+    with pytest.raises(OSError, match="disk full"):
+        import_paths(store, [path], progress=False)
+    again = Store(tmp_path / "s")
+    assert (again.snapshot().version, _events(again), [p.name for p in again.table_files("events")]) == before
+    assert not any((again.root / "_staging").iterdir())
+    assert isinstance(again.events(), pa.Table)
