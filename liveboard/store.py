@@ -57,7 +57,9 @@ DEFAULT_STORE = Path("data/store")
 VACUUM_RETAIN_HOURS = 1
 #: DuckDB's memory for the checks and the commit of a bulk import (it spills to disk past this): with the
 #: reader's own bounded parts, what keeps an import of any size under the issue's 1.5 GB.
-IMPORT_MEMORY = "768MB"
+IMPORT_MEMORY = "512MB"
+#: Rows per batch (and Parquet row group) of an event file as it is written.
+WRITE_BATCH = 65_536
 PARTITIONS = ["account", "date"]
 HEAD = "commits"
 #: The tables of a store, in the order a commit commits them (the head last).
@@ -604,7 +606,7 @@ class Store:
         con.execute("CREATE TEMP TABLE matched (_row BIGINT, diff VARCHAR[])")
         if self.event_files(con, touched):
             since = con.execute("SELECT min(ts) FROM batch_raw").fetchall()[0][0] if recent_only else None
-            self.define_events(con, touched, since=since)
+            self.define_events(con, touched, since=since, native=bulk)
             con.execute(
                 "CREATE TEMP TABLE hit AS SELECT b._row, b.session_id, b.id FROM batch_raw b "
                 "SEMI JOIN (SELECT session_id, id FROM ev) s ON b.session_id = s.session_id AND b.id = s.id"
@@ -974,7 +976,7 @@ class Store:
         order = " ORDER BY p._part, f.session_id, f.ts, f.seq" if sort else ""
         reader = con.sql(
             f"SELECT {cols}, f.seq + {seq_shift} AS seq, p._part FROM fresh f JOIN _parts p USING (session_id){order}"
-        ).to_arrow_reader(256_000)
+        ).to_arrow_reader(WRITE_BATCH)
         writers: dict[int, tables.FileWriter] = {}
         try:
             # Encoding (zstd) runs in a thread while DuckDB produces the next batches; one thread keeps each

@@ -89,6 +89,17 @@ def test_bulk_import_equals_one_batch(tmp_path, monkeypatch, part_lines):
     ]
     assert not any((bulk.root / "_staging").iterdir())  # the staged parts are gone
 
+    # the same file again: against the stored events now (all duplicates, the same rejections)
+    result = read_event_logs([path])
+    want = one.append(result.events, result.bad, origin=result.locate)
+    got = import_paths(bulk, [path], progress=False)[2]
+    assert {k: getattr(got, k) for k in COUNTS} == {k: getattr(want, k) for k in COUNTS}
+    assert got.imported == 0 and got.duplicates > 80
+    assert _events(bulk) == _events(one)
+    assert _table(bulk, "quarantine", ("file", "line", "reason")) == _table(
+        one, "quarantine", ("file", "line", "reason")
+    )
+
 
 def test_a_bulk_import_that_fails_leaves_the_store_as_it_was(tmp_path, monkeypatch):
     store = Store(tmp_path / "s", create=True)
