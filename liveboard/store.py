@@ -244,6 +244,34 @@ class _Commit:
         return self.version
 
 
+@contextmanager
+def writer_lock(root: Path, what: str, timeout: float = 30.0) -> Iterator[None]:
+    """The store's writer lock (``_lock``, which every writer takes: commits, upgrade, repair), waited for
+    up to ``timeout`` seconds; ``what`` the caller does to the store, for the messages."""
+    lock_path = root / "_lock"
+    try:
+        fh = open(lock_path, "a+")  # noqa: SIM115 - closed below, after the caller's block
+    except OSError as exc:
+        raise StoreError(f"cannot {what} the store: {os_error_message(exc, str(lock_path))}") from None
+    with fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"{root}: another liveboard command (an import, a sync or a live recording) has been "
+                        f"writing to this store for {timeout:.0f} s; try again when it is done"
+                    ) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 def _partitions(name: str) -> list[str] | None:
     return PARTITIONS if name == "events" else None
 
@@ -473,30 +501,10 @@ class Store:
 
     @contextmanager
     def _writer(self, operation: str, timeout: float = 30.0) -> Iterator[_Commit]:
-        lock_path = self.root / "_lock"
-        try:
-            fh = open(lock_path, "a+")
-        except OSError as exc:
-            raise StoreError(f"cannot write to the store: {os_error_message(exc, str(lock_path))}") from None
-        with fh:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise StoreError(
-                            f"{self.root}: another liveboard command (an import, a sync or a live recording) "
-                            f"has been writing to this store for {timeout:.0f} s; try again when it is done"
-                        ) from None
-                    time.sleep(0.05)
-            try:
-                snap = self.snapshot()
-                base = self._recover(snap)
-                yield _Commit(self, snap, operation, base)
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        with writer_lock(self.root, "write to", timeout):
+            snap = self.snapshot()
+            base = self._recover(snap)
+            yield _Commit(self, snap, operation, base)
 
     def _recover(self, snap: Snapshot) -> dict[str, int]:
         """Before writing: every table back at the version the head names (undoing a killed commit), or

@@ -18,14 +18,11 @@ recomputed from what is left.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import re
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -50,6 +47,7 @@ from liveboard.store import (
     _safe_part,
     default_store_path,
     is_old_layout,
+    writer_lock,
 )
 
 DAMAGED = "_damaged"
@@ -57,36 +55,6 @@ _ENTRY = re.compile(r"(\d{20})\.json")
 _CHECKPOINT = re.compile(r"(\d{20})\.checkpoint(?:\.\d+\.\d+)?\.parquet")
 #: What ``repair`` leaves next to a file it took out of a table but could not move (it was missing).
 MISSING_NOTE = ".missing"
-
-
-# ------------------------------------------------------------------ locking
-
-
-@contextmanager
-def store_lock(root: Path, what: str, timeout: float = 30.0) -> Iterator[None]:
-    """The store's writer lock (``_lock``, the one old and new writers take), for work outside a commit."""
-    lock_path = root / "_lock"
-    try:
-        fh = open(lock_path, "a+")
-    except OSError as exc:
-        raise StoreError(f"cannot {what} the store: {os_error_message(exc, str(lock_path))}") from None
-    with fh:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise StoreError(
-                        f"{root}: another liveboard command has been writing to this store for {timeout:.0f} s; "
-                        f"try to {what} it again when that is done"
-                    ) from None
-                time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _open_root(root: Path) -> Path:
@@ -850,7 +818,7 @@ def repair(root: Path) -> list[str]:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     rep = Repair(root, stamp)
     try:
-        with store_lock(root, "repair"):
+        with writer_lock(root, "repair"):
             _repair_logs(rep)
         tables._CACHE.clear()  # versions after the cut will be written again, with other content
         _repair_files(rep)

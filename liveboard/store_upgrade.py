@@ -45,8 +45,8 @@ from liveboard.store import (
     StoreError,
     is_old_layout,
     table_schema,
+    writer_lock,
 )
-from liveboard.store_admin import store_lock
 
 #: The hidden folder the head is built in before it is renamed to ``commits/``.
 HEAD_BUILD = ".commits.upgrade"
@@ -376,12 +376,12 @@ def upgrade(root: Path, progress: Callable[[str], None] = lambda _: None) -> Upg
     if tables.exists(root / HEAD):
         report.already = True
         if has_old_pieces(root):  # an upgrade killed after the switch: finish its clean-up
-            with store_lock(root, "upgrade"):
+            with writer_lock(root, "upgrade"):
                 remove_old_pieces(root, report)
         return report
     if not is_old_layout(root):
         raise StoreError(f"{root}: no liveboard store here (nothing to upgrade)")
-    with store_lock(root, "upgrade"):
+    with writer_lock(root, "upgrade"):
         if tables.exists(root / HEAD):  # upgraded meanwhile by another process
             report.already = True
             return report

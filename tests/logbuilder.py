@@ -11,10 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+from decimal import Decimal
 from pathlib import Path
+
+import pyarrow as pa
 
 import liveboard
 from liveboard.eventlog import read_event_logs
+from liveboard.events import EVENT_SCHEMA
 from liveboard.store import Store
 
 BASE = dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
@@ -150,3 +154,43 @@ def load(tmp_path: Path, log: LogBuilder, name: str = "log.jsonl"):
 def session(tmp_path: Path, log: LogBuilder, session_id: str | None = None):
     wb = load(tmp_path, log)
     return wb.session(session_id or log.session_id)
+
+
+def hostile_sum_rows(session_id: str, start: dt.datetime) -> pa.Table:
+    """Events past the reader's bounds (as another writer could store them): their sums overflow BIGINT, so
+    gift diamonds, likes and items sold are missing (null); 2 SKU orders, GMV 2.00."""
+    base = {name: None for name in EVENT_SCHEMA.names}
+    rows = [
+        base | {"type": "session_start", "id": "a", "account_id": "x", "title": "t"},
+        base | {"type": "gift", "id": "g", "user_id": "u", "gift_name": "rose", "diamonds": 2**62, "count": 4},
+        base | {"type": "like", "id": "l1", "user_id": "u", "count": 2**63 - 1},
+        base | {"type": "like", "id": "l2", "user_id": "u", "count": 2**63 - 1},
+    ]
+    for i in (1, 2):
+        rows.append(
+            base
+            | {"type": "order", "id": f"o{i}", "order_id": f"o{i}", "user_id": "u", "product_id": "p"}
+            | {"quantity": 2**63 - 1, "amount": Decimal("1"), "status": "paid", "attribution": "direct"}
+        )
+    for i, r in enumerate(rows):
+        r |= {"session_id": session_id, "ts": start + dt.timedelta(seconds=i), "seq": i}
+    return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
+
+
+#: Types of the figures a summary-only session may have (see :func:`summary_table`); other columns are text.
+SUMMARY_TYPES = {"start": pa.timestamp("us", tz="UTC"), "duration_s": pa.float64(), "gmv": pa.decimal128(38, 2)} | {
+    c: pa.int64() for c in ("items_sold", "views", "viewers", "product_clicks", "sku_orders")
+}
+
+
+def summary_table(rows: list[dict], columns: list[str] | None = None) -> pa.Table:
+    """Summary-only sessions (figures a source gave, no events) for ``Store.put_summaries``: ``columns``
+    (default: every key of the rows); a figure left out of a row stays missing."""
+    cols = columns or list(dict.fromkeys(c for r in rows for c in r))
+    arrays = {}
+    for c in cols:
+        values = [r.get(c) for r in rows]
+        if c == "gmv":
+            values = [None if v is None else Decimal(str(v)) for v in values]
+        arrays[c] = pa.array(values, SUMMARY_TYPES.get(c, pa.string()))
+    return pa.table(arrays)

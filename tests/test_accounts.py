@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from logbuilder import summary_table
 
 import liveboard
 from liveboard import queries
@@ -24,26 +25,12 @@ from liveboard.workbench import ACCOUNT_COLUMNS, MAX_SERIES_ACCOUNTS, InputError
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 HOSTILE = "=cmd|evil<img src=x onerror=alert(1)>"
-UTC_TS = pa.timestamp("us", tz="UTC")
-MONEY = pa.decimal128(38, 2)
 
 
 def summaries(rows: list[dict]) -> pa.Table:
     """Summary-only sessions (figures a source gave, no events): a figure left out stays missing."""
     cols = ["session_id", "start", "account_id", "currency", "title", "duration_s", "gmv", "items_sold"]
-    cols += ["views", "viewers", "product_clicks", "sku_orders"]
-    types = {"start": UTC_TS, "duration_s": pa.float64(), "gmv": MONEY}
-    for c in ("items_sold", "views", "viewers", "product_clicks", "sku_orders"):
-        types[c] = pa.int64()
-    from decimal import Decimal
-
-    arrays = {}
-    for c in cols:
-        values = [r.get(c) for r in rows]
-        if c == "gmv":
-            values = [None if v is None else Decimal(str(v)) for v in values]
-        arrays[c] = pa.array(values, types.get(c, pa.string()))
-    return pa.table(arrays)
+    return summary_table(rows, cols + ["views", "viewers", "product_clicks", "sku_orders"])
 
 
 def summary_rows(now: dt.datetime) -> list[dict]:

@@ -17,17 +17,14 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from live_compare import assert_same, sql_frames
-from logbuilder import LogBuilder, import_files, write_lines
+from logbuilder import BASE, LogBuilder, hostile_sum_rows, import_files, write_lines
 
 import liveboard
 from liveboard import queries
 from liveboard.cli import main
 from liveboard.eventlog import read_event_log
-from liveboard.events import EVENT_SCHEMA
 from liveboard.live.state import LiveState
 from liveboard.store import Store
-
-BASE = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 
 
 def run(capsys, *args) -> tuple[int, str, str]:
@@ -177,23 +174,8 @@ def test_a_comment_in_the_year_3000_is_a_bad_row_and_the_trend_covers_the_sessio
 
 def test_sums_are_wide_so_no_hostile_row_aborts_a_query():
     """Rows past the reader's bounds (as another source could write them): figures go missing, never crash."""
-    base = {name: None for name in EVENT_SCHEMA.names}
-    rows = [
-        base | {"type": "session_start", "id": "a", "account_id": "x", "title": "t"},
-        base | {"type": "gift", "id": "g", "user_id": "u", "gift_name": "rose", "diamonds": 2**62, "count": 4},
-        base | {"type": "like", "id": "l1", "user_id": "u", "count": 2**63 - 1},
-        base | {"type": "like", "id": "l2", "user_id": "u", "count": 2**63 - 1},
-    ]
-    for i in (1, 2):
-        rows.append(
-            base
-            | {"type": "order", "id": f"o{i}", "order_id": f"o{i}", "user_id": "u", "product_id": "p"}
-            | {"quantity": 2**63 - 1, "amount": Decimal("1"), "status": "paid", "attribution": "direct"}
-        )
-    for i, r in enumerate(rows):
-        r |= {"session_id": "s1", "ts": BASE + dt.timedelta(seconds=i), "seq": i}
     con = duckdb.connect()
-    con.register("ev", pa.Table.from_pylist(rows, schema=EVENT_SCHEMA))
+    con.register("ev", hostile_sum_rows("s1", BASE))
     [summary] = con.sql(queries.session_summaries()).to_arrow_table().to_pylist()
     assert summary["gift_diamonds"] is None and summary["likes"] is None and summary["items_sold"] is None
     assert summary["sku_orders"] == 2 and summary["gmv"] == Decimal("2.00")

@@ -22,12 +22,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from logbuilder import BASE, LogBuilder, import_files
+from logbuilder import BASE, LogBuilder, hostile_sum_rows, import_files
 from test_metrics import rich_log
 
 import liveboard
 from liveboard import provenance, queries, spark_engine
-from liveboard.events import EVENT_SCHEMA
 from liveboard.simulator import simulate
 from liveboard.store import Store
 from liveboard.workbench import Workbench
@@ -145,32 +144,11 @@ def edge_logs() -> list[LogBuilder]:
     return logs
 
 
-def hostile_rows() -> pa.Table:
-    """Rows past the reader's bounds (as another writer could store them): the sums overflow BIGINT, so the
-    figures are missing (null) — where a Spark sum of BIGINT would fail (ANSI mode) or wrap around."""
-    base = {name: None for name in EVENT_SCHEMA.names}
-    rows = [
-        base | {"type": "session_start", "id": "a", "account_id": "x", "title": "t"},
-        base | {"type": "gift", "id": "g", "user_id": "u", "gift_name": "rose", "diamonds": 2**62, "count": 4},
-        base | {"type": "like", "id": "l1", "user_id": "u", "count": 2**63 - 1},
-        base | {"type": "like", "id": "l2", "user_id": "u", "count": 2**63 - 1},
-    ]
-    for i in (1, 2):
-        rows.append(
-            base
-            | {"type": "order", "id": f"o{i}", "order_id": f"o{i}", "user_id": "u", "product_id": "p"}
-            | {"quantity": 2**63 - 1, "amount": Decimal("1"), "status": "paid", "attribution": "direct"}
-        )
-    for i, r in enumerate(rows):
-        r |= {"session_id": "hostile-sums", "ts": BASE + dt.timedelta(days=2, seconds=i), "seq": i}
-    return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
-
-
 def build_store(root: Path, work: Path) -> Store:
     store = Store(root, create=True)
     for table in simulate(seed=5, accounts=2, sessions=4, scale=0.01):
         store.append(table)
-    store.append(hostile_rows())
+    store.append(hostile_sum_rows("hostile-sums", BASE + dt.timedelta(days=2)))
     paths = [log.write(work / f"{log.session_id}.jsonl") for log in edge_logs()]
     import_files(root, paths)
     start = pa.array([BASE - dt.timedelta(days=1), BASE + dt.timedelta(seconds=1)], pa.timestamp("us", tz="UTC"))

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from logbuilder import summary_table
 
 import liveboard
 from liveboard.simulator import simulate
@@ -19,21 +19,11 @@ from liveboard.store import Store
 from liveboard.workbench import EXTRA_COLUMNS, SESSION_COLUMNS, SESSION_ORDER, Workbench, session_filter
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
-UTC_TS = pa.timestamp("us", tz="UTC")
-INTS = ("items_sold", "views", "viewers", "product_clicks", "sku_orders")
 
 
 def summaries(rows: list[dict]) -> pa.Table:
     """Summary-only sessions; a figure left out of a row stays missing."""
-    types = {"start": UTC_TS, "duration_s": pa.float64(), "gmv": pa.decimal128(38, 2)} | dict.fromkeys(INTS, pa.int64())
-    cols = dict.fromkeys(c for r in rows for c in r)
-    arrays = {}
-    for c in cols:
-        values = [r.get(c) for r in rows]
-        if c == "gmv":
-            values = [None if v is None else Decimal(str(v)) for v in values]
-        arrays[c] = pa.array(values, types.get(c, pa.string()))
-    return pa.table(arrays)
+    return summary_table(rows)
 
 
 def row(sid: str, days: float, account: str | None, **figures) -> dict:
