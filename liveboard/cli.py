@@ -181,13 +181,8 @@ def cmd_sessions(args) -> int:
         raise UsageError("--spark-master needs --engine spark")
     wb = Workbench(_store(args), engine=args.engine, spark_master=args.spark_master)
     df = wb.sessions(since=args.since, until=args.until, search=args.search, account=args.account)
-    if args.format == "csv":
-        sys.stdout.write(to_safe_csv(sessions_csv_frame(df)))
-    elif args.format == "json":
-        frame = sessions_csv_frame(df).replace({"": None})
-        records = json.loads(frame.to_json(orient="records", force_ascii=False))
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+    if args.format in ("csv", "json"):
+        _write_records(sessions_csv_frame(df), args.format)
     else:
         if df.empty:
             print("no sessions")
@@ -199,6 +194,16 @@ def cmd_sessions(args) -> int:
             print(view.to_string(index=False))
         print(f"{len(df)} session(s)")
     return 0
+
+
+def _write_records(frame: pd.DataFrame, fmt: str) -> None:
+    """A CSV-shaped frame on stdout: as formula-safe CSV, or as JSON records (an empty cell is null)."""
+    if fmt == "csv":
+        sys.stdout.write(to_safe_csv(frame))
+        return
+    records = json.loads(frame.replace({"": None}).to_json(orient="records", force_ascii=False))
+    json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
 
 
 ACCOUNT_MONEY = ("gmv", "gmv_per_hour", "gmv_prev", "gmv_per_hour_prev")
@@ -249,13 +254,8 @@ def _accounts_table(df: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
 def cmd_accounts(args) -> int:
     wb = Workbench(_store(args))
     df = wb.accounts(since=args.since, until=args.until, search=args.search)
-    if args.format == "csv":
-        sys.stdout.write(to_safe_csv(accounts_csv_frame(df)))
-    elif args.format == "json":
-        frame = accounts_csv_frame(df).replace({"": None})
-        records = json.loads(frame.to_json(orient="records", force_ascii=False))
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+    if args.format in ("csv", "json"):
+        _write_records(accounts_csv_frame(df), args.format)
     else:
         if df.empty:
             print("no sessions in this range")
