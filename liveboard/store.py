@@ -196,16 +196,17 @@ class _Commit:
         n: int = 0,
         schema: pa.Schema | None = None,
     ) -> tables.DataFile:
-        f = tables.write_file(
-            self.store.root / name, table, prefix=f"c{self.version:09d}-{n:05d}", partition=partition, schema=schema
-        )
-        self._p(name).adds.append(f)
+        f = tables.write_file(self.store.root / name, table, prefix=self._prefix(n), partition=partition, schema=schema)
+        self.added(name, f)
         return f
+
+    def _prefix(self, n: int) -> str:
+        """Data files of this commit are named ``c<commit>-<n>-<hash>.parquet``."""
+        return f"c{self.version:09d}-{n:05d}"
 
     def open(self, name: str, *, partition=None, n: int = 0, schema: pa.Schema) -> tables.FileWriter:
         """A file of this commit written a batch at a time; :meth:`added` once it is closed."""
-        prefix = f"c{self.version:09d}-{n:05d}"
-        return tables.FileWriter(self.store.root / name, prefix=prefix, partition=partition, schema=schema)
+        return tables.FileWriter(self.store.root / name, prefix=self._prefix(n), partition=partition, schema=schema)
 
     def added(self, name: str, f: tables.DataFile) -> None:
         self._p(name).adds.append(f)
