@@ -95,7 +95,7 @@ def import_paths(store: Store, paths: list[Path], *, progress: bool = True, keep
     """
     import pyarrow as pa
 
-    stream = iter_event_logs(event_log_files(paths), progress=progress)
+    stream = iter_event_logs(event_log_files(paths), progress=progress, ordered=False)
     first_bad: list = []
 
     def parts():

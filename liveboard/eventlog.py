@@ -20,8 +20,9 @@ import queue
 import tempfile
 import threading
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,8 @@ from liveboard.ids import SESSION_ID_PATTERN
 #: bounded per pass, and a streamed import holds a few parts at a time, never a whole file.
 CHUNK_LINES = 250_000
 CHUNK_BYTES = 32 << 20
+#: DuckDB passes of validation run at once (one pass plans and runs mostly on one core).
+VALIDATORS = 2
 #: Bytes of text read (and decompressed) at a time: a file is never held whole in memory.
 READ_BLOCK = 4 << 20
 #: Compressed bytes read from a .gz file at a time.
@@ -650,8 +653,13 @@ def _validation_sql() -> str:
 _SQL = _validation_sql()
 
 
-def _validated(lines: pa.Table, source: str, con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table, Counter]:
-    """One DuckDB pass over (line_no, line[, pre_reason]): events (``seq`` = line number), bad rows, unknown types."""
+def _validated(
+    lines: pa.Table, source: str, con: duckdb.DuckDBPyConnection, *, ordered: bool = True
+) -> tuple[pa.Table, pa.Table, Counter]:
+    """One DuckDB pass over (line_no, line[, pre_reason]): events (``seq`` = line number), bad rows, unknown types.
+
+    Rows come out of the pass grouped by type; ``ordered`` puts the events back in line order (bad rows are
+    always in line order)."""
     if "pre_reason" not in lines.column_names:
         lines = lines.append_column("pre_reason", pa.nulls(lines.num_rows, pa.string()))
     lines = lines.select(["line_no", "line", "pre_reason"]).append_column("_i", pa.array(np.arange(lines.num_rows)))
@@ -660,12 +668,13 @@ def _validated(lines: pa.Table, source: str, con: duckdb.DuckDBPyConnection) -> 
         out = con.sql(_SQL).to_arrow_table()
     finally:
         con.unregister("lines")
-    order = out["_i"].to_numpy()
-    if len(order) > 1 and not (order[1:] > order[:-1]).all():  # rows come out as the branches give them
-        out = out.take(pa.array(np.argsort(order)))
+    if ordered:
+        out = _in_line_order(out)
     reason = out["reason"]
     bad_mask = pc.is_valid(reason)
     bad = out.filter(bad_mask)
+    if not ordered and bad.num_rows:
+        bad = _in_line_order(bad)
     bad_tbl = pa.table(
         {
             "file": pa.array([source] * bad.num_rows, pa.string()),
@@ -685,6 +694,13 @@ def _validated(lines: pa.Table, source: str, con: duckdb.DuckDBPyConnection) -> 
     ok = ok.append_column("seq", ok["line_no"])
     events = ok.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA)
     return events, bad_tbl, unknown
+
+
+def _in_line_order(out: pa.Table) -> pa.Table:
+    order = out["_i"].to_numpy()
+    if len(order) > 1 and not (order[1:] > order[:-1]).all():  # rows come out as the branches give them
+        out = out.take(pa.array(np.argsort(order)))
+    return out
 
 
 def parse_lines(lines: pa.Table, source: str, con: duckdb.DuckDBPyConnection | None = None) -> ReadResult:
@@ -729,9 +745,9 @@ class EventLogStream:
 
     ``events`` is in :data:`EVENT_SCHEMA` and ``bad`` in :data:`BAD_ROW_SCHEMA`; ``seq`` follows argument
     order, then line order, exactly as :func:`read_event_logs` numbers it. Three stages overlap: a thread reads
-    and decompresses the files and cuts their lines, a thread validates them with DuckDB (which runs on every
-    core, without the GIL), and the caller's loop takes each part as it is ready; at most one part waits
-    between two stages. After the loop: :attr:`unknown_types`, :attr:`sources`, :attr:`file_errors`,
+    and decompresses the files and cuts their lines, :data:`VALIDATORS` threads validate them with DuckDB
+    (without the GIL; parts are handed on in order), and the caller's loop takes each part as it is ready; at
+    most one part waits between two stages. After the loop: :attr:`unknown_types`, :attr:`sources`, :attr:`file_errors`,
     :attr:`events_read`, :attr:`bad_read`, and :meth:`locate` (as :meth:`ReadResult.locate`).
 
     A file that cannot be read at all (missing, not gzip, too big, damaged) is named in :attr:`file_errors`
@@ -743,6 +759,8 @@ class EventLogStream:
     smaller than one part) contributes nothing, as with :func:`read_event_logs`.
     ``hold_files=True`` (what :func:`read_event_logs` uses) holds each file's parts until the file is read
     to its end, so that a damaged file contributes nothing at all; its memory is then a whole file's.
+    ``ordered=False`` hands on each part's events in no set order (``seq`` still tells it), which spares a
+    reordering pass over every part (an import does not need the order); bad rows always come in line order.
 
     Iterate once. Leaving the loop early (``break``, an exception) stops the threads.
     """
@@ -754,8 +772,10 @@ class EventLogStream:
         progress: bool = False,
         con: duckdb.DuckDBPyConnection | None = None,
         hold_files: bool = False,
+        ordered: bool = True,
     ) -> None:
         self.paths = [Path(p) for p in paths]
+        self.ordered = ordered
         self.progress = progress
         self.hold_files = hold_files
         self._con = con
@@ -842,27 +862,54 @@ class EventLogStream:
             _put(out, ("fail", None, exc), stop)
 
     def _check(self, inp: queue.Queue, out: queue.Queue, stop: threading.Event) -> None:
-        """Stage 2: validation, one DuckDB pass per table of lines."""
+        """Stage 2: validation, one DuckDB pass per table of lines, :data:`VALIDATORS` passes at a time (a
+        pass plans and runs mostly on one core), handed on in the order the tables came."""
         try:
-            con = self._con
-            if con is None:
-                con = duckdb.connect()
-                con.execute("SET enable_progress_bar = false")  # the stream has its own bar, on stderr
+            base = self._con if self._con is not None else duckdb.connect()
+            local = threading.local()
+
+            def validate(table: pa.Table, source: str):
+                con = getattr(local, "con", None)
+                if con is None:  # one cursor per validating thread: a connection runs one query at a time
+                    local.con = con = base.cursor()
+                    con.execute("SET enable_progress_bar = false")  # the stream has its own bar, on stderr
+                return _validated(table, source, con, ordered=self.ordered)
+
             failed = None  # a file that ran out of memory: the rest of it is skipped
-            while (item := _get(inp, stop)) is not None:
-                kind, i, payload = item
+            waiting: deque = deque()  # items in order; a table of lines comes with its pass (a future)
+
+            def hand_on(item) -> bool:
+                nonlocal failed
+                kind, i, payload = item[:3]
                 if i is not None and i == failed and kind != "start":
-                    continue
+                    return True
                 if kind == "lines":
                     try:
-                        events, bad, unknown = _validated(payload, str(self.paths[i]), con)
+                        events, bad, unknown = item[3].result()
                     except _OUT_OF_MEMORY:
                         failed, item = i, ("error", i, _out_of_memory(self.paths[i]))
                     else:
                         last = payload.column("line_no")[payload.num_rows - 1].as_py() if payload.num_rows else 0
                         item = ("part", i, (events, bad, unknown, last))
-                if not _put(out, item, stop) or kind in ("done", "fail"):
-                    return
+                return _put(out, item, stop)
+
+            with ThreadPoolExecutor(VALIDATORS, thread_name_prefix="eventlog-validate") as pool:
+                while (item := _get(inp, stop)) is not None:
+                    kind, i, payload = item
+                    if kind == "lines" and i != failed:
+                        item = (kind, i, payload, pool.submit(validate, payload, str(self.paths[i])))
+                    waiting.append(item)
+                    final = kind in ("done", "fail")
+                    while waiting and (
+                        final
+                        or sum(len(x) > 3 for x in waiting) > VALIDATORS  # at most this many passes held
+                        or len(waiting[0]) == 3  # not a pass
+                        or waiting[0][3].done()
+                    ):
+                        if not hand_on(waiting.popleft()):
+                            return
+                    if final:
+                        return
         except BaseException as exc:  # handed to the caller's thread and raised there
             _put(out, ("fail", None, exc), stop)
 
@@ -933,13 +980,17 @@ class EventLogStream:
 
 
 def iter_event_logs(
-    paths: Iterable[str | os.PathLike], progress: bool = False, con: duckdb.DuckDBPyConnection | None = None
+    paths: Iterable[str | os.PathLike],
+    progress: bool = False,
+    con: duckdb.DuckDBPyConnection | None = None,
+    *,
+    ordered: bool = True,
 ) -> EventLogStream:
     """Read event-log files as a stream of bounded parts ``(events, bad)`` (see :class:`EventLogStream`).
 
     ``progress`` shows a bar of the bytes read (compressed bytes for a .gz) over all the files.
     """
-    return EventLogStream(paths, progress=progress, con=con)
+    return EventLogStream(paths, progress=progress, con=con, ordered=ordered)
 
 
 def _collected(stream: EventLogStream) -> ReadResult:

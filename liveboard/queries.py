@@ -91,20 +91,30 @@ meta AS (
         FROM ev WHERE type = 'session_start'
     ) WHERE rn = 1
 ),
+people AS (
+    -- each user once per session, with what they did: one grouping instead of a distinct count per metric
+    SELECT session_id,
+           count(*) FILTER (WHERE viewed) AS viewers,
+           count(*) FILTER (WHERE followed) AS new_followers,
+           count(*) FILTER (WHERE engaged) AS engaged_viewers
+    FROM (
+        SELECT session_id, user_id,
+               bool_or(type = 'viewer_enter') AS viewed,
+               bool_or(type = 'follow') AS followed,
+               bool_or(type IN ('comment', 'like', 'share', 'follow', 'gift')) AS engaged
+        FROM ev WHERE user_id IS NOT NULL GROUP BY session_id, user_id
+    ) GROUP BY session_id
+),
 counts AS (
     SELECT session_id,
            count(*) AS event_count,
            count(*) FILTER (WHERE type = 'impression') AS impressions,
            count(*) FILTER (WHERE type = 'viewer_enter') AS views,
-           count(DISTINCT user_id) FILTER (WHERE type = 'viewer_enter') AS viewers,
            count(*) FILTER (WHERE type = 'comment') AS comments,
            TRY_CAST(coalesce(sum("count"::HUGEINT) FILTER (WHERE type = 'like'), 0) AS BIGINT) AS likes,
            count(*) FILTER (WHERE type = 'share') AS shares,
-           count(DISTINCT user_id) FILTER (WHERE type = 'follow') AS new_followers,
            TRY_CAST(coalesce(sum(diamonds::HUGEINT * "count") FILTER (WHERE type = 'gift'), 0) AS BIGINT)
                AS gift_diamonds,
-           count(DISTINCT user_id) FILTER (WHERE type IN ('comment', 'like', 'share', 'follow', 'gift'))
-               AS engaged_viewers,
            count(*) FILTER (WHERE type = 'product_impression') AS product_impressions,
            count(*) FILTER (WHERE type = 'product_click') AS product_clicks,
            count(*) FILTER (WHERE type = 'violation') AS violations,
@@ -138,15 +148,17 @@ SELECT b.session_id, meta.title, meta.account_id, meta.live_event_id, meta.curre
        if(s.sku_orders IS NULL, 0, s.items_sold)::BIGINT AS items_sold,
        coalesce(s.sku_orders, 0) AS sku_orders,
        coalesce(s.customers, 0) AS customers,
-       c.impressions, c.views, c.viewers,
+       c.impressions, c.views, coalesce(pp.viewers, 0) AS viewers,
        coalesce(cc.pcu, 0)::BIGINT AS pcu,
        coalesce(w.view_seconds, 0) AS view_seconds,
-       c.comments, c.likes, c.shares, c.new_followers, c.gift_diamonds, c.engaged_viewers,
+       c.comments, c.likes, c.shares, coalesce(pp.new_followers, 0) AS new_followers, c.gift_diamonds,
+       coalesce(pp.engaged_viewers, 0) AS engaged_viewers,
        c.product_impressions, c.product_clicks, c.violations,
        c.featured_products, c.giveaways, c.winners, c.event_count,
        coalesce(l.late_order_updates, 0) AS late_order_updates
 FROM bounds b
 JOIN counts c USING (session_id)
+LEFT JOIN people pp USING (session_id)
 LEFT JOIN meta USING (session_id)
 LEFT JOIN sales s USING (session_id)
 LEFT JOIN concurrency cc USING (session_id)

@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from liveboard.store import (
     StoreError,
     _safe_part,
     default_store_path,
+    event_file_rows,
     is_old_layout,
     writer_lock,
 )
@@ -496,6 +498,8 @@ class Repair:
     root: Path
     stamp: str
     lines: list[str] = field(default_factory=list)
+    #: event files of moved log entries that only added files: (path in the table, its add line or None)
+    salvage: list[tuple[str, dict | None]] = field(default_factory=list)
 
     @property
     def aside(self) -> Path:
@@ -520,8 +524,6 @@ class Repair:
         try:
             os.link(path, target)
         except OSError:
-            import shutil
-
             shutil.copy2(path, target)
 
     def say(self, line: str) -> None:
@@ -542,6 +544,33 @@ def _lenient_actions(path: Path) -> list[dict]:
             continue
         if isinstance(a, dict):
             out.append(a)
+    return out
+
+
+def _only_adds(actions: list[dict]) -> list[str] | None:
+    """The files a moved entry adds, when its first line (commitInfo, see :func:`liveboard.tables.commit`)
+    says it adds them and removes nothing, however much of the rest is torn; else None."""
+    info = actions[0].get("commitInfo") if actions and "commitInfo" in actions[0] else None
+    lb = (info or {}).get("liveboard") if isinstance(info, dict) else None
+    if not isinstance(lb, dict) or (info.get("operationParameters") or {}).get("mode") != "Append":
+        return None
+    stated, adds = lb.get("actions") or {}, lb.get("adds")
+    if stated.get("remove") != 0 or not isinstance(adds, list) or len(adds) != stated.get("add"):
+        return None
+    return [a for a in adds if isinstance(a, str)]
+
+
+def _salvageable(moved: list[Path]) -> list[tuple[str, dict | None]]:
+    """Event files of moved entries that can be committed again: those of entries that only added files
+    (an import or a live append; a compaction or a rewrite is rolled back whole)."""
+    out = []
+    for entry in moved:
+        actions = _lenient_actions(entry)
+        named = _only_adds(actions)
+        if named is None:
+            continue
+        lines = {_rel(a["add"]["path"]): a["add"] for a in actions if isinstance(a.get("add"), dict)}
+        out += [(rel, lines.get(rel)) for rel in named]
     return out
 
 
@@ -652,6 +681,8 @@ def _repair_logs(rep: Repair) -> dict[str, int] | None:
             moved = _cut(rep, lg, cut - 1, why if first_bad == cut else f"entry {first_bad}: {why}")
             adds = [a["add"] for p in moved for a in _lenient_actions(p) if isinstance(a.get("add"), dict)]
             moved_adds[name] = adds
+            if name == "events":
+                rep.salvage = _salvageable(moved)
         logs[name] = scan_log(name, root / name)
     # the head: its newest entry whose named versions all load
     head = logs[HEAD]
@@ -682,7 +713,10 @@ def _repair_logs(rep: Repair) -> dict[str, int] | None:
         if kept:
             rep.say(f"{name}: moved aside {len(kept)} data file(s) no remaining log entry names")
         if name == "events" and (adds or kept):
-            lost = _sessions_in(kept, adds, catalog)
+            saved = {rel for rel, _ in rep.salvage}
+            lost_files = [p for p in kept if str(p.relative_to(rep.aside / name)) not in saved]
+            lost_adds = [a for a in adds if _rel(a.get("path", "")) not in saved]
+            lost = _sessions_in(lost_files, lost_adds, catalog) if lost_files or lost_adds else []
             if lost:
                 rep.say(
                     f"sessions {', '.join(lost)}: the events of the moved entries are no longer in the store — "
@@ -813,6 +847,50 @@ def _repair_files(rep: Repair) -> None:
     rep.say(f"committed store version {version}")
 
 
+def _salvage(rep: Repair) -> None:
+    """Phase 3, as one store commit: the intact event files of moved entries that only added files (kept
+    aside by phase 1) put back and committed again, the catalog rows of their sessions recomputed. A live
+    LIVE has no file to import again: its events come back from its own data files."""
+    aside = rep.aside / "events"
+    intact, gone = [], []
+    for rel, line in rep.salvage:
+        src = aside / rel
+        (intact if src.exists() and tables.verify_file(src) is None else gone).append((rel, line))
+    if not intact:
+        return
+    store = Store(rep.root)
+    done = []
+    for rel, line in intact:
+        dest = rep.root / "events" / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(aside / rel, dest)  # the copy aside stays, in case this commit does not happen
+        except FileExistsError:
+            pass
+        except OSError:
+            shutil.copy2(aside / rel, dest)
+        done.append(tables.data_file(rep.root / "events", rel, (line or {}).get("stats")))
+    with store._writer("repair") as c:
+        for f in done:
+            c.added("events", f)
+        con, _ = store.connect(c.snap)
+        con.register("_salvaged", event_file_rows(done))
+        con.execute("INSERT INTO event_files SELECT * FROM _salvaged")
+        ids: set[str] = set()
+        for f in done:
+            ids |= set(
+                pq.read_table(rep.root / "events" / f.path, columns=["session_id"])["session_id"].unique().to_pylist()
+            )
+        c.replace("sessions", store._rebuilt_catalog(con, store.source_tables(c.snap), ids))
+        version = c.commit()
+    rep.say(
+        f"sessions {', '.join(sorted(ids))}: {len(done)} intact event file(s) of the moved entries committed "
+        f"again (store version {version}): their events are back"
+    )
+    if gone:
+        rep.say(f"{len(gone)} event file(s) of the moved entries are damaged or missing and could not be put back")
+
+
 def repair(root: Path) -> list[str]:
     root = _open_root(root)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
@@ -822,6 +900,7 @@ def repair(root: Path) -> list[str]:
             _repair_logs(rep)
         tables._CACHE.clear()  # versions after the cut will be written again, with other content
         _repair_files(rep)
+        _salvage(rep)
     finally:
         tables._CACHE.clear()
     if not rep.lines:

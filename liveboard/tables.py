@@ -94,6 +94,18 @@ def verify_file(path: Path) -> str | None:
     return None
 
 
+def data_file(table_dir: Path, rel: str, stats: str | None = None) -> DataFile:
+    """A table's existing file (``rel``: its path in the table's folder, partition folders first) as an
+    add: partition from the folders, statistics as given or computed from the file."""
+    path = table_dir / rel
+    partition = dict(part.split("=", 1) for part in Path(rel).parts[:-1] if "=" in part)
+    meta = pq.read_metadata(path)
+    if stats is None:
+        names = [n for n in STATS_COLUMNS if n in meta.schema.names]
+        stats = _stats(pq.read_table(path, columns=names)) if names else json.dumps({"numRecords": meta.num_rows})
+    return DataFile(rel, path.stat().st_size, meta.num_rows, partition, stats)
+
+
 def _stats_value(value):
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
@@ -156,18 +168,32 @@ def write_file(
         return writer.close()
 
 
+def _listed(dictionary: bool | tuple[str, ...]) -> bool | list[str]:
+    return dictionary if isinstance(dictionary, bool) else list(dictionary)
+
+
 class FileWriter:
     """One data file being written, a batch at a time (so several can be open at once, one per partition):
     a temporary name until :meth:`close` names it after its hash and returns its :class:`DataFile`."""
 
-    def __init__(self, table_dir: Path, *, prefix: str, partition: dict | None, schema: pa.Schema):
+    def __init__(
+        self,
+        table_dir: Path,
+        *,
+        prefix: str,
+        partition: dict | None,
+        schema: pa.Schema,
+        dictionary: bool | tuple[str, ...] = True,
+    ):
         self.partition = dict(partition or {})
         self.sub = "/".join(f"{k}={v}" for k, v in self.partition.items())
         self.folder = table_dir / self.sub if self.sub else table_dir
         self.folder.mkdir(parents=True, exist_ok=True)
         self.prefix, self.schema = prefix, delta_schema(schema)
         self.tmp = self.folder / f".{prefix}.{os.getpid()}.{threading.get_ident()}.tmp"
-        self._writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd", write_page_checksum=True)
+        self._writer = pq.ParquetWriter(
+            self.tmp, self.schema, compression="zstd", write_page_checksum=True, use_dictionary=_listed(dictionary)
+        )
         self.rows = 0
         self._nulls = dict.fromkeys(STATS_COLUMNS, 0)
         self._bounds: dict[str, list] = {}
@@ -254,6 +280,8 @@ def load(path: Path, version: int | None = None) -> DeltaTable:
             if key in _CACHE:
                 _CACHE.move_to_end(key)
                 return _CACHE[key]
+        if stamp is not None:  # once per version loaded: a torn or damaged entry is never served
+            commit_entry(path, version)
         table = DeltaTable(str(path), version=version)
         with _CACHE_LOCK:
             _CACHE[key] = table
@@ -320,6 +348,18 @@ def commit_entry(path: Path, version: int) -> list[dict]:
         raise TableDamage(f"{name}: damaged ({_first_line(exc)})") from None
     if not actions or not all(isinstance(a, dict) and len(a) == 1 for a in actions):
         raise TableDamage(f"{name}: damaged (not a list of Delta actions)")
+    if version == 0 and not {"protocol", "metaData"} <= {k for a in actions for k in a}:
+        raise TableDamage(f"{name}: torn (the table's first entry lacks its protocol or its metadata)")
+    # an entry cut at a line break still parses: the counts our commits state first tell it is torn
+    info = actions[0].get("commitInfo") if "commitInfo" in actions[0] else None
+    stated = ((info or {}).get("liveboard") or {}).get("actions") if isinstance(info, dict) else None
+    if isinstance(stated, dict):
+        found = {kind: sum(kind in a for a in actions) for kind in ("add", "remove")}
+        if any(found[k] != stated.get(k) for k in found):
+            raise TableDamage(
+                f"{name}: torn (it names {found['add']} of the {stated.get('add')} files it adds and "
+                f"{found['remove']} of the {stated.get('remove')} it removes)"
+            )
     return actions
 
 
@@ -343,12 +383,22 @@ def commit(
     ]
     if pending.schema is None:  # an overwrite removes every file of the version it is made on
         actions += [RemoveAction(p, True, now, None, None) for p in pending.removes]
+        removed = len(pending.removes)
+    else:
+        removed = len(table.file_uris())
+    # the entry's first line (commitInfo) says how many files it adds and removes: see commit_entry
+    stated = dict(metadata or {})
+    stated["liveboard"] = {
+        **(stated.get("liveboard") or {}),
+        "actions": {"add": len(pending.adds), "remove": removed},
+        "adds": [f.path for f in pending.adds],  # so that files of a torn entry can still be found
+    }
     table.create_write_transaction(
         actions,
         mode="overwrite" if pending.schema is not None else "append",
         schema=pending.schema or schema,
         partition_by=partition_by or None,
-        commit_properties=CommitProperties(custom_metadata=metadata) if metadata else None,
+        commit_properties=CommitProperties(custom_metadata=stated),
     )
     return latest_version(path)
 

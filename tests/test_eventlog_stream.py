@@ -255,3 +255,31 @@ def test_progress_bar_counts_the_bytes_of_the_files(files, capsys):
     _drain(iter_event_logs(files, progress=True))
     err = capsys.readouterr().err
     assert "reading" in err and "100%" in err
+
+
+def test_unordered_parts_hold_the_same_events_and_bad_rows_in_line_order(tmp_path, monkeypatch):
+    kinds = [
+        {"type": "comment", "user_id": "u", "text": "hi"},
+        {"type": "like", "user_id": "u", "count": 3},
+        {"type": "viewer_enter", "user_id": "u", "channel": "feed"},
+        {"type": "product_click", "user_id": "u", "product_id": "p"},
+        {"type": "share", "user_id": "u"},
+    ]
+    lines = []
+    for i in range(400):
+        if i % 19 == 4:
+            lines.append(line(id=f"x{i}", type="like", count="many"))  # a bad row of a branch of its own
+        elif i % 31 == 2:
+            lines.append("{not json")
+        else:
+            lines.append(json.dumps({**GOOD, "id": f"x{i}", **kinds[i % len(kinds)]}))
+    path = write_lines(tmp_path / "mixed.jsonl", lines)
+    monkeypatch.setattr(eventlog, "CHUNK_LINES", 70)
+    ordered_ev, ordered_bad, _ = _drain(iter_event_logs([path]))
+    parts = list(iter_event_logs([path], ordered=False))
+    events = pa.concat_tables([ev for ev, _ in parts])
+    assert _by_seq(events) == _by_seq(ordered_ev) and events.num_rows > 280
+    for _, bad in parts:  # bad rows in line order, part by part, and the same ones
+        assert bad["line"].to_pylist() == sorted(bad["line"].to_pylist())
+    assert pa.concat_tables([bad for _, bad in parts]).to_pylist() == ordered_bad.to_pylist()
+    assert ordered_bad.num_rows > 20

@@ -113,9 +113,15 @@ def newest_entry(root: Path, table: str) -> Path:
     return root / table / tables.LOG / f"{tables.latest_version(root / table):020d}.json"
 
 
-def truncate(path: Path) -> None:
+def truncate(path: Path, at_line_break: bool = False) -> None:
+    """Cut a file in half, or (``at_line_break``) after its last line but one: what is left still parses."""
     data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
+    if at_line_break:
+        lines = data.splitlines(keepends=True)
+        assert len(lines) >= 2, path
+        path.write_bytes(b"".join(lines[:-1]))
+    else:
+        path.write_bytes(data[: len(data) // 2])
 
 
 def flip(path: Path, at: int | None = None, n: int = 64) -> None:
@@ -148,13 +154,14 @@ def repaired(root: Path, capsys) -> str:
 # ------------------------------------------------------------------ torn log entries
 
 
+@pytest.mark.parametrize("at_line_break", [False, True], ids=["mid-line", "at-a-line-break"])
 @pytest.mark.parametrize("table", ALL_TABLES)
-def test_a_truncated_newest_log_entry_is_named_refused_and_rolled_back(table, store, capsys):
+def test_a_truncated_newest_log_entry_is_named_refused_and_rolled_back(table, at_line_break, store, capsys):
     entry = newest_entry(store, table)
-    truncate(entry)
+    truncate(entry, at_line_break)
     rc, out, err = run(capsys, "store", "check", "--store", str(store))
     assert rc == 1
-    assert f"{entry}: damaged" in out.splitlines()[0]
+    assert f"{entry}: {'torn' if at_line_break else 'damaged'}" in out.splitlines()[0]
     assert "liveboard store repair" in err
     # readers say so (no silent rollback to an older version)
     rc, out, err = run(capsys, "sessions", "--format", "csv", "--store", str(store))
@@ -164,9 +171,10 @@ def test_a_truncated_newest_log_entry_is_named_refused_and_rolled_back(table, st
     assert list((store / DAMAGED).glob(f"*/{table}/{tables.LOG}/{entry.name}"))  # kept, not deleted
 
 
-def test_an_import_after_a_torn_events_entry_refuses_names_it_and_deletes_nothing(store, base, capsys):
+@pytest.mark.parametrize("at_line_break", [False, True], ids=["mid-line", "at-a-line-break"])
+def test_an_import_after_a_torn_events_entry_refuses_names_it_and_deletes_nothing(store, base, capsys, at_line_break):
     entry = newest_entry(store, "events")
-    truncate(entry)
+    truncate(entry, at_line_break)
     before = files(store)
     log = LogBuilder("c1")
     log.start(0, account_id="glow.lab", id="c1-start")
@@ -175,16 +183,37 @@ def test_an_import_after_a_torn_events_entry_refuses_names_it_and_deletes_nothin
     assert rc != 0
     assert str(entry) in err and "liveboard store repair" in err and "Traceback" not in err
     assert files(store) == before
-    # repair rolls the store back to before b1's commit, says so, and b1 imports again
+    # repair rolls the store back to before b1's commit and puts b1's intact files back in a commit of its own
     report = repaired(store, capsys)
-    assert "sessions b1:" in report and "re-import their files" in report
-    rc, out, err = run(capsys, "import", str(base[1]), "--store", str(store))
-    assert rc == 0, err
+    assert "sessions b1:" in report and "committed again" in report and "re-import" not in report
     assert len(Store(store).events(["b1"])) == len(Store(base[0]).events(["b1"]))
+    assert_nothing_lost(store, before)
+    rc, out, err = run(capsys, "import", str(base[1]), "--store", str(store))
+    assert rc == 0 and "imported 0" in out, (out, err)  # all there already: every event a duplicate
 
 
-def test_a_torn_head_entry_rolls_the_store_back_naming_the_sessions(store, capsys):
-    truncate(newest_entry(store, "commits"))
+@pytest.mark.parametrize("at_line_break", [False, True], ids=["mid-line", "at-a-line-break"])
+def test_a_live_session_in_a_torn_events_entry_is_not_lost(store, capsys, at_line_break):
+    """A live LIVE has no file to import again: repair puts its events back from its own intact files."""
+    s = Store(store)
+    live = sim("live1", "glow.lab", 50, 7)
+    cuts = [0, live.num_rows // 3, 2 * live.num_rows // 3, live.num_rows]
+    for lo, hi in zip(cuts, cuts[1:]):  # three appends, as the live writer makes them
+        s.append(live.slice(lo, hi - lo), summarize=False, recent_only=True)
+    truncate(newest_entry(store, "events"), at_line_break)
+    assert run(capsys, "store", "check", "--store", str(store))[0] == 1
+    report = repaired(store, capsys)
+    assert "sessions live1:" in report and "committed again" in report, report
+    assert run(capsys, "store", "check", "--store", str(store))[0] == 0
+    again = Store(store)
+    assert again.events(["live1"]).num_rows == live.num_rows
+    row = [r for r in again.read_table("sessions").to_pylist() if r["session_id"] == "live1"]
+    assert row and row[0]["event_count"] == live.num_rows
+
+
+@pytest.mark.parametrize("at_line_break", [False, True], ids=["mid-line", "at-a-line-break"])
+def test_a_torn_head_entry_rolls_the_store_back_naming_the_sessions(store, capsys, at_line_break):
+    truncate(newest_entry(store, "commits"), at_line_break)
     rc, _, err = run(capsys, "quarantine", "--store", str(store))  # the head is read by every command
     assert rc == 1 and "commits/_delta_log/" in err and "store check" in err
     report = repaired(store, capsys)
