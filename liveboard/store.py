@@ -34,7 +34,6 @@ import datetime as dt
 import fcntl
 import json
 import os
-import re
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -44,11 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from liveboard import provenance, queries, tables
+from liveboard import provenance, queries, staging, tables
 from liveboard.errors import os_error_message
 from liveboard.eventlog import BAD_ROW_SCHEMA, to_json_lines
 from liveboard.events import DICTIONARY_COLUMNS, EVENT_SCHEMA
@@ -152,11 +150,7 @@ class ImportReport:
         return self.bad == 0 and self.refused == 0 and self.conflicts == 0
 
 
-def _safe_part(value: str | None) -> str:
-    """A partition folder value: readable, and never a path separator or a dot-dot."""
-    if not value:
-        return "_unknown"
-    return re.sub(r"[^A-Za-z0-9_.@-]", "_", value)[:80].lstrip(".") or "_unknown"
+_safe_part = staging.safe_part
 
 
 @dataclass(frozen=True)
@@ -200,6 +194,11 @@ class _Commit:
         f = tables.write_file(self.store.root / name, table, prefix=self._prefix(n), partition=partition, schema=schema)
         self.added(name, f)
         return f
+
+    @property
+    def seq_shift(self) -> int:
+        """What this commit adds to its new events' ``seq`` (read order): commits in order, then lines."""
+        return (self.version + self.snap.seq_base) << 32
 
     def _prefix(self, n: int) -> str:
         """Data files of this commit are named ``c<commit>-<n>-<hash>.parquet``."""
@@ -578,35 +577,69 @@ class Store:
         of core, and everything is one commit. The writer's lock is taken once reading is done."""
         stage = self.root / "_staging" / f"{os.getpid()}-{time.time_ns()}"
         stage.mkdir(parents=True)
+        stager = self._stager(stage / "events")
         try:
-            row = n_bad = 0
-            ev_files, bad_files = [], []
-            for i, (events, bad) in enumerate(parts):
-                if events.num_rows:
-                    rows = pa.array(np.arange(row, row + events.num_rows, dtype=np.int64))
-                    staged = events.cast(EVENT_SCHEMA).append_column("_row", rows)
-                    ev_files.append(_stage(staged, stage / f"ev-{i:06d}.parquet"))
-                    row += events.num_rows
-                if bad is not None and bad.num_rows:
-                    bad_files.append(_stage(bad.cast(BAD_ROW_SCHEMA), stage / f"bad-{i:06d}.parquet"))
-                    n_bad += bad.num_rows
+            n_bad = 0
+            bad_files = []
+            # parts are written in a thread (the GIL is let go while Parquet is encoded), so that the reader's
+            # next part is taken meanwhile; at most two wait
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="liveboard-stage") as pool:
+                waiting: deque = deque()
+                for i, (events, bad) in enumerate(parts):
+                    if events.num_rows:
+                        waiting.append(pool.submit(stager.write, events.cast(EVENT_SCHEMA)))
+                    if bad is not None and bad.num_rows:
+                        bad_files.append(stage / f"bad-{i:06d}.parquet")
+                        waiting.append(pool.submit(_stage, bad.cast(BAD_ROW_SCHEMA), bad_files[-1]))
+                        n_bad += bad.num_rows
+                    while len(waiting) > 2:
+                        waiting.popleft().result()
+                for job in waiting:
+                    job.result()
+            stager.close()
             pa.default_memory_pool().release_unused()  # what reading held goes back before the checks run
             with self._writer("import") as c:
                 con, _ = self.connect(c.snap, private=True)
                 _bounded(con, stage / "spill")
+                ev = stager.paths()
+                # the staged rows as the checks know them: seq as read, and a row number (seq is unique)
+                raw = (
+                    f"SELECT * REPLACE (seq - {stager.shift} AS seq), seq - {stager.shift} AS _row "
+                    f"FROM {parquet_source(ev)}"
+                )
                 batch_schema = pa.schema(list(EVENT_SCHEMA) + [pa.field("_row", pa.int64())])
-                for name, files, schema in (
-                    ("batch_raw", ev_files, batch_schema),
-                    ("batch_bad", bad_files, BAD_ROW_SCHEMA),
-                ):
-                    body = f"SELECT * FROM {parquet_source(files)}" if files else _empty_select(schema)
-                    con.execute(f"CREATE TEMP VIEW {name} AS {body}")
-                return self._append(c, con, n_bad, summarize, False, origin, bulk=True)
+                con.execute(f"CREATE TEMP VIEW batch_raw AS {raw if ev else _empty_select(batch_schema)}")
+                bad_sql = f"SELECT * FROM {parquet_source(bad_files)}" if bad_files else _empty_select(BAD_ROW_SCHEMA)
+                con.execute(f"CREATE TEMP VIEW batch_bad AS {bad_sql}")
+                return self._append(c, con, n_bad, summarize, False, origin, bulk=True, staged=stager)
+        except BaseException:
+            stager.abort()
+            raise
         finally:
             _rmtree(stage)
 
+    def _stager(self, folder: Path) -> staging.EventStager:
+        """Staged event files for the commit a bulk import expects to make (the next version, if no other
+        writer commits first) and the stored sessions' places."""
+        snap = self.snapshot()
+        version = tables.latest_version(self.root / HEAD) + 1
+        known = {}
+        sessions = self.read_table("sessions", snap).select(["session_id", "account_id", "start"]).to_pylist()
+        for r in sessions:
+            known[r["session_id"]] = (r["account_id"], r["start"])
+        return staging.EventStager(folder, version=version, shift=(version + snap.seq_base) << 32, known=known)
+
     def _append(
-        self, c: _Commit, con, n_bad: int, summarize: bool, recent_only: bool, origin, *, bulk: bool = False
+        self,
+        c: _Commit,
+        con,
+        n_bad: int,
+        summarize: bool,
+        recent_only: bool,
+        origin,
+        *,
+        bulk: bool = False,
+        staged: staging.EventStager | None = None,
     ) -> ImportReport:
         """The checks and the commit of :meth:`append`, over ``batch_raw`` (events with ``_row``) and
         ``batch_bad`` (the reader's bad rows), tables or views of ``con``. ``bulk``: a batch of any size
@@ -704,7 +737,9 @@ class Store:
             report.version = snap.version
             return report
         changed = [r[0] for r in con.execute("SELECT DISTINCT session_id FROM fresh ORDER BY 1").fetchall()]
-        new_files = self._write_event_files(con, c, sort=not bulk)
+        new_files = self._staged_files(con, c, staged) if staged else None
+        if new_files is None:
+            new_files = self._write_event_files(con, c, sort=not bulk)
         committed = con.sql("SELECT * FROM event_files").to_arrow_table().cast(FILES_SCHEMA)
         report.sessions = changed
         files = pa.concat_tables([committed, new_files])
@@ -964,32 +999,19 @@ class Store:
         this commit's ``seq`` range (read order within a commit, commits in order); rewritten ones keep
         theirs. ``sort`` orders each file by session, time and ``seq`` (readers never rely on it: a bulk
         import skips it and writes in the order it reads)."""
-        con.execute("SET TimeZone = 'UTC'")
-        parts = con.execute(
-            """
-            WITH starts AS (
-                SELECT session_id, min(ts) FILTER (WHERE type = 'session_start') AS start,
-                       arg_min(account_id, ts) FILTER (WHERE type = 'session_start') AS account_id, min(ts) AS first
-                FROM fresh GROUP BY session_id
-            ), known AS (SELECT session_id, account_id, start FROM sessions)
-            SELECT s.session_id,
-                   coalesce(s.account_id, k.account_id) AS account_id,
-                   strftime(coalesce(k.start, s.start, s.first) AT TIME ZONE 'UTC', '%Y-%m-%d') AS day
-            FROM starts s LEFT JOIN known k USING (session_id)
-            """
-        ).fetchall()
-        keys = sorted({(_safe_part(account), day) for _, account, day in parts})
+        where = _places(con)
+        keys = sorted(set(where.values()))
         number = {k: n for n, k in enumerate(keys)}
         con.register(
             "_parts",
             pa.table(
                 {
-                    "session_id": pa.array([sid for sid, _, _ in parts], pa.string()),
-                    "_part": pa.array([number[(_safe_part(a), d)] for _, a, d in parts], pa.int64()),
+                    "session_id": pa.array(list(where), pa.string()),
+                    "_part": pa.array([number[k] for k in where.values()], pa.int64()),
                 }
             ),
         )
-        seq_shift = (c.version + c.snap.seq_base) << 32 if new else 0
+        seq_shift = c.seq_shift if new else 0
         cols = ", ".join(f'f."{n}"' for n in EVENT_SCHEMA.names if n != "seq")
         order = " ORDER BY p._part, f.session_id, f.ts, f.seq" if sort else ""
         reader = con.sql(
@@ -1029,6 +1051,21 @@ class Store:
         for f in done:
             c.added("events", f)
         return event_file_rows(done)
+
+    def _staged_files(self, con, c: _Commit, staged: staging.EventStager) -> pa.Table | None:
+        """The staged files taken as this commit's event files, when they are what the rewrite would write:
+        the commit has the version they were named and shifted for, nothing was set aside, and every
+        session's rows are in its partition. Else None (the rows of ``fresh`` are rewritten)."""
+        if (c.version, c.seq_shift) != (staged.version, staged.shift) or not staged.files:
+            return None
+        if con.execute("SELECT count(*) FROM dropped").fetchall()[0][0] or not staged.fits(_places(con)):
+            return None
+        for f in staged.files:
+            target = self.root / "events" / f.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged.folder / f.path, target)
+            c.added("events", f)
+        return event_file_rows(staged.files)
 
     def _sessions_catalog(
         self, con, c: _Commit, files: pa.Table, changed: list[str], summarize: bool, *, native: bool = False
@@ -1105,6 +1142,27 @@ class Store:
 
 #: What makes two events with the same ``(session_id, id)`` the same event (``seq`` is only read order).
 _CONTENT = tuple(n for n in EVENT_SCHEMA.names if n not in ("session_id", "id", "seq"))
+
+
+def _places(con: duckdb.DuckDBPyConnection) -> dict[str, staging.Partition]:
+    """Each session of ``fresh``, with the events partition its rows go to: the account of its first
+    session_start (else the stored one) and the UTC date of its stored start (else its first session_start,
+    else its first event)."""
+    con.execute("SET TimeZone = 'UTC'")
+    rows = con.execute(
+        """
+        WITH starts AS (
+            SELECT session_id, min(ts) FILTER (WHERE type = 'session_start') AS start,
+                   arg_min(account_id, ts) FILTER (WHERE type = 'session_start') AS account_id, min(ts) AS first
+            FROM fresh GROUP BY session_id
+        ), known AS (SELECT session_id, account_id, start FROM sessions)
+        SELECT s.session_id,
+               coalesce(s.account_id, k.account_id) AS account_id,
+               strftime(coalesce(k.start, s.start, s.first) AT TIME ZONE 'UTC', '%Y-%m-%d') AS day
+        FROM starts s LEFT JOIN known k USING (session_id)
+        """
+    ).fetchall()
+    return {sid: (_safe_part(account), day) for sid, account, day in rows}
 
 
 def event_file_rows(done: list[tables.DataFile]) -> pa.Table:

@@ -117,3 +117,93 @@ def test_a_bulk_import_that_fails_leaves_the_store_as_it_was(tmp_path, monkeypat
     assert (again.snapshot().version, _events(again), [p.name for p in again.table_files("events")]) == before
     assert not any((again.root / "_staging").iterdir())
     assert isinstance(again.events(), pa.Table)
+
+
+def _spy_rewrites(monkeypatch) -> list[int]:
+    """Count the store's rewrites of a batch's event files (the real method runs: a spy, not a stand-in)."""
+    calls: list[int] = []
+    real = Store._write_event_files
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "_write_event_files", counted)
+    return calls
+
+
+def clean_lines() -> list[str]:
+    a, b = LogBuilder("c1"), LogBuilder("c2")
+    a.start(0, account_id="acct1")
+    b.start(86_400, account_id="acct2")
+    for i in range(30):
+        a.ev("comment", 10 + i, id=f"a{i}", user_id=f"u{i % 4}", text=f"hi {i}")
+        b.ev("like", 86_400 + 10 + i, id=f"b{i}", user_id=f"v{i}", count=2)
+    a.end(600)
+    return a.lines() + b.lines()
+
+
+def _one_batch(tmp_path, path) -> Store:
+    one = Store(tmp_path / "one", create=True)
+    result = read_event_logs([path])
+    one.append(result.events, result.bad, origin=result.locate)
+    return one
+
+
+def test_a_clean_import_commits_the_files_it_staged_as_they_are(tmp_path, monkeypatch):
+    path = write_lines(tmp_path / "clean.jsonl", clean_lines())
+    rewrites = _spy_rewrites(monkeypatch)
+    monkeypatch.setattr(eventlog, "CHUNK_LINES", 7)
+    bulk = Store(tmp_path / "bulk", create=True)
+    got = import_paths(bulk, [path], progress=False)[2]
+    assert rewrites == [] and got.imported == 63 and got.sealed == ["c1"]
+    one = _one_batch(tmp_path, path)
+    assert _events(bulk) == _events(one)
+    assert _table(bulk, "sessions", ("session_id",)) == _table(one, "sessions", ("session_id",))
+    files = sorted(p.relative_to(bulk.root / "events").parent.as_posix() for p in bulk.table_files("events"))
+    assert files == ["account=acct1/date=2026-03-01", "account=acct2/date=2026-03-02"]
+
+
+def test_rows_staged_in_a_partition_a_later_part_moves_are_rewritten(tmp_path, monkeypatch):
+    # c9's events come first and its session_start (a day earlier) last: the first parts guessed wrong
+    log = LogBuilder("c9")
+    for i in range(20):
+        log.ev("comment", 86_400 + i, id=f"x{i}", user_id="u", text="early in the file, late in time")
+    log.start(0, account_id="acct9")
+    path = write_lines(tmp_path / "unsorted.jsonl", log.lines())
+    rewrites = _spy_rewrites(monkeypatch)
+    monkeypatch.setattr(eventlog, "CHUNK_LINES", 5)
+    bulk = Store(tmp_path / "bulk", create=True)
+    assert import_paths(bulk, [path], progress=False)[2].imported == 21
+    assert len(rewrites) == 1
+    files = [p.relative_to(bulk.root / "events").parent.as_posix() for p in bulk.table_files("events")]
+    assert files == ["account=acct9/date=2026-03-01"]
+    one = _one_batch(tmp_path, path)
+    assert _events(bulk) == _events(one)
+    assert _table(bulk, "sessions", ("session_id",)) == _table(one, "sessions", ("session_id",))
+
+
+def test_a_commit_made_while_an_import_reads_makes_it_rewrite_its_files(tmp_path, monkeypatch):
+    path = write_lines(tmp_path / "clean.jsonl", clean_lines())
+    other = LogBuilder("w1")
+    other.start(5, account_id="acct1")
+    other.ev("comment", 20, id="w-c", user_id="u", text="a live append while the import reads")
+    other_events = read_event_logs([other.write(tmp_path / "other.jsonl")]).events
+    rewrites = _spy_rewrites(monkeypatch)
+    monkeypatch.setattr(eventlog, "CHUNK_LINES", 7)
+    bulk = Store(tmp_path / "bulk", create=True)
+    stream = eventlog.iter_event_logs([path], ordered=False)
+
+    def parts():
+        for i, part in enumerate(stream):
+            yield part
+            if i == 0:  # another writer commits meanwhile: the version the files were named for is taken
+                assert Store(bulk.root).append(other_events).imported == 2
+                rewrites.clear()
+
+    got = bulk.append_parts(parts(), origin=stream.locate)
+    assert got.imported == 63 and len(rewrites) == 1
+    assert {r["session_id"] for r in bulk.read_table("sessions").to_pylist()} == {"c1", "c2", "w1"}
+    seqs = [r["seq"] for r in bulk.events().to_pylist()]
+    assert len(set(seqs)) == len(seqs) == 65  # the commits' seq ranges do not meet
+    assert not any((bulk.root / "_staging").iterdir())

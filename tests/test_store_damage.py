@@ -9,6 +9,7 @@ Each case damages a copy of one small store (built once) the way a disk or a hos
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -198,7 +199,7 @@ def test_a_live_session_in_a_torn_events_entry_is_not_lost(store, capsys, at_lin
     s = Store(store)
     live = sim("live1", "glow.lab", 50, 7)
     cuts = [0, live.num_rows // 3, 2 * live.num_rows // 3, live.num_rows]
-    for lo, hi in zip(cuts, cuts[1:]):  # three appends, as the live writer makes them
+    for lo, hi in itertools.pairwise(cuts):  # three appends, as the live writer makes them
         s.append(live.slice(lo, hi - lo), summarize=False, recent_only=True)
     truncate(newest_entry(store, "events"), at_line_break)
     assert run(capsys, "store", "check", "--store", str(store))[0] == 1
