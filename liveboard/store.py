@@ -94,6 +94,10 @@ class StoreError(Exception):
     """A user-facing problem with the store (locked, unreadable, damaged, refused write)."""
 
 
+class NoStoreError(StoreError):
+    """There is no store at the path (a page offers to create one; a damaged store is another StoreError)."""
+
+
 class OldLayoutError(StoreError):
     """A store written by liveboard before the Delta Lake layout."""
 
@@ -291,7 +295,7 @@ class Store:
             )
         if not tables.exists(self.root / HEAD):
             if not create:
-                raise StoreError(
+                raise NoStoreError(
                     f"{self.root}: no liveboard store here (import an event log, or run `liveboard simulate`)"
                 )
             self._create()

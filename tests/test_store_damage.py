@@ -313,3 +313,29 @@ def test_check_info_and_repair_of_a_healthy_store(store, capsys):
     assert events["rows"] == sum(len(Store(store).events([s])) for s in ("a1", "a2", "b1"))
     assert events["files"] == 3 and events["version"] == 2 and events["bytes"] > 0
     assert data["sessions"] == {"count": 4, "accounts": 3, "sealed": 3}
+
+
+def _page_text(widget) -> str:
+    out, todo = [], [widget]
+    while todo:
+        w = todo.pop()
+        todo.extend(getattr(w, "children", ()))
+        if isinstance(getattr(w, "value", None), str):
+            out.append(w.value)
+    return "\n".join(out)
+
+
+def test_the_pages_name_the_damage_and_the_way_back(store, tmp_path):
+    """LIVE Analytics and the LIVE Board say what is damaged and how to repair it (not "no store here")."""
+    from liveboard.views import analytics, board
+
+    entry = newest_entry(store, "commits")
+    truncate(entry, at_line_break=True)
+    page = _page_text(analytics.app(store))
+    assert "lb-error" in page and entry.name in page and "liveboard store repair" in page
+    assert "No liveboard store" not in page
+    widget, live = board.build_page(session="a1", store=store)
+    text = _page_text(widget)
+    assert live is None and entry.name in text and "liveboard store repair" in text and "Unknown session" not in text
+    missing = _page_text(analytics.app(tmp_path / "nowhere"))
+    assert "No liveboard store" in missing

@@ -25,7 +25,7 @@ import pandas as pd
 
 from liveboard.ids import MAX_SESSION_ID, check_session_id
 from liveboard.metrics import REGISTRY, SESSION_METRICS
-from liveboard.store import OldLayoutError, StoreError, default_store_path
+from liveboard.store import NoStoreError, OldLayoutError, StoreError, default_store_path
 from liveboard.views import format as fmt
 from liveboard.views.accounts import AccountsTab
 from liveboard.views.charts import TimeChart
@@ -827,12 +827,18 @@ def app(
     except OldLayoutError as exc:  # says how to upgrade
         request_query_string()
         return W.VBox([style(), html(error_html(str(exc)), "lb-error")])
-    except StoreError:
+    except NoStoreError:
         request_query_string()
         return W.VBox([style(), html(store_missing_message(path), "lb-error")])
+    except StoreError as exc:  # names what is damaged and how to repair it
+        request_query_string()
+        return W.VBox([style(), html(error_html(str(exc)), "lb-error")])
     under_voila = bool(os.environ.get("VOILA_KERNEL_ID") or os.environ.get("VOILA_PREHEAT") == "True")
     try:
         view = LiveAnalytics(wb, account=account or None, now=now or None, tz=tz or None, session_links=under_voila)
+    except StoreError as exc:  # a damaged store: the message names what and how to repair it
+        request_query_string()
+        return W.VBox([style(), html(error_html(str(exc)), "lb-error")])
     except Exception as exc:  # noqa: BLE001 - a page shows a message, never a traceback
         log.exception("reading the store %s failed", path)
         request_query_string()

@@ -753,7 +753,7 @@ def build_page(session: str | None = None, speed: object = None, store=None, que
     then says why) or when the session has no events to replay (the widget shows what is known).
     The demo LIVE never touches the store at ``store``: it writes into a scratch store of its own.
     """
-    from liveboard.store import OldLayoutError, Store, StoreError, default_store_path
+    from liveboard.store import NoStoreError, OldLayoutError, Store, StoreError, default_store_path
     from liveboard.workbench import InputError, Workbench
 
     q = query or {}
@@ -775,8 +775,10 @@ def build_page(session: str | None = None, speed: object = None, store=None, que
             return error_widget(f"Unknown session: there is no session {sid!r} in this store."), None
         except OldLayoutError as exc:  # says how to upgrade
             return error_widget(str(exc)), None
-        except StoreError as exc:
+        except NoStoreError as exc:
             return error_widget(f"Unknown session: {exc}"), None
+        except StoreError as exc:  # a damaged store: the message names what and how to repair it
+            return error_widget(str(exc)), None
         cov = Coverage.of_session(sd)
         if not cov.has_events:
             try:
