@@ -458,9 +458,7 @@ class Store:
             con.execute(f"CREATE {kind} ev AS SELECT * FROM _empty_ev")
             return
         if native:
-            bad = [f"{p}: {why}" for p in files if (why := tables.verify_file(p))]
-            if bad:
-                raise StoreError("damaged data: " + "; ".join(bad[:5]) + f"; {self.damage_hint()}")
+            self._verify(files)
             con.execute(f"CREATE OR REPLACE TEMP VIEW _ev_files AS SELECT * FROM {parquet_source(files)}")
         else:
             con.register("_ev_files", tables.dataset(files, EVENT_SCHEMA))
@@ -471,6 +469,13 @@ class Store:
             con.execute(f"CREATE {kind} ev AS SELECT * FROM _ev_files {where}")
         except duckdb.Error as exc:
             raise self.damaged(exc, files) from None
+
+    def _verify(self, files: list[Path]) -> None:
+        """Files about to be read by DuckDB's own reader (which does not check Parquet page checksums),
+        checked against the hash in their names first."""
+        bad = [f"{p}: {why}" for p in files if (why := tables.verify_file(p))]
+        if bad:
+            raise StoreError("damaged data: " + "; ".join(bad[:5]) + f"; {self.damage_hint()}")
 
     def damaged(self, exc: BaseException, files: list[Path]) -> Exception:
         """The error to raise for a failed read: a StoreError naming the damaged files, if any are."""
@@ -798,6 +803,7 @@ class Store:
         if not ids:
             return {}
         files = self.event_files(con, ids)
+        self._verify(files)
         stored = (
             f"SELECT session_id, ts FROM {parquet_source(files)} "
             "WHERE type = 'session_start' AND session_id IN (SELECT unnest($ids))"
@@ -821,6 +827,7 @@ class Store:
         """Of the fresh rows of sealed sessions: the refused ones (with reasons), and per session the number
         of late order updates taken (``order`` events of an order the session already has)."""
         files = self.event_files(con, sealed)
+        self._verify(files)
         known = (
             f"SELECT DISTINCT session_id, order_id FROM {parquet_source(files)} "
             "WHERE type = 'order' AND session_id IN (SELECT unnest($ids))"
