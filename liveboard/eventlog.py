@@ -581,7 +581,7 @@ def _validation_sql() -> str:
                CASE {" ".join(whens)} END AS reason
         FROM timed
     ), judged AS MATERIALIZED (
-        SELECT *, CASE WHEN reason IS NULL AND e_type IN ({known_types}) THEN e_type END AS etype FROM reasoned ORDER BY etype
+        SELECT *, CASE WHEN reason IS NULL AND e_type IN ({known_types}) THEN e_type END AS etype FROM reasoned
     )"""
     branches = [
         "SELECT line_no, coalesce(odd_line, j) AS line, reason, "
