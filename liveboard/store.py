@@ -584,6 +584,7 @@ class Store:
         """:meth:`append` for a stream of ``(events, bad rows)`` parts, in bounded memory: each part is
         staged to disk as it arrives (``_staging/`` in the store), the checks run over the staged files out
         of core, and everything is one commit. The writer's lock is taken once reading is done."""
+        _clear_stale_staging(self.root / "_staging")
         stage = self.root / "_staging" / f"{os.getpid()}-{time.time_ns()}"
         stage.mkdir(parents=True)
         stager = self._stager(stage / "events")
@@ -1277,6 +1278,25 @@ def _stage(table: pa.Table, path: Path) -> Path:
 
     pq.write_table(table, path, compression="lz4", use_dictionary=False, write_statistics=False)
     return path
+
+
+def _clear_stale_staging(folder: Path) -> None:
+    """Remove what killed imports staged (``<pid>-<time>`` of a process that is gone); a running import's
+    folder, or one whose process id is taken again, stays."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        pid = name.split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            _rmtree(folder / name)
+        except OSError:  # alive, another user's
+            pass
 
 
 def _bounded(con: duckdb.DuckDBPyConnection, spill: Path) -> None:

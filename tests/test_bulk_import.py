@@ -207,3 +207,18 @@ def test_a_commit_made_while_an_import_reads_makes_it_rewrite_its_files(tmp_path
     seqs = [r["seq"] for r in bulk.events().to_pylist()]
     assert len(set(seqs)) == len(seqs) == 65  # the commits' seq ranges do not meet
     assert not any((bulk.root / "_staging").iterdir())
+
+
+def test_what_a_killed_import_staged_is_cleared_by_the_next(tmp_path):
+    import subprocess
+    import sys
+
+    store = Store(tmp_path / "s", create=True)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = store.root / "_staging" / f"{int(gone.stdout)}-1"
+    alive = store.root / "_staging" / "1-1"  # pid 1 is running: not ours to remove
+    for folder in (dead, alive):
+        (folder / "events").mkdir(parents=True)
+        (folder / "events" / "left.parquet").write_bytes(b"staged by an import that was killed")
+    assert import_paths(store, [write_lines(tmp_path / "clean.jsonl", clean_lines())], progress=False)[2].imported
+    assert not dead.exists() and alive.exists()
