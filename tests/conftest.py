@@ -7,7 +7,9 @@ are skipped loudly, or fail when the ``CI`` environment variable is set.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -39,6 +41,8 @@ NO_CHROMIUM_REASON = (
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 VOILA_START_TIMEOUT = 60.0  # seconds until the TCP port must be open
+PORT_ATTEMPTS = 3  # free ports tried when the one picked was taken before Voilà could bind it
+PORT_TAKEN = "is already in use"  # Voilà's log line then: "The port N is already in use, trying another port."
 PAGE_TIMEOUT_MS = 120_000  # navigation + rendering; 2 cores, kernels start cold, a loaded machine is slow
 
 
@@ -60,6 +64,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    # Under xdist this runs in the controller, whose stats hold every worker's reports (skips keep their
+    # (path, line, reason) tuple through xdist's serialisation).
     skipped = [
         rep
         for rep in terminalreporter.stats.get("skipped", [])
@@ -73,6 +79,45 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
             red=True,
             bold=True,
         )
+
+
+# --------------------------------------------------------------------------- parallel runs (pytest-xdist)
+
+
+#: A module-scoped fixture defined in a test module (its store, Spark session, the wheel's venv, …).
+MODULE_FIXTURE = re.compile(r"""@pytest\.fixture\([^)]*\bscope\s*=\s*["']module["']""")
+
+
+@functools.cache
+def defines_module_fixture(path: Path) -> bool:
+    try:
+        return MODULE_FIXTURE.search(path.read_text(encoding="utf-8")) is not None
+    except OSError:
+        return False
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadgroup`` (pyproject's addopts): each test goes to whichever worker is free, except that a
+    module defining a module-scoped fixture runs whole on one worker, so the fixture is built once, not once
+    per worker that got one of its tests; explicit ``xdist_group`` marks are honoured as usual.
+
+    (pytest-xdist 3.8 groups by a suffix it writes into ``item._nodeid``, which pytest 9.2 no longer reads,
+    so ``xdist_group`` marks alone do not group anything here; this scheduler works from the node ids.)
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ModuleFixtureGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            if scope != nodeid:  # an explicit xdist_group
+                return scope
+            module = nodeid.split("::", 1)[0]
+            return module if defines_module_fixture(config.rootpath / module) else nodeid
+
+    return ModuleFixtureGroups(config, log)
 
 
 # --------------------------------------------------------------------------- jupyter environment
@@ -134,22 +179,29 @@ class VoilaServers:
         timeout: float = VOILA_START_TIMEOUT,
     ) -> str:
         host = "127.0.0.1"
-        port = find_free_port(host)
         store = store if store is not None else self._tmp_path / "store"
         base_env = {**os.environ, **self._jupyter_env, **(env or {})}
-        log_path = self._tmp_path / f"voila-{port}.log"
-        cmd = voila_command(Path(notebook_or_dir).resolve(), port=port, host=host, preheat=preheat, extra=extra)
         started = time.monotonic()
-        with log_path.open("wb") as log:
-            proc = subprocess.Popen(
-                cmd, env=voila_env(store, base=base_env), stdout=log, stderr=subprocess.STDOUT, cwd=self._tmp_path
-            )
-        self._procs.append((proc, log_path))
-        try:
-            wait_for_port(host, port, timeout, proc=proc)
-        except (TimeoutError, RuntimeError) as exc:
-            stop_process(proc)
-            raise RuntimeError(f"voila did not start: {exc}\n--- voila log ---\n{log_path.read_text()}") from exc
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            # A port free a moment ago can be taken before Voilà binds it (another xdist worker, a kernel's
+            # or the browser's connection); Voilà runs with port_retries=0, so it says so and exits: try another.
+            port = find_free_port(host)
+            log_path = self._tmp_path / f"voila-{port}.log"
+            cmd = voila_command(Path(notebook_or_dir).resolve(), port=port, host=host, preheat=preheat, extra=extra)
+            with log_path.open("wb") as log:
+                proc = subprocess.Popen(
+                    cmd, env=voila_env(store, base=base_env), stdout=log, stderr=subprocess.STDOUT, cwd=self._tmp_path
+                )
+            self._procs.append((proc, log_path))
+            try:
+                wait_for_port(host, port, timeout, proc=proc)
+                break
+            except (TimeoutError, RuntimeError) as exc:
+                stop_process(proc)
+                text = log_path.read_text(errors="replace")
+                if attempt < PORT_ATTEMPTS and PORT_TAKEN in text and isinstance(exc, RuntimeError):
+                    continue
+                raise RuntimeError(f"voila did not start: {exc}\n--- voila log ---\n{text}") from exc
         url = f"http://{host}:{port}"
         self.logs[url] = log_path
         self.startup_seconds[url] = time.monotonic() - started

@@ -190,11 +190,16 @@ def test_session_board(voila_server, page, open_voila, store, sessions, artifact
     assert "'+SUM(1)" in got and "<b>bold</b> hello" in got
     assert not any(r["text"].startswith(("=", "+", "-", "@")) for r in rows)
 
-    # comment search (escaped, in the kernel)
+    # comment search (escaped, in the kernel): the simulator writes "<b>bold</b>" comments of its own too, so
+    # the count shown must be what a plain, case-insensitive substring search of the stored comments gives
+    texts = list(liveboard.open(store).session(sid).comments()["text"])
+    matching = sum(isinstance(t, str) and "<b>" in t.lower() for t in texts)
+    assert 1 <= matching < len(texts)
+    note = "() => document.querySelector('.lb-comments-table .lb-note').innerText"
     page.locator(".lb-comment-search input").fill("<b>")
-    page.wait_for_function("() => document.querySelector('.lb-comments-table').innerText.includes('1 of ')")
+    page.wait_for_function(f"want => ({note})().startsWith(want)", arg=f"{matching:,} of {len(texts):,} comments")
     page.locator(".lb-comment-search input").fill("")
-    page.wait_for_function("() => !document.querySelector('.lb-comments-table').innerText.includes('1 of ')")
+    page.wait_for_function(f"want => ({note})().startsWith(want)", arg=f"{len(texts):,} of {len(texts):,} comments")
     # Voilà scrolls inside its own container: make the viewport as tall as the page for one picture
     height = page.evaluate("() => document.querySelector('.lb-app').scrollHeight")
     page.set_viewport_size({"width": 1280, "height": min(int(height) + 120, 9000)})

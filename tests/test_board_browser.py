@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from conftest import publish_screenshot
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 import liveboard
 from liveboard.simulator import simulate_session
@@ -16,6 +16,10 @@ from liveboard.views import format as fmt
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "notebooks/live_board.ipynb"
+#: The GMV and views cards' texts, as a JS expression list.
+CARDS_JS = ", ".join(f"document.querySelector('.lb-card-{k} .lb-value').innerText.trim()" for k in ("gmv", "views"))
+#: Resolves after the browser has painted two more frames (ResizeObserver callbacks and re-layout done).
+NEXT_FRAMES_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"
 
 
 def _value(page, key: str) -> str:
@@ -33,7 +37,10 @@ def test_demo_figures_change_over_time(voila_server, page, open_voila, tmp_path)
     open_voila(page, f"{url}/", ".lb-card-views .lb-value")
     page.wait_for_function("document.querySelector('.lb-card-views .lb-value').innerText.trim() !== '0'")
     first = (_value(page, "gmv"), _value(page, "views"), page.inner_text(".lb-status"))
-    time.sleep(4)
+    try:  # no sleep: wait until a figure moves (the page's own timeout bounds the wait)
+        page.wait_for_function(f"was => JSON.stringify([{CARDS_JS}]) !== JSON.stringify(was)", arg=list(first[:2]))
+    except PlaywrightTimeoutError:
+        pass  # the assertion below says what was seen
     second = (_value(page, "gmv"), _value(page, "views"), page.inner_text(".lb-status"))
     assert first[:2] != second[:2], f"figures did not move: {first} → {second}"
     assert "LIVE" in second[2] and "simulated" in second[2]
@@ -51,17 +58,32 @@ def test_replay_ends_on_analytics_figures(voila_server, page, open_voila, tmp_pa
     url = voila_server(REPO_ROOT / NOTEBOOK, store=store)
     open_voila(page, f"{url}/?session=s-replay&speed=100", ".lb-status")
     page.wait_for_function("document.querySelector('.lb-status').innerText.includes('ended')", timeout=60_000)
-    page.wait_for_timeout(1500)  # the last slow redraw (tables, charts)
-    assert _value(page, "gmv") == fmt.metric("gmv", summary["gmv"], summary["currency"])
-    assert _value(page, "items") == fmt.metric("items_sold", summary["items_sold"])
-    assert _value(page, "viewers") == fmt.metric("viewers", summary["viewers"])
-    assert _value(page, "views") == fmt.metric("views", summary["views"])
-    assert _value(page, "pcu") == fmt.metric("pcu", summary["pcu"])
+    expected = {
+        "gmv": fmt.metric("gmv", summary["gmv"], summary["currency"]),
+        "items": fmt.metric("items_sold", summary["items_sold"]),
+        "viewers": fmt.metric("viewers", summary["viewers"]),
+        "views": fmt.metric("views", summary["views"]),
+        "pcu": fmt.metric("pcu", summary["pcu"]),
+    }
+    try:  # the last redraw after "ended" may still be on its way: wait for it, no sleep
+        page.wait_for_function(
+            """want => Object.entries(want).every(([key, value]) =>
+                  (document.querySelector(`.lb-card-${key} .lb-value`)?.innerText || '').trim() === value)""",
+            arg=expected,
+            timeout=60_000,
+        )
+    except PlaywrightTimeoutError:
+        pass  # the assertions below say which figure differs
+    assert _value(page, "gmv") == expected["gmv"]
+    assert _value(page, "items") == expected["items"]
+    assert _value(page, "viewers") == expected["viewers"]
+    assert _value(page, "views") == expected["views"]
+    assert _value(page, "pcu") == expected["pcu"]
     for css in ("lb-products", "lb-channels", "lb-trends", "lb-giveaways", "lb-comments-feed", "lb-alerts"):
         assert page.locator(f".{css}").count() == 1
     assert "<script>" not in page.inner_html(".lb-comments-feed")
     page.set_viewport_size({"width": 1280, "height": 1900})
-    page.wait_for_timeout(1500)
+    page.evaluate(NEXT_FRAMES_JS)  # the re-layout after the resize is painted (the picture is for looking only)
     shot = artifacts_dir / "board.png"
     page.screenshot(path=str(shot), full_page=True)
     publish_screenshot(shot)

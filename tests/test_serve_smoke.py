@@ -157,11 +157,20 @@ def _wait_until(condition, timeout: float, what: str):
 
 
 def _port_free(port: int) -> bool:
+    """A new server could listen on ``port``: nothing listens there any more.
+
+    With SO_REUSEADDR, as every server sets it (tornado, so Voilà, too): a connection that lingers in
+    TIME_WAIT on that port number does not count. That one may not even be Voilà's: the port was free for
+    anyone when Voilà stopped, and another process's outgoing connection (Chromium, a kernel, another test
+    on another xdist worker) can get it as its ephemeral port.
+    """
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
+            s.listen()
         except OSError:
             return False
     return True

@@ -28,7 +28,19 @@ def test_walkthrough_runs_under_nbval(tmp_path, jupyter_env):
     store = build_walkthrough_store(tmp_path / "store")
     env = {**os.environ, **jupyter_env, "LIVEBOARD_STORE": str(store)}
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q", str(WALKTHROUGH)],
+        # -o addopts=: not the project's pytest options (pyproject's xdist workers, for one notebook)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "-q",
+            str(WALKTHROUGH),
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,

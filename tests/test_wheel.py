@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -30,19 +31,51 @@ def _run(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeou
     return proc.stdout
 
 
+#: Never built from: caches anywhere, and at the top the checkout's venv, build output and what tests and
+#: the demo leave there (the git-ignored paths).
+ANYWHERE = {"__pycache__", ".hypothesis", ".pytest_cache", ".ruff_cache"}
+AT_TOP = {".git", ".venv", "build", "dist", "test-artifacts", "reports"}
+IN_DATA = {"store", "demo"}
+
+
+def _not_source(folder: str, names: list[str]) -> set[str]:
+    here = Path(folder)
+    skip = {n for n in names if n in ANYWHERE or n.endswith(".egg-info")}
+    if here == REPO:
+        skip |= AT_TOP & set(names)
+    elif here == REPO / "data":
+        skip |= IN_DATA & set(names)
+    return skip
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A fresh venv holding the wheel of this checkout; returns its ``liveboard`` and ``python``."""
+    """A fresh venv holding the wheel of this checkout; returns its ``liveboard`` and ``python``.
+
+    The wheel is built from a copy of the checkout's files: setuptools builds in the source tree (``build/``,
+    ``liveboard.egg-info/``), which would let an old ``build/lib`` leak files into the wheel and would
+    rewrite files other tests (on other xdist workers) may be reading. The venv is made without pip: this
+    interpreter's pip installs into it (``--python``), the wheel and every dependency from the package
+    index, as a user's ``pip install`` does (byte-compiled too: with PYTHONDONTWRITEBYTECODE set, as here,
+    every later process would compile what it imports again).
+    """
     root = tmp_path_factory.mktemp("wheel")
+    src = root / "src"
+    shutil.copytree(REPO, src, symlinks=True, ignore=_not_source)
     dist = root / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(REPO)], cwd=root)
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(src)], cwd=root)
     wheels = list(dist.glob("liveboard-*.whl"))
     assert len(wheels) == 1, wheels
     venv = root / "venv"
-    _run([sys.executable, "-m", "venv", str(venv)], cwd=root)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-c", str(REPO / "constraints.txt")]
-    _run([*pip, str(wheels[0])], cwd=root)
-    return {"wheel": wheels[0], "python": venv / "bin" / "python", "liveboard": venv / "bin" / "liveboard"}
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=root)
+    python = venv / "bin" / "python"
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
+    _run([*pip, "-c", str(REPO / "constraints.txt"), str(wheels[0])], cwd=root)
+    # only the wheel and what it depends on: not the checkout, nor the test tools of this venv
+    listed = _run([*pip[:5], "list", "--format", "json"], cwd=root)
+    names = {d["name"].lower() for d in json.loads(listed)}
+    assert "liveboard" in names and "voila" in names and "pytest" not in names, sorted(names)
+    return {"wheel": wheels[0], "python": python, "liveboard": venv / "bin" / "liveboard"}
 
 
 def test_wheel_ships_every_notebook(installed) -> None:
