@@ -498,8 +498,9 @@ class Repair:
     root: Path
     stamp: str
     lines: list[str] = field(default_factory=list)
-    #: event files of moved log entries that only added files: (path in the table, its add line or None)
-    salvage: list[tuple[str, dict | None]] = field(default_factory=list)
+    #: event files of moved or rolled-back log entries that only added files, to commit again:
+    #: (path in the table, its add line or None, where a copy of it is kept)
+    salvage: list[tuple[str, dict | None, Path]] = field(default_factory=list)
 
     @property
     def aside(self) -> Path:
@@ -560,17 +561,17 @@ def _only_adds(actions: list[dict]) -> list[str] | None:
     return [a for a in adds if isinstance(a, str)]
 
 
-def _salvageable(moved: list[Path]) -> list[tuple[str, dict | None]]:
-    """Event files of moved entries that can be committed again: those of entries that only added files
-    (an import or a live append; a compaction or a rewrite is rolled back whole)."""
+def _salvageable(entries: list[list[dict]], kept: Path) -> list[tuple[str, dict | None, Path]]:
+    """Event files of moved or rolled-back entries (their actions) that can be committed again: those of
+    entries that only added files (an import or a live append; a compaction or a rewrite is rolled back
+    whole). ``kept``: the folder holding the copies, by their paths in the table."""
     out = []
-    for entry in moved:
-        actions = _lenient_actions(entry)
+    for actions in entries:
         named = _only_adds(actions)
         if named is None:
             continue
         lines = {_rel(a["add"]["path"]): a["add"] for a in actions if isinstance(a.get("add"), dict)}
-        out += [(rel, lines.get(rel)) for rel in named]
+        out += [(rel, lines.get(rel), kept / rel) for rel in named]
     return out
 
 
@@ -682,7 +683,7 @@ def _repair_logs(rep: Repair) -> dict[str, int] | None:
             adds = [a["add"] for p in moved for a in _lenient_actions(p) if isinstance(a.get("add"), dict)]
             moved_adds[name] = adds
             if name == "events":
-                rep.salvage = _salvageable(moved)
+                rep.salvage += _salvageable([_lenient_actions(p) for p in moved], rep.aside / name)
         logs[name] = scan_log(name, root / name)
     # the head: its newest entry whose named versions all load
     head = logs[HEAD]
@@ -713,7 +714,7 @@ def _repair_logs(rep: Repair) -> dict[str, int] | None:
         if kept:
             rep.say(f"{name}: moved aside {len(kept)} data file(s) no remaining log entry names")
         if name == "events" and (adds or kept):
-            saved = {rel for rel, _ in rep.salvage}
+            saved = {rel for rel, *_ in rep.salvage}
             lost_files = [p for p in kept if str(p.relative_to(rep.aside / name)) not in saved]
             lost_adds = [a for a in adds if _rel(a.get("path", "")) not in saved]
             lost = _sessions_in(lost_files, lost_adds, catalog) if lost_files or lost_adds else []
@@ -737,11 +738,18 @@ def _repair_logs(rep: Repair) -> dict[str, int] | None:
             if path.exists():
                 rep.keep_copy(name, path, "rolled-back")
         if later and name == "events":
-            lost = _sessions_in([root / name / _rel(a["path"]) for a in later], later, catalog)
-            rep.say(
-                f"sessions {', '.join(lost)}: events of commits after store version {chosen} are rolled back — "
-                f"re-import their files (copies kept in {rep.aside / name / 'rolled-back'})"
+            rolled = _salvageable(
+                [lg.entries.get(v, []) for v in range(named[name] + 1, lg.latest + 1)], rep.aside / name / "rolled-back"
             )
+            rep.salvage += rolled
+            saved = {rel for rel, *_ in rolled}
+            rest = [a for a in later if _rel(a["path"]) not in saved]
+            lost = _sessions_in([root / name / _rel(a["path"]) for a in rest], rest, catalog) if rest else []
+            if lost:
+                rep.say(
+                    f"sessions {', '.join(lost)}: events of commits after store version {chosen} are rolled back — "
+                    f"re-import their files (copies kept in {rep.aside / name / 'rolled-back'})"
+                )
     # damaged files of the head table itself (its rows are a record; the store reads its log)
     hf = replay(logs[HEAD])
     bad = [rel for rel in sorted(hf.active) if file_problem(root / HEAD / rel)]
@@ -848,27 +856,25 @@ def _repair_files(rep: Repair) -> None:
 
 
 def _salvage(rep: Repair) -> None:
-    """Phase 3, as one store commit: the intact event files of moved entries that only added files (kept
-    aside by phase 1) put back and committed again, the catalog rows of their sessions recomputed. A live
+    """Phase 3, as one store commit: the intact event files of moved or rolled-back entries that only added
+    files (kept aside by phase 1) put back and committed again, the catalog rows of their sessions recomputed. A live
     LIVE has no file to import again: its events come back from its own data files."""
-    aside = rep.aside / "events"
     intact, gone = [], []
-    for rel, line in rep.salvage:
-        src = aside / rel
-        (intact if src.exists() and tables.verify_file(src) is None else gone).append((rel, line))
+    for rel, line, src in rep.salvage:
+        (intact if src.exists() and tables.verify_file(src) is None else gone).append((rel, line, src))
     if not intact:
         return
     store = Store(rep.root)
     done = []
-    for rel, line in intact:
+    for rel, line, src in intact:
         dest = rep.root / "events" / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.link(aside / rel, dest)  # the copy aside stays, in case this commit does not happen
+            os.link(src, dest)  # the copy aside stays, in case this commit does not happen
         except FileExistsError:
             pass
         except OSError:
-            shutil.copy2(aside / rel, dest)
+            shutil.copy2(src, dest)
         done.append(tables.data_file(rep.root / "events", rel, (line or {}).get("stats")))
     with store._writer("repair") as c:
         for f in done:

@@ -193,18 +193,20 @@ def test_an_import_after_a_torn_events_entry_refuses_names_it_and_deletes_nothin
     assert rc == 0 and "imported 0" in out, (out, err)  # all there already: every event a duplicate
 
 
+@pytest.mark.parametrize("torn", ["events", "commits"])
 @pytest.mark.parametrize("at_line_break", [False, True], ids=["mid-line", "at-a-line-break"])
-def test_a_live_session_in_a_torn_events_entry_is_not_lost(store, capsys, at_line_break):
-    """A live LIVE has no file to import again: repair puts its events back from its own intact files."""
+def test_a_live_session_in_a_torn_entry_is_not_lost(store, capsys, at_line_break, torn):
+    """A live LIVE has no file to import again: repair puts its events back from its own intact files,
+    whether its newest events entry is torn or the store's head entry naming it."""
     s = Store(store)
     live = sim("live1", "glow.lab", 50, 7)
     cuts = [0, live.num_rows // 3, 2 * live.num_rows // 3, live.num_rows]
     for lo, hi in itertools.pairwise(cuts):  # three appends, as the live writer makes them
         s.append(live.slice(lo, hi - lo), summarize=False, recent_only=True)
-    truncate(newest_entry(store, "events"), at_line_break)
+    truncate(newest_entry(store, torn), at_line_break)
     assert run(capsys, "store", "check", "--store", str(store))[0] == 1
     report = repaired(store, capsys)
-    assert "sessions live1:" in report and "committed again" in report, report
+    assert "sessions live1:" in report and "committed again" in report and "re-import" not in report, report
     assert run(capsys, "store", "check", "--store", str(store))[0] == 0
     again = Store(store)
     assert again.events(["live1"]).num_rows == live.num_rows
