@@ -587,8 +587,9 @@ class Store:
         _clear_stale_staging(self.root / "_staging")
         stage = self.root / "_staging" / f"{os.getpid()}-{time.time_ns()}"
         stage.mkdir(parents=True)
-        stager = self._stager(stage / "events")
+        stager = None
         try:
+            stager = self._stager(stage / "events")
             n_bad = 0
             bad_files = []
             # parts are written in a thread (the GIL is let go while Parquet is encoded), so that the reader's
@@ -623,7 +624,8 @@ class Store:
                 con.execute(f"CREATE TEMP VIEW batch_bad AS {bad_sql}")
                 return self._append(c, con, n_bad, summarize, False, origin, bulk=True, staged=stager)
         except BaseException:
-            stager.abort()
+            if stager is not None:
+                stager.abort()
             raise
         finally:
             _rmtree(stage)
@@ -633,10 +635,8 @@ class Store:
         writer commits first) and the stored sessions' places."""
         snap = self.snapshot()
         version = tables.latest_version(self.root / HEAD) + 1
-        known = {}
-        sessions = self.read_table("sessions", snap).select(["session_id", "account_id", "start"]).to_pylist()
-        for r in sessions:
-            known[r["session_id"]] = (r["account_id"], r["start"])
+        rows = self.read_table("sessions", snap).select(["session_id", "account_id", "start"]).to_pylist()
+        known = {r["session_id"]: (r["account_id"], r["start"]) for r in rows}
         return staging.EventStager(folder, version=version, shift=(version + snap.seq_base) << 32, known=known)
 
     def _append(
