@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -84,8 +85,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 # --------------------------------------------------------------------------- parallel runs (pytest-xdist)
 
 
-#: A module-scoped fixture defined in a test module (its store, Spark session, the wheel's venv, …).
-MODULE_FIXTURE = re.compile(r"""@pytest\.fixture\([^)]*\bscope\s*=\s*["']module["']""")
+#: A module-scoped fixture defined in a test module (its store, Spark session, the wheel's venv, …), or one
+#: from here that the module uses (``module_voila_server``).
+MODULE_FIXTURE = re.compile(r"""@pytest\.fixture\([^)]*\bscope\s*=\s*["']module["']|\bmodule_voila_server\b""")
 
 
 @functools.cache
@@ -161,12 +163,15 @@ class VoilaServers:
     terminate → wait 5 s → kill, since Voilà 0.5.13 can ignore SIGTERM.
     """
 
-    def __init__(self, tmp_path: Path, jupyter_env: dict[str, str]):
+    def __init__(self, tmp_path: Path, jupyter_env: dict[str, str], *, reuse: bool = False):
         self._tmp_path = tmp_path
         self._jupyter_env = jupyter_env
         self._procs: list[tuple[subprocess.Popen, Path]] = []
         self.logs: dict[str, Path] = {}
         self.startup_seconds: dict[str, float] = {}
+        #: ``reuse``: a call with the same arguments as an earlier one gets that server's URL (one server for
+        #: the tests of a module that only read the same store), instead of a new server.
+        self._reuse: dict[tuple, str] | None = {} if reuse else None
 
     def __call__(
         self,
@@ -180,6 +185,9 @@ class VoilaServers:
     ) -> str:
         host = "127.0.0.1"
         store = store if store is not None else self._tmp_path / "store"
+        key = (str(Path(notebook_or_dir).resolve()), str(store), tuple(sorted((env or {}).items())), preheat, extra)
+        if self._reuse is not None and key in self._reuse:
+            return self._reuse[key]
         base_env = {**os.environ, **self._jupyter_env, **(env or {})}
         started = time.monotonic()
         for attempt in range(1, PORT_ATTEMPTS + 1):
@@ -205,20 +213,53 @@ class VoilaServers:
         url = f"http://{host}:{port}"
         self.logs[url] = log_path
         self.startup_seconds[url] = time.monotonic() - started
+        if self._reuse is not None:
+            self._reuse[key] = url
         return url
 
     def log(self, url: str) -> str:
         return self.logs[url].read_text(errors="replace")
 
     def stop_all(self) -> None:
-        for proc, _ in self._procs:
-            stop_process(proc, timeout=5.0)
+        """Stop every server, in the background: the next test need not wait the 5 s a Voilà that ignores
+        SIGTERM takes to be killed (``pytest_sessionfinish`` waits for them all)."""
+        procs = [proc for proc, _ in self._procs]
         self._procs.clear()
+        for proc in procs:
+            thread = threading.Thread(target=stop_process, args=(proc,), kwargs={"timeout": 5.0}, daemon=True)
+            thread.start()
+            STOPPING.append(thread)
+
+
+#: Servers being stopped in the background (:meth:`VoilaServers.stop_all`).
+STOPPING: list[threading.Thread] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
+    for thread in STOPPING:
+        thread.join()
 
 
 @pytest.fixture
 def voila_server(tmp_path: Path, jupyter_env: dict[str, str]) -> Iterator[VoilaServers]:
+    """A new server per call, stopped after the test."""
     servers = VoilaServers(tmp_path, jupyter_env)
+    try:
+        yield servers
+    finally:
+        servers.stop_all()
+
+
+@pytest.fixture(scope="module")
+def module_voila_server(
+    tmp_path_factory: pytest.TempPathFactory, jupyter_env: dict[str, str]
+) -> Iterator[VoilaServers]:
+    """Like ``voila_server``, but one server per set of arguments for the whole module, stopped after its last
+    test: for tests that only read a store (every page view still gets a kernel of its own). A module using
+    it runs whole on one xdist worker (:data:`MODULE_FIXTURE`). The kernels of its page views add up until
+    culled (idle for 120 s) and count against the server's cap of kernels (``DEFAULT_MAX_KERNELS``, 8, the
+    preheated one included): a module's tests share a server only while their page views stay below it."""
+    servers = VoilaServers(tmp_path_factory.mktemp("voila"), jupyter_env, reuse=True)
     try:
         yield servers
     finally:

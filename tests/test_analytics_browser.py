@@ -60,8 +60,8 @@ def assert_no_injected_elements(page) -> None:
         assert page.locator(f".lb-app {tag}").count() == 0, tag
 
 
-def test_list_search_and_range(voila_server, page, open_voila, store, sessions, artifacts_dir, console_errors):
-    url = voila_server(NOTEBOOK, store=store)
+def test_list_search_and_range(module_voila_server, page, open_voila, store, sessions, artifacts_dir, console_errors):
+    url = module_voila_server(NOTEBOOK, store=store)
     seconds = open_voila(page, url, ".lb-accounts-table")  # several accounts: the page opens on Accounts
     page.get_by_role("button", name="All LIVE videos", exact=True).click()
     page.wait_for_selector(".lb-sessions-table table", state="visible")
@@ -137,9 +137,9 @@ def test_list_search_and_range(voila_server, page, open_voila, store, sessions, 
     print(f"list ready in {seconds:.2f} s")
 
 
-def test_session_board(voila_server, page, open_voila, store, sessions, artifacts_dir, tmp_path):
+def test_session_board(module_voila_server, page, open_voila, store, sessions, artifacts_dir, tmp_path):
     sid = sessions.loc[sessions["title"].str.contains(HOSTILE_TITLE, regex=False), "session_id"].iloc[0]
-    url = voila_server(NOTEBOOK, store=store)
+    url = module_voila_server(NOTEBOOK, store=store)
     open_voila(page, f"{url}/?session={sid}", ".lb-session-detail")
     for cls in (
         "lb-core-data",
@@ -207,8 +207,8 @@ def test_session_board(voila_server, page, open_voila, store, sessions, artifact
     save_shot(page, artifacts_dir, "analytics-session.png", full_page=True)
 
 
-def test_bad_session_parameter(voila_server, page, open_voila, store):
-    url = voila_server(NOTEBOOK, store=store)
+def test_bad_session_parameter(module_voila_server, page, open_voila, store):
+    url = module_voila_server(NOTEBOOK, store=store)
     open_voila(page, f"{url}/?session=no-such-session", ".lb-error")
     text = page.locator(".lb-app .lb-error").first.inner_text()
     assert "no session" in text.lower() and "Traceback" not in page.content()

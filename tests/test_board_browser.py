@@ -89,6 +89,13 @@ def test_replay_ends_on_analytics_figures(voila_server, page, open_voila, tmp_pa
     publish_screenshot(shot)
 
 
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory):
+    store = tmp_path_factory.mktemp("board-browser") / "store"
+    Store(store, create=True)
+    return store
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
@@ -97,11 +104,9 @@ def test_replay_ends_on_analytics_figures(voila_server, page, open_voila, tmp_pa
         ("?speed=fast", "from 1 to 100"),
     ],
 )
-def test_bad_parameters_say_why(voila_server, page, open_voila, tmp_path, query, message):
+def test_bad_parameters_say_why(module_voila_server, page, open_voila, empty_store, query, message):
     from conftest import REPO_ROOT
 
-    store = tmp_path / "store"
-    Store(store, create=True)
-    url = voila_server(REPO_ROOT / NOTEBOOK, store=store)
+    url = module_voila_server(REPO_ROOT / NOTEBOOK, store=empty_store)  # one server for the three cases
     open_voila(page, f"{url}/{query}", ".lb-error")
     assert message in page.inner_text(".lb-error")

@@ -73,11 +73,11 @@ DOOR_PAGES = {
 @pytest.mark.browser
 @pytest.mark.parametrize("door", sorted(DOOR_PAGES))
 def test_each_door_is_visible_in_live_analytics(
-    door, doors, voila_server, page, open_voila, open_sessions_list, artifacts_dir
+    door, doors, module_voila_server, page, open_voila, open_sessions_list, artifacts_dir
 ):
     sid, label, gmv = DOOR_PAGES[door]
     sid = sid or doors["api"]
-    url = voila_server(ANALYTICS, store=doors["store"])
+    url = module_voila_server(ANALYTICS, store=doors["store"])
     open_sessions_list(page, url)
     row = page.locator(".lb-sessions-table table.lb-sessions tbody tr", has_text=sid)
     assert row.count() == 1, f"{sid} is not in the list"
