@@ -31,12 +31,18 @@ def machine() -> str:
 
 
 def commit() -> str:
+    """The checkout's commit, marked when the package's code has changes not committed (then the commit alone
+    does not say what was measured)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True, cwd=RESULTS.parent).stdout
+
     try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True, cwd=RESULTS.parent
-        ).stdout.strip()
+        head = git("rev-parse", "--short", "HEAD").strip()
+        dirty = git("status", "--porcelain", "--", ":/liveboard", ":/benchmarks/*.py", ":/pyproject.toml").strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return f"{head} + uncommitted changes" if dirty else head
 
 
 def record(title: str, lines: list[str]) -> None:

@@ -74,7 +74,7 @@ def test_smoke_widgets_render(
 ) -> None:
     store = tmp_path / "the-store"
     base = voila_server(fixture_notebooks, store=store, preheat=preheat)
-    seconds = open_voila(page, f"{base}/voila/render/{SMOKE}", ".lb-smoke", timeout=90_000)
+    seconds = open_voila(page, f"{base}/voila/render/{SMOKE}", ".lb-smoke", timeout=180_000)
     print(
         f"[preheat={preheat}] voila port open {voila_server.startup_seconds[base]:.2f} s; first render {seconds:.2f} s"
     )
@@ -101,7 +101,8 @@ def test_error_notebook_hides_traceback(
     voila_server, page, open_voila, fixture_notebooks, artifacts_dir, preheat
 ) -> None:
     base = voila_server(fixture_notebooks / ERROR, preheat=preheat)
-    open_voila(page, base, ".lb-before-error", timeout=90_000)
+    # cold: the page comes only once the kernel has run to the error (imports included), slow on a loaded machine
+    open_voila(page, base, ".lb-before-error", timeout=180_000)
     text = page.inner_text("body")
     page.screenshot(
         path=str(artifacts_dir / f"serve_smoke_error_{'preheat' if preheat else 'cold'}.png"), full_page=True
