@@ -66,7 +66,7 @@ def test_bulk_import_equals_one_batch(tmp_path, monkeypatch, part_lines):
 
     bulk = Store(tmp_path / "bulk", create=True)
     import_paths(bulk, [first], progress=False)
-    monkeypatch.setattr(eventlog, "CHUNK_LINES", part_lines)
+    monkeypatch.setattr(eventlog.lines, "CHUNK_LINES", part_lines)
     stream, _, got = import_paths(bulk, [path], progress=False)
     if part_lines == 3:
         assert stream.events_read > 30  # really many parts
@@ -153,7 +153,7 @@ def _one_batch(tmp_path, path) -> Store:
 def test_a_clean_import_commits_the_files_it_staged_as_they_are(tmp_path, monkeypatch):
     path = write_lines(tmp_path / "clean.jsonl", clean_lines())
     rewrites = _spy_rewrites(monkeypatch)
-    monkeypatch.setattr(eventlog, "CHUNK_LINES", 7)
+    monkeypatch.setattr(eventlog.lines, "CHUNK_LINES", 7)
     bulk = Store(tmp_path / "bulk", create=True)
     got = import_paths(bulk, [path], progress=False)[2]
     assert rewrites == [] and got.imported == 63 and got.sealed == ["c1"]
@@ -172,7 +172,7 @@ def test_rows_staged_in_a_partition_a_later_part_moves_are_rewritten(tmp_path, m
     log.start(0, account_id="acct9")
     path = write_lines(tmp_path / "unsorted.jsonl", log.lines())
     rewrites = _spy_rewrites(monkeypatch)
-    monkeypatch.setattr(eventlog, "CHUNK_LINES", 5)
+    monkeypatch.setattr(eventlog.lines, "CHUNK_LINES", 5)
     bulk = Store(tmp_path / "bulk", create=True)
     assert import_paths(bulk, [path], progress=False)[2].imported == 21
     assert len(rewrites) == 1
@@ -190,7 +190,7 @@ def test_a_commit_made_while_an_import_reads_makes_it_rewrite_its_files(tmp_path
     other.ev("comment", 20, id="w-c", user_id="u", text="a live append while the import reads")
     other_events = read_event_logs([other.write(tmp_path / "other.jsonl")]).events
     rewrites = _spy_rewrites(monkeypatch)
-    monkeypatch.setattr(eventlog, "CHUNK_LINES", 7)
+    monkeypatch.setattr(eventlog.lines, "CHUNK_LINES", 7)
     bulk = Store(tmp_path / "bulk", create=True)
     stream = eventlog.iter_event_logs([path], ordered=False)
 

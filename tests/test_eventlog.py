@@ -530,13 +530,13 @@ def _as_rows(r) -> tuple[list, list]:
 @pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
 @pytest.mark.parametrize("block", [1, 7, 300, 4096])
 def test_reading_a_block_at_a_time_gives_the_same_lines_as_reading_at_once(tmp_path, monkeypatch, block, gz):
-    monkeypatch.setattr(eventlog, "MAX_LINE_BYTES", 300)
-    monkeypatch.setattr(eventlog, "RAW_KEPT", 100)
+    monkeypatch.setattr(eventlog.lines, "MAX_LINE_BYTES", 300)
+    monkeypatch.setattr(eventlog.lines, "RAW_KEPT", 100)
     data = b"\xef\xbb\xbf" + b"".join(_awkward_lines())
     path = tmp_path / ("log.jsonl.gz" if gz else "log.jsonl")
     path.write_bytes(gzip.compress(data) if gz else data)
     whole = _as_rows(read_event_log(path))
-    monkeypatch.setattr(eventlog, "READ_BLOCK", block)
+    monkeypatch.setattr(eventlog.lines, "READ_BLOCK", block)
     assert _as_rows(read_event_log(path)) == whole
     events, bad = whole
     assert [e["id"] for e in events] == ["a", "b", "c"] and [e["seq"] for e in events] == [1, 6, 9]
@@ -568,7 +568,7 @@ def test_gzip_bomb_is_read_in_bounded_memory(tmp_path):
 
 
 def test_a_file_over_the_size_guard_is_refused_and_the_others_are_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(eventlog, "MAX_FILE_BYTES", 1 << 20)
+    monkeypatch.setattr(eventlog.lines, "MAX_FILE_BYTES", 1 << 20)
     many = write_lines(tmp_path / "many.jsonl.gz", [line(id=f"m{i}") for i in range(20_000)])  # ~2.4 MiB of text
     good = write_lines(tmp_path / "good.jsonl", [line(id="g")])
     with pytest.raises(EventLogError, match=r"many\.jsonl\.gz: more than 1 MiB of text \(after decompression\)"):

@@ -75,7 +75,7 @@ def files(tmp_path):
 @pytest.mark.parametrize("part_lines", [40, 10_000])
 def test_parts_are_bounded_and_give_what_the_whole_file_reader_gives(files, monkeypatch, part_lines):
     whole = read_event_logs(files)
-    monkeypatch.setattr(eventlog, "CHUNK_LINES", part_lines)
+    monkeypatch.setattr(eventlog.lines, "CHUNK_LINES", part_lines)
     stream = iter_event_logs(files)
     events, bad, sizes = _drain(stream)
     assert max(sizes) <= part_lines
@@ -91,8 +91,8 @@ def test_parts_are_bounded_and_give_what_the_whole_file_reader_gives(files, monk
 
 def test_parts_of_bounded_bytes_too(tmp_path, monkeypatch):
     path = write_lines(tmp_path / "log.jsonl", [line(id=f"x{i}", text="y" * 200) for i in range(400)])
-    monkeypatch.setattr(eventlog, "READ_BLOCK", 4096)
-    monkeypatch.setattr(eventlog, "CHUNK_BYTES", 16 << 10)
+    monkeypatch.setattr(eventlog.lines, "READ_BLOCK", 4096)
+    monkeypatch.setattr(eventlog.lines, "CHUNK_BYTES", 16 << 10)
     stream = iter_event_logs([path])
     _, _, sizes = _drain(stream)
     longest = len(line(id="x399", text="y" * 200)) + 1
@@ -100,7 +100,7 @@ def test_parts_of_bounded_bytes_too(tmp_path, monkeypatch):
 
 
 def test_seq_across_files_and_locate_from_the_stream(files, monkeypatch):
-    monkeypatch.setattr(eventlog, "CHUNK_LINES", 60)
+    monkeypatch.setattr(eventlog.lines, "CHUNK_LINES", 60)
     stream = iter_event_logs(files)
     events, _, _ = _drain(stream)
     seqs = events["seq"].to_pylist()
@@ -122,7 +122,7 @@ def test_seq_across_files_and_locate_from_the_stream(files, monkeypatch):
 
 
 def test_seq_order_within_a_part_and_across_parts(files, monkeypatch):
-    monkeypatch.setattr(eventlog, "CHUNK_LINES", 50)
+    monkeypatch.setattr(eventlog.lines, "CHUNK_LINES", 50)
     previous = -1
     for events, bad in iter_event_logs(files):
         seq = events["seq"].to_pylist()
@@ -164,8 +164,8 @@ def test_a_gzip_truncated_after_parts_were_handed_on_keeps_them_and_says_which_l
     broken = tmp_path / "broken.jsonl.gz"
     _truncated_gz(broken, [line(id=f"t{i}") for i in range(3000)])
     after = write_lines(tmp_path / "after.jsonl", [line(id="z1")])
-    monkeypatch.setattr(eventlog, "CHUNK_LINES", 500)
-    monkeypatch.setattr(eventlog, "READ_BLOCK", 4096)
+    monkeypatch.setattr(eventlog.lines, "CHUNK_LINES", 500)
+    monkeypatch.setattr(eventlog.lines, "READ_BLOCK", 4096)
     stream = iter_event_logs([good, broken, after])
     events, _, sizes = _drain(stream)
     ids = events["id"].to_pylist()
@@ -203,9 +203,9 @@ def test_a_damaged_file_smaller_than_a_part_contributes_nothing(tmp_path):
 
 def test_a_file_over_the_size_guard_after_parts_were_handed_on(tmp_path, monkeypatch):
     big = write_lines(tmp_path / "big.jsonl", [line(id=f"b{i}") for i in range(4000)])
-    monkeypatch.setattr(eventlog, "MAX_FILE_BYTES", 200_000)
-    monkeypatch.setattr(eventlog, "CHUNK_LINES", 300)
-    monkeypatch.setattr(eventlog, "READ_BLOCK", 8192)
+    monkeypatch.setattr(eventlog.lines, "MAX_FILE_BYTES", 200_000)
+    monkeypatch.setattr(eventlog.lines, "CHUNK_LINES", 300)
+    monkeypatch.setattr(eventlog.lines, "READ_BLOCK", 8192)
     stream = iter_event_logs([big])
     events, _, _ = _drain(stream)
     [problem] = stream.file_errors
@@ -229,7 +229,7 @@ def test_concatenated_gzip_members_and_zero_padding_read_as_one_file(tmp_path):
 def test_leaving_the_loop_early_stops_the_reader(files, monkeypatch):
     import threading
 
-    monkeypatch.setattr(eventlog, "CHUNK_LINES", 5)
+    monkeypatch.setattr(eventlog.lines, "CHUNK_LINES", 5)
     before = threading.active_count()
     stream = iter_event_logs(files)
     parts = iter(stream)
@@ -243,7 +243,7 @@ def test_leaving_the_loop_early_stops_the_reader(files, monkeypatch):
 def test_an_error_in_the_consumer_stops_the_reader_and_propagates(files, monkeypatch):
     import threading
 
-    monkeypatch.setattr(eventlog, "CHUNK_LINES", 5)
+    monkeypatch.setattr(eventlog.lines, "CHUNK_LINES", 5)
     before = threading.active_count()
     with pytest.raises(ZeroDivisionError):
         for _events, _bad in iter_event_logs(files):
@@ -274,7 +274,7 @@ def test_unordered_parts_hold_the_same_events_and_bad_rows_in_line_order(tmp_pat
         else:
             lines.append(json.dumps({**GOOD, "id": f"x{i}", **kinds[i % len(kinds)]}))
     path = write_lines(tmp_path / "mixed.jsonl", lines)
-    monkeypatch.setattr(eventlog, "CHUNK_LINES", 70)
+    monkeypatch.setattr(eventlog.lines, "CHUNK_LINES", 70)
     ordered_ev, ordered_bad, _ = _drain(iter_event_logs([path]))
     parts = list(iter_event_logs([path], ordered=False))
     events = pa.concat_tables([ev for ev, _ in parts])

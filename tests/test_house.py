@@ -17,7 +17,6 @@ FUNCTION_LINES = 120
 
 #: Modules over MODULE_LINES today (issue "One house" takes them apart).
 STILL_LONG_MODULES = {
-    "eventlog.py",
     "live/state.py",
     "provenance.py",
     "report.py",
@@ -30,7 +29,6 @@ STILL_LONG_MODULES = {
 }
 #: Functions over FUNCTION_LINES today, as ``module:qualified name``.
 STILL_LONG_FUNCTIONS = {
-    "eventlog.py:_validation_sql",
     "live/state.py:LiveState.fold",
     "provenance.py:_merged",
     "report.py:SessionReport.takeaways",
