@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.results import record  # noqa: E402
 from liveboard.live.state import LiveState  # noqa: E402
-from liveboard.simulator import simulate_session  # noqa: E402
+from liveboard.simulator import MEGA_MODEL, simulate_session  # noqa: E402
 
 MEGA_SCALE = 52.0
 EVENTS_PER_S_PER_SCALE = 3_654_745 / 3600 / MEGA_SCALE  # measured: scale 52, 3600 s, seed 1
@@ -50,7 +50,13 @@ def pin_one_core() -> None:
 def throughput(seconds: int, batch: int) -> dict:
     t0 = time.perf_counter()
     ev = simulate_session(
-        "mega-bench", "glowlab.official", dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC), seconds, seed=1, scale=MEGA_SCALE
+        "mega-bench",
+        "glowlab.official",
+        dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC),
+        seconds,
+        seed=1,
+        scale=MEGA_SCALE,
+        model=MEGA_MODEL,  # the mega audience (no popularity draw), as the "mega-" id gave it before
     )
     gen_s = time.perf_counter() - t0
     state = LiveState()
