@@ -17,13 +17,11 @@ FUNCTION_LINES = 120
 
 #: Modules over MODULE_LINES today (issue "One house" takes them apart).
 STILL_LONG_MODULES = {
-    "report.py",
     "views/analytics.py",
     "views/board.py",
 }
 #: Functions over FUNCTION_LINES today, as ``module:qualified name``.
 STILL_LONG_FUNCTIONS = {
-    "report.py:SessionReport.takeaways",
     "views/analytics.py:LiveAnalytics.__init__",
 }
 

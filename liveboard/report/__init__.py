@@ -1,0 +1,83 @@
+"""Post-LIVE reports: one papermill-run notebook per session, exported as a standalone HTML page with no code.
+
+Two halves live here:
+
+* :class:`SessionReport` — everything the report notebook (``notebooks/session_report.ipynb``) shows. The
+  notebook is a parameters cell and one ``report.show(section)`` call per section; each section is HTML built
+  from the metrics layer (:mod:`liveboard.workbench`), the seed's rules (:mod:`liveboard.insights`) and static
+  SVG charts (:mod:`liveboard.report.charts`) so that it reads offline, without a browser front end for
+  bqplot. All user text (titles, product names, comments, prizes) goes through ``format.esc``.
+* running it: :func:`render_report` (papermill → nbconvert ``HTMLExporter`` without inputs or prompts →
+  atomic writes), :func:`run_batch` (a pool of worker processes, a tqdm bar, failures collected instead of
+  stopping the batch) and :func:`write_index`. ``liveboard report`` and the dashboards'
+  :func:`liveboard.views.reports.generate_report` call these.
+
+Parameters are validated in Python before any kernel starts (:func:`check_options`, :func:`select_sessions`).
+They end up in the executed notebook's metadata, so they never hold secrets: a session id, a store path,
+display options.
+
+The modules, by concern: :mod:`~liveboard.report.options` (options, sections, which sessions),
+:mod:`~liveboard.report.data` (one report's data and figures), the sections (:mod:`~liveboard.report.overview`,
+:mod:`~liveboard.report.takeaways`, :mod:`~liveboard.report.trends`, :mod:`~liveboard.report.sections`, put
+together in :mod:`~liveboard.report.session_report`), :mod:`~liveboard.report.comments` (words and emoji),
+:mod:`~liveboard.report.markup` (CSS, tables, the page), :mod:`~liveboard.report.charts` (static SVG),
+:mod:`~liveboard.report.files` (names, side files, the index), :mod:`~liveboard.report.render` (one report),
+:mod:`~liveboard.report.kernels` and :mod:`~liveboard.report.batch` (many). Every name is importable from here.
+"""
+
+from __future__ import annotations
+
+from liveboard.report import charts
+from liveboard.report.batch import ProcessKernel, run_batch
+from liveboard.report.comments import STOP_WORDS, comment_emoji, comment_words
+from liveboard.report.data import ReportData
+from liveboard.report.files import list_reports, report_name, write_index
+from liveboard.report.kernels import ReusedKernel, _quiet_kernel_stderr  # noqa: F401 - benchmarks/bench_report.py
+from liveboard.report.markup import CSP, CSS, PAGE_CSS, page
+from liveboard.report.options import (
+    COMPARE_METRICS,
+    CURRENCY_DISPLAYS,
+    EXECUTION_TIMEOUT_S,
+    MAX_WINDOW_DAYS,
+    SECTIONS,
+    TEMPLATE,
+    ReportOptions,
+    check_options,
+    parse_since,
+    select_sessions,
+)
+from liveboard.report.render import ReportError, ReportResult, notebook_to_html, render_report
+from liveboard.report.session_report import SessionReport
+
+__all__ = [
+    "COMPARE_METRICS",
+    "CSP",
+    "CSS",
+    "CURRENCY_DISPLAYS",
+    "EXECUTION_TIMEOUT_S",
+    "MAX_WINDOW_DAYS",
+    "PAGE_CSS",
+    "SECTIONS",
+    "STOP_WORDS",
+    "TEMPLATE",
+    "ProcessKernel",
+    "ReportData",
+    "ReportError",
+    "ReportOptions",
+    "ReportResult",
+    "ReusedKernel",
+    "SessionReport",
+    "charts",
+    "check_options",
+    "comment_emoji",
+    "comment_words",
+    "list_reports",
+    "notebook_to_html",
+    "page",
+    "parse_since",
+    "render_report",
+    "report_name",
+    "run_batch",
+    "select_sessions",
+    "write_index",
+]

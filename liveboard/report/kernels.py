@@ -1,0 +1,96 @@
+"""Kernels for reports: a fresh kernel's stderr kept off the terminal, and :class:`ReusedKernel`, one kernel
+kept for many reports of a batch (reset between them) instead of one start-up and import per report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+
+from liveboard.report.options import TEMPLATE
+
+
+@contextlib.contextmanager
+def _quiet_kernel_stderr() -> Iterator[None]:
+    """Send this process's fd 2 (inherited by kernels: ipykernel's start-up warning) to a temp file."""
+    if os.environ.get("LIVEBOARD_REPORT_DEBUG"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+class ReusedKernel:
+    """One kernel kept for many reports in one process (batches).
+
+    A fresh papermill kernel costs ~2 s of start-up and imports per report on a 2-core machine; here that is
+    paid once per worker. Before each report the kernel's namespace and execution counter are reset
+    (``get_ipython().reset(new_session=True)``), so every executed notebook reads as a clean run. A kernel
+    that died or timed out is marked ``broken`` and replaced; it is also replaced after ``max_runs`` reports.
+    """
+
+    def __init__(self, kernel_name: str | None = None, cwd: str | os.PathLike | None = None, max_runs: int = 100):
+        import nbformat
+        from jupyter_client.manager import KernelManager
+
+        if kernel_name is None:
+            kernel_name = nbformat.read(TEMPLATE, as_version=4).metadata.get("kernelspec", {}).get("name", "python3")
+        self.kernel_name = kernel_name
+        self.max_runs = max_runs
+        self.runs = 0
+        self.broken = False
+        self.km = KernelManager(kernel_name=kernel_name)
+        with _quiet_kernel_stderr():
+            self.km.start_kernel(cwd=str(cwd) if cwd else None)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        # The kernel boots and imports the report module while this process goes on importing papermill and
+        # nbconvert: ready is awaited in prepare(), just before the first report.
+        self.kc.execute("import liveboard.report", silent=True, store_history=False)
+        self.ready = False
+
+    @property
+    def usable(self) -> bool:
+        return not self.broken and self.runs < self.max_runs and self.km.is_alive()
+
+    def prepare(self) -> None:
+        """Wait until the kernel is ready; after a report, reset its namespace (through nbclient, the same path
+        papermill uses on this client: the blocking client's own replies are not read between runs)."""
+        if not self.ready:
+            try:
+                self.kc.wait_for_ready(timeout=120)
+            except RuntimeError:
+                self.broken = True
+                raise
+            self.ready = True
+        if self.runs == 0:
+            return
+        import nbformat
+        from nbclient import NotebookClient
+
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("get_ipython().reset(new_session=True)")])
+        NotebookClient(nb, km=self.km, kc=self.kc, timeout=60).execute()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.kc.stop_channels()
+        with contextlib.suppress(Exception):
+            self.km.shutdown_kernel(now=True)
+
+
+_KERNEL: ReusedKernel | None = None
