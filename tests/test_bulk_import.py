@@ -209,6 +209,24 @@ def test_a_commit_made_while_an_import_reads_makes_it_rewrite_its_files(tmp_path
     assert not any((bulk.root / "_staging").iterdir())
 
 
+def test_a_commit_leaves_the_file_a_running_import_is_staging(tmp_path):
+    """A writer clears the temporary files of writers killed mid-commit, but an import stages outside the
+    lock: the part it is writing belongs to a live process and must survive another writer's commit."""
+    store = Store(tmp_path / "s", create=True)
+    staging = store.root / "_staging" / "1-1" / "events" / "account=a" / "date=2026-03-01"
+    staging.mkdir(parents=True)
+    being_written = staging / ".c000000001-00000.1.2.tmp"
+    being_written.write_bytes(b"a part being encoded")
+    killed = store.root / "events" / ".c000000009-00000.1.2.tmp"
+    killed.parent.mkdir(parents=True, exist_ok=True)
+    killed.write_bytes(b"left by a writer killed mid-commit")
+    other = LogBuilder("w1")
+    other.start(5, account_id="acct1")
+    assert store.append(read_event_logs([other.write(tmp_path / "other.jsonl")]).events).imported == 1
+    assert being_written.read_bytes() == b"a part being encoded"
+    assert not killed.exists()
+
+
 def test_what_a_killed_import_staged_is_cleared_by_the_next(tmp_path):
     import subprocess
     import sys

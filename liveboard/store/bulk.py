@@ -17,7 +17,7 @@ from liveboard import staging, tables
 from liveboard.eventlog import BAD_ROW_SCHEMA
 from liveboard.events import EVENT_SCHEMA
 from liveboard.store.append import ImportReport
-from liveboard.store.layout import HEAD
+from liveboard.store.layout import HEAD, STAGING
 from liveboard.store.sql import _empty_select, _lit, parquet_source
 
 #: DuckDB's memory for the checks and the commit of a bulk import (it spills to disk past this): with the
@@ -38,8 +38,8 @@ class BulkImport:
         """:meth:`append` for a stream of ``(events, bad rows)`` parts, in bounded memory: each part is
         staged to disk as it arrives (``_staging/`` in the store), the checks run over the staged files out
         of core, and everything is one commit. The writer's lock is taken once reading is done."""
-        _clear_stale_staging(self.root / "_staging")
-        stage = self.root / "_staging" / f"{os.getpid()}-{time.time_ns()}"
+        _clear_stale_staging(self.root / STAGING)
+        stage = self.root / STAGING / f"{os.getpid()}-{time.time_ns()}"
         stage.mkdir(parents=True)
         stager = None
         try:

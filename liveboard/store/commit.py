@@ -16,7 +16,7 @@ import pyarrow as pa
 from liveboard import tables
 from liveboard.errors import os_error_message
 from liveboard.store.errors import StoreError
-from liveboard.store.layout import COMMITS_SCHEMA, DATA_TABLES, HEAD, Snapshot, _partitions, table_schema
+from liveboard.store.layout import COMMITS_SCHEMA, DATA_TABLES, HEAD, STAGING, Snapshot, _partitions, table_schema
 
 if TYPE_CHECKING:
     from liveboard.store import Store
@@ -161,5 +161,8 @@ class Committing:
                 raise StoreError(f"refusing to write: {exc}; {self.damage_hint()}") from None
             base[name] = latest
         for p in self.root.rglob(".*.tmp"):
-            p.unlink(missing_ok=True)  # a file being written when a writer was killed; no commit names it
+            # a file being written when a writer was killed; no commit names it. A running import stages
+            # outside the lock, so its folder is not ours (a killed import's is cleared by the next import).
+            if STAGING not in p.relative_to(self.root).parts:
+                p.unlink(missing_ok=True)
         return base

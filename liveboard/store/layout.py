@@ -19,6 +19,7 @@ DEFAULT_STORE = Path("data/store")
 VACUUM_RETAIN_HOURS = 1
 PARTITIONS = ["account", "date"]
 HEAD = "commits"
+STAGING = "_staging"  # bulk imports set their parts down here, outside the writer's lock
 #: The tables of a store, in the order a commit commits them (the head last).
 DATA_TABLES = ("events", "quarantine", *provenance.TABLE_NAMES, "sessions")
 ALL_TABLES = (*DATA_TABLES, HEAD)
