@@ -220,6 +220,35 @@ def test_chart_compares_top_accounts_of_one_currency(view, wb):
     assert tab.chart.labels == ["a", "b"] and [v.tolist() for v in tab.chart.values] == [[1.0], [2.0]]
 
 
+def test_chart_markers_never_meet_unknown_values(view):
+    """bqplot's front end moves its markers when y arrives: markers must leave in a message before values with
+    NaN and return in one after values without (the browser's "attribute transform ... NaN)" error)."""
+    chart = view.accounts_tab.chart
+    x = pd.Series(pd.date_range("2026-11-02", periods=3, tz="UTC"))
+    chart.update(x, {"a": [1.0, 2.0, 3.0]}, "GMV")
+    line = chart.lines[0]
+    sent: list[set[str]] = []
+    send_state = line.send_state
+
+    def record(key=None):
+        keys = line.keys if key is None else [key] if isinstance(key, str) else list(key)
+        sent.append(set(keys))
+        return send_state(key)
+
+    line.send_state = record
+    chart.update(x, {"a": [1.0, float("nan"), 3.0]}, "GMV")
+    assert line.marker is None
+    marker_at = next(i for i, k in enumerate(sent) if "marker" in k)
+    y_at = next(i for i, k in enumerate(sent) if "y" in k)
+    assert marker_at < y_at, sent
+    sent.clear()
+    chart.update(x, {"a": [1.0, 2.0, 4.0]}, "GMV")
+    assert line.marker == "circle"
+    marker_at = next(i for i, k in enumerate(sent) if "marker" in k)
+    y_at = next(i for i, k in enumerate(sent) if "y" in k)
+    assert y_at < marker_at, sent
+
+
 def test_chart_days_without_a_live_are_zero_and_missing_figures_gaps(view):
     tab = view.accounts_tab
     d0 = pd.Timestamp("2026-11-02", tz="UTC")  # a Monday

@@ -203,16 +203,20 @@ class AccountsChart:
                     marker_size=24,
                 )
             )
+        values = [plot_values(v)[idx] for v in series.values()]
+        unknown = [bool(np.isnan(ys).any()) for ys in values]
+        # A marker per period, unless some values are unknown: bqplot cannot place a marker at NaN. Its front
+        # end moves the markers it has when y changes, so they go in a message of their own before values
+        # with NaN arrive, and come back after values without NaN (else: "attribute transform ... NaN)").
+        for line, has_nan in zip(self.lines, unknown):
+            if has_nan and line.marker is not None:
+                line.marker = None
         with self.figure.hold_sync():
             for i, line in enumerate(self.lines):
                 with line.hold_sync():
                     if i < len(series):
-                        name = list(series)[i]
-                        ys = plot_values(series[name])[idx]
-                        line.x, line.y = xs[idx], ys
-                        line.labels = [str(name)]
-                        # a point per period, unless some are unknown (bqplot cannot place a marker at NaN)
-                        line.marker = None if np.isnan(ys).any() else "circle"
+                        line.x, line.y = xs[idx], values[i]
+                        line.labels = [str(list(series)[i])]
                         line.visible = True
                     else:
                         line.visible = False
@@ -221,6 +225,9 @@ class AccountsChart:
             if self.y_axis.label != ylabel:
                 self.y_axis.label = ylabel
             self.figure.title = title
+        for line, has_nan in zip(self.lines, unknown):
+            if not has_nan and line.marker is None:
+                line.marker = "circle"
 
 
 class _Row:
