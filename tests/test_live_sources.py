@@ -188,3 +188,20 @@ def test_follow_store_sees_each_commit_once_and_ends_when_sealed(tmp_path):
     assert sorted(_ids([first, second])) == sorted(events["id"].to_pylist())
     assert follow.ended
     assert follow.elapsed_s > 0
+
+
+def test_replay_of_events_out_of_order_releases_them_by_ts_then_seq():
+    """Events already in (ts, seq) order are taken as they are (no sort); any others are sorted."""
+    ev = simulate_session("s-order", "acct", BASE, 120, seed=2, scale=0.3)
+    ordered = Replay(None, "s-order", speed=10, events=ev)
+    assert ordered.events is ev  # in order already: the same table
+    rng = np.random.default_rng(0)
+    shuffled = ev.take(rng.permutation(ev.num_rows))
+    tied = shuffled.set_column(  # ties on ts, so seq must break them
+        shuffled.schema.get_field_index("ts"), "ts", pa.array([BASE] * ev.num_rows, pa.timestamp("us", "UTC"))
+    )
+    for table in (shuffled, tied):
+        r = Replay(None, "s-order", speed=10, events=table)
+        ts, seq = r.events["ts"].cast(pa.int64()).to_numpy(), r.events["seq"].to_numpy()
+        assert np.all(np.lexsort((seq, ts)) == np.arange(len(ts)))
+        assert sorted(r.events["id"].to_pylist()) == sorted(ev["id"].to_pylist())
