@@ -38,7 +38,8 @@ DEFAULT_PORT = 8866
 NOTEBOOKS_DIR = Path(liveboard.__file__).resolve().parent / "notebooks"
 
 #: Kernels are culled when idle for 2 min (checked every 30 s), even with a browser tab still
-#: connected: Voilà's own shutdown request on page close fails, so kernels would otherwise pile up.
+#: connected: a tab that crashes or loses its network never sends Voilà's close-page shutdown, so kernels would
+#: otherwise pile up.
 #: ``MappingKernelManager`` config applies to Voilà's kernel manager, a subclass of
 #: jupyter_server's ``AsyncMappingKernelManager``.
 CULL_ARGS: tuple[str, ...] = (
@@ -68,6 +69,8 @@ PREHEAT_ARGS: tuple[str, ...] = (
 #: :mod:`liveboard.kernel_cap`: neither Voilà nor jupyter_server has such a limit of its own).
 DEFAULT_MAX_KERNELS = 8
 KERNEL_MANAGER = "liveboard.kernel_cap.CappedKernelManager"
+#: Sets the ``_xsrf`` cookie that Voilà's close-page shutdown needs (see :mod:`liveboard.page_close`).
+IDENTITY_PROVIDER = "liveboard.page_close.XsrfCookieIdentityProvider"
 
 #: Environment variable through which kernels find the event store.
 STORE_ENV = "LIVEBOARD_STORE"
@@ -98,6 +101,7 @@ def voila_command(
         "--Voila.port_retries=0",
         "--show_tracebacks=False",
         *CULL_ARGS,
+        f"--Voila.identity_provider_class={IDENTITY_PROVIDER}",
         f"--VoilaConfiguration.multi_kernel_manager_class={KERNEL_MANAGER}",
         f"--CappedKernelManager.max_kernels={int(max_kernels)}",
     ]
