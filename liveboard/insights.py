@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from liveboard import format as fmt
 from liveboard.metrics import REGISTRY
-from liveboard.views import format as fmt
 
 MIN_IMPRESSIONS = 30  # a product with fewer impressions is not judged
 MIN_CLICKS = 10

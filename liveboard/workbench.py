@@ -19,19 +19,13 @@ import pandas as pd
 import pyarrow as pa
 
 from liveboard import provenance, queries
+from liveboard.columns import EXTRA_COLUMNS, IDENTITY_COLUMNS, SESSION_COLUMNS  # noqa: F401 - re-exported
 from liveboard.errors import InputError
 from liveboard.events import EVENT_SCHEMA
 from liveboard.ids import check_session_id
-from liveboard.metrics import SESSION_METRICS, TREND_COLUMNS
+from liveboard.metrics import TREND_COLUMNS
 from liveboard.store import Store, default_store_path
 
-IDENTITY_COLUMNS = ("session_id", "title", "account_id", "live_event_id", "start", "end", "duration_s")
-SESSION_COLUMNS = IDENTITY_COLUMNS + tuple(m for m in SESSION_METRICS if m not in IDENTITY_COLUMNS)
-EXTRA_COLUMNS = (
-    ("currency", "featured_products", "giveaways", "winners", "event_count", "sealed", "source", "creator_id")
-    + tuple(provenance.SOURCE_FIGURES)
-    + ("sources", "figure_sources", "late_order_updates")
-)
 #: Columns :meth:`Workbench.sessions` filters on; the cached catalog keeps them in DuckDB too, with each row's
 #: position, so that a filter is the same SQL as ever and only the rows it finds are taken from the frame.
 FILTER_COLUMNS = ("start", "title", "session_id", "account_id", "live_event_id")

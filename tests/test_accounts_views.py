@@ -12,11 +12,13 @@ import pytest
 from test_accounts import HOSTILE, NOW, build
 
 import liveboard
+from liveboard.pages.analytics import app
+from liveboard.pages.params import query_account
 from liveboard.simulator import simulate
 from liveboard.store import Store
 from liveboard.views import format as fmt
 from liveboard.views.accounts import AccountsTab
-from liveboard.views.analytics import LiveAnalytics, app, query_account
+from liveboard.views.analytics import LiveAnalytics
 from liveboard.workbench import InputError
 
 

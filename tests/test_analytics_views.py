@@ -13,10 +13,12 @@ import pytest
 
 import liveboard
 from liveboard.eventlog import read_event_log
+from liveboard.pages.analytics import app
+from liveboard.pages.params import query_session
 from liveboard.simulator import simulate
 from liveboard.store import Store
 from liveboard.views import format as fmt
-from liveboard.views.analytics import LiveAnalytics, app, category_columns, query_session
+from liveboard.views.analytics import LiveAnalytics, category_columns
 from liveboard.views.session_detail import SessionDetail, open_detail, validate_session_id
 from liveboard.views.widgets import decode_data_url
 from liveboard.workbench import InputError
@@ -205,7 +207,7 @@ def test_query_string_and_id_validation(view, wb):
 
 def test_one_session_id_rule_in_analytics(view, wb, store_path, monkeypatch):
     """The id the LIVE Board refuses is refused by LIVE Analytics too: by the list, the URL and open_detail."""
-    from liveboard.views.board import build_page
+    from liveboard.pages.board import build_page
 
     hostile = "../../etc/x' OR '1'='1"
     board_widget, board = build_page(session=hostile, store=store_path)
@@ -438,13 +440,14 @@ def test_opening_another_session_frees_the_previous_board(view, wb):
 
 
 def test_reports_tab_lists_generated_reports(tmp_path):
+    from liveboard.pages.analytics import view as live_analytics
+    from liveboard.pages.reports import generate_report
     from liveboard.simulator import simulate_session
-    from liveboard.views.reports import generate_report
 
     store = tmp_path / "store"
     start = datetime(2026, 3, 1, 12, tzinfo=UTC)
     Store(store, create=True).append(simulate_session("r1", "shop", start, 600, seed=1, scale=0.05, title="<b>T</b>"))
-    view = LiveAnalytics(liveboard.open(store))
+    view = live_analytics(liveboard.open(store))
     view.nav.value = "reports"
     listing = view.views["reports"].children[1]
     assert "No reports" in listing.children[0].value

@@ -11,9 +11,9 @@ import pyarrow.compute as pc
 import pytest
 
 import liveboard
+from liveboard.pages.board import build_page
 from liveboard.simulator import simulate_session
 from liveboard.store import Store
-from liveboard.views.board import build_page
 
 HOSTILE = "../../etc/x' OR '1'='1"
 

@@ -329,15 +329,15 @@ def _all_html(widget) -> str:
 
 def test_reports_tab_names_folders_relative_to_the_store(tmp_path, monkeypatch) -> None:
     import liveboard
-    from liveboard.views.analytics import LiveAnalytics
-    from liveboard.views.reports import REPORTS_ENV, ReportList
+    from liveboard.pages.analytics import view as live_analytics
+    from liveboard.pages.reports import REPORTS_ENV, ReportList
 
     monkeypatch.delenv(REPORTS_ENV, raising=False)
     root = tmp_path / "data" / "store"
     assert run("import", log(tmp_path), "--store", root).returncode == 0
     listing = ReportList(store=root)
     assert "No reports in reports/ yet" in listing.table.value
-    view = LiveAnalytics(liveboard.open(root))
+    view = live_analytics(liveboard.open(root))
     view.nav.value = "reports"
     shown = _all_html(view.views["reports"])
     assert "No reports in reports/ yet" in shown
@@ -349,7 +349,7 @@ def test_report_pages_hold_no_server_path(tmp_path, monkeypatch) -> None:
     import json
 
     import liveboard
-    from liveboard.views import reports as vr
+    from liveboard.pages import reports as vr
 
     monkeypatch.delenv(vr.REPORTS_ENV, raising=False)
     root = tmp_path / "data" / "store"
@@ -378,7 +378,7 @@ def test_report_pages_hold_no_server_path(tmp_path, monkeypatch) -> None:
 
 
 def test_public_text_hides_absolute_paths(tmp_path) -> None:
-    from liveboard.views.reports import public_text
+    from liveboard.pages.reports import public_text
 
     root = tmp_path / "data" / "store"
     text = (

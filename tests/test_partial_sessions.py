@@ -18,10 +18,10 @@ from logbuilder import LogBuilder, import_files
 
 import liveboard
 from liveboard import report as rp
+from liveboard.pages.board import build_page
 from liveboard.store import Store
 from liveboard.views import format as fmt
 from liveboard.views.analytics import LiveAnalytics
-from liveboard.views.board import build_page
 from liveboard.views.coverage import Coverage, mask_unseen, parse_figure_sources, parse_sources
 from liveboard.views.session_detail import SessionDetail
 from liveboard.views.widgets import close_tree

@@ -320,7 +320,7 @@ def test_batch_of_20_in_parallel_with_a_broken_session(store_path, sessions, tmp
 
 @pytest.mark.notebook
 def test_dashboard_generate_and_list(store_path, sessions, tmp_path):
-    from liveboard.views import reports as vr
+    from liveboard.pages import reports as vr
     from liveboard.views.widgets import decode_data_url
 
     sid = str(sessions["session_id"].iloc[3])
@@ -345,7 +345,7 @@ def test_dashboard_generate_and_list(store_path, sessions, tmp_path):
 
 
 def test_dashboard_reports_folder_defaults(tmp_path, monkeypatch):
-    from liveboard.views import reports as vr
+    from liveboard.pages import reports as vr
 
     monkeypatch.delenv(vr.REPORTS_ENV, raising=False)
     assert vr.default_reports_dir(tmp_path / "data" / "store") == (tmp_path / "data" / "reports").resolve()
@@ -356,11 +356,11 @@ def test_dashboard_reports_folder_defaults(tmp_path, monkeypatch):
 
 @pytest.mark.notebook
 def test_analytics_session_detail_has_a_report_button(store_path, sessions, tmp_path, monkeypatch):
-    from liveboard.views import reports as vr
-    from liveboard.views.analytics import LiveAnalytics
+    from liveboard.pages import reports as vr
+    from liveboard.pages.analytics import view as live_analytics
 
     monkeypatch.setenv(vr.REPORTS_ENV, str(tmp_path))
-    view = LiveAnalytics(liveboard.open(store_path), tz="Not/AZone")
+    view = live_analytics(liveboard.open(store_path), tz="Not/AZone")
     sid = str(sessions["session_id"].iloc[1])
     assert view.open_session(sid)
     boxes = [w for w in view.detail_box.children if "lb-report" in getattr(w, "_dom_classes", ())]

@@ -329,7 +329,7 @@ def _page_text(widget) -> str:
 
 def test_the_pages_name_the_damage_and_the_way_back(store, tmp_path):
     """LIVE Analytics and the LIVE Board say what is damaged and how to repair it (not "no store here")."""
-    from liveboard.views import analytics, board
+    from liveboard.pages import analytics, board
 
     entry = newest_entry(store, "commits")
     truncate(entry, at_line_break=True)

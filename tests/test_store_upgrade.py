@@ -401,8 +401,8 @@ def test_serve_on_an_old_store_says_how_to_upgrade(store):
 
 
 def test_the_pages_say_how_to_upgrade(store):
-    from liveboard.views.analytics import app
-    from liveboard.views.board import build_page
+    from liveboard.pages.analytics import app
+    from liveboard.pages.board import build_page
 
     page = app(str(store))
     text = " ".join(getattr(w, "value", "") for w in page.children if isinstance(getattr(w, "value", None), str))

@@ -10,7 +10,7 @@ Two halves live here:
 * running it: :func:`render_report` (papermill → nbconvert ``HTMLExporter`` without inputs or prompts →
   atomic writes), :func:`run_batch` (a pool of worker processes, a tqdm bar, failures collected instead of
   stopping the batch) and :func:`write_index`. ``liveboard report`` and the dashboards'
-  :func:`liveboard.views.reports.generate_report` call these.
+  :func:`liveboard.pages.reports.generate_report` call these.
 
 Parameters are validated in Python before any kernel starts (:func:`check_options`, :func:`select_sessions`).
 They end up in the executed notebook's metadata, so they never hold secrets: a session id, a store path,

@@ -64,7 +64,7 @@ class SourcePuts:
         stored session links to it (for a session with events, its figures merge with the events' by
         precedence); there is no matching by time. Returns the store version.
         """
-        from liveboard.workbench import EXTRA_COLUMNS, SESSION_COLUMNS
+        from liveboard.columns import EXTRA_COLUMNS, SESSION_COLUMNS
 
         allowed = set(SESSION_COLUMNS) | set(EXTRA_COLUMNS) | {"currency"}
         unknown = sorted(set(summaries.column_names) - allowed)

@@ -208,7 +208,7 @@ class AccountsChart:
         # A marker per period, unless some values are unknown: bqplot cannot place a marker at NaN. Its front
         # end moves the markers it has when y changes, so they go in a message of their own before values
         # with NaN arrive, and come back after values without NaN (else: "attribute transform ... NaN)").
-        for line, has_nan in zip(self.lines, unknown):
+        for line, has_nan in zip(self.lines, unknown, strict=False):  # lines beyond: hidden
             if has_nan and line.marker is not None:
                 line.marker = None
         with self.figure.hold_sync():
@@ -225,7 +225,7 @@ class AccountsChart:
             if self.y_axis.label != ylabel:
                 self.y_axis.label = ylabel
             self.figure.title = title
-        for line, has_nan in zip(self.lines, unknown):
+        for line, has_nan in zip(self.lines, unknown, strict=False):  # lines beyond: hidden
             if not has_nan and line.marker is None:
                 line.marker = "circle"
 

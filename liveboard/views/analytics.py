@@ -3,40 +3,49 @@
 The seed's "after LIVE" experience (Analytics > LIVE Analytics > All LIVE videos). One ipywidgets object,
 the same in Voilà (``notebooks/live_analytics.ipynb``) and in JupyterLab::
 
-    from liveboard.views.analytics import LiveAnalytics
-    LiveAnalytics(liveboard.open()).show()
+    from liveboard.pages.analytics import view
+    view(liveboard.open()).show()  # LiveAnalytics with the page's report callbacks wired
+
+The view takes a workbench (data) and callbacks (``report_button``, ``report_list``); it opens no store and
+runs no report itself: :mod:`liveboard.pages.analytics` does.
 
 The sessions catalog is read once (``wb.sessions()``) and cached; every filter, search, sort or page change
 works on that DataFrame in memory and formats only the visible page, so 10,000 sessions refresh in
-milliseconds. Every value from a widget or the URL is validated here, in Python.
+milliseconds. Every value from a widget is validated here, in Python (the URL's in :mod:`liveboard.pages.params`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import time
-from urllib.parse import parse_qs, quote
+from collections.abc import Callable
+from typing import Protocol
+from urllib.parse import quote
 
 import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from liveboard.ids import MAX_SESSION_ID, check_session_id
+from liveboard.errors import InputError
+from liveboard.ids import check_session_id
 from liveboard.metrics import REGISTRY, SESSION_METRICS
-from liveboard.store import NoStoreError, OldLayoutError, StoreError, default_store_path
 from liveboard.views import format as fmt
 from liveboard.views.accounts import AccountsTab
+from liveboard.views.analytics_tabs import (
+    EXTRA_LABELS,
+    PAGE_SIZE,
+    OverviewTabs,
+    _label,
+)
 from liveboard.views.charts import TimeChart
 from liveboard.views.coverage import SOURCE_LONG, SOURCE_NAMES, mask_unseen, sources_of
-from liveboard.views.session_detail import SessionDetail, validate_session_id
-from liveboard.views.widgets import Column, Debouncer, cards, close_tree, error_html, html, html_table, style, versus
-from liveboard.workbench import InputError, Workbench
+from liveboard.views.session_detail import SessionDetail
+from liveboard.views.widgets import Column, Debouncer, close_tree, error_html, html, html_table, style
+from liveboard.workbench import Workbench
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 50
 MAX_SEARCH = 200
 RANGES = (
     ("Last 7 days", "7"),
@@ -50,8 +59,6 @@ CATEGORY_LABELS = {"key": "Key metrics", "sales": "Sales", "traffic": "Traffic",
 CATEGORY_LABELS["products"] = "Products"
 DEFAULT_COLUMNS = ("start", "gmv", "direct_gmv", "live_ctr", "ctor", "items_sold")
 LIST_METRICS = tuple(m for m in SESSION_METRICS if m not in ("start", "end"))
-EXTRA_LABELS = {"featured_products": "Featured products", "giveaways": "Giveaways", "winners": "Winners"}
-OVERVIEW_METRICS = ("gmv", "items_sold", "views", "viewers", "pcu", "live_ctr", "ctor", "engagement_rate")
 NAV = (
     ("All LIVE videos", "list"),
     ("Data overview", "overview"),
@@ -59,8 +66,14 @@ NAV = (
     ("Session", "detail"),
     ("Reports", "reports"),
 )
-MAX_EVENTS_SHOWN = 100
-MAX_ACCOUNT = 128
+
+
+class ReportListing(Protocol):
+    """What the Reports tab shows: the page's list of generated reports."""
+
+    widget: W.Widget
+
+    def refresh(self) -> None: ...
 
 
 def category_columns(category: str) -> tuple[str, ...]:
@@ -70,15 +83,11 @@ def category_columns(category: str) -> tuple[str, ...]:
     return ("start",) + tuple(m.name for m in REGISTRY.values() if m.category == category and m.name != "start")
 
 
-def _label(col: str) -> str:
-    return REGISTRY[col].label if col in REGISTRY else EXTRA_LABELS.get(col, col)
-
-
 def _utc_now() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC")
 
 
-class LiveAnalytics:
+class LiveAnalytics(OverviewTabs):
     """All LIVE videos, Data overview, LIVE events and Session tabs over one store (read-only)."""
 
     def __init__(
@@ -92,8 +101,13 @@ class LiveAnalytics:
         page_size: int = PAGE_SIZE,
         search_delay: float = 0.25,
         session_links: bool = False,
+        report_button: Callable[[str], W.Widget] | None = None,
+        report_list: Callable[[], ReportListing] | None = None,
     ):
         self.wb = wb
+        #: the page's report callbacks: a session's "Generate report" button, and the reports of the store
+        self._report_button = report_button
+        self._make_report_list = report_list
         self.tz = tz
         self.page_size = max(1, min(int(page_size), 500))
         #: titles link to ``?session=ID`` (a page of its own); only under Voilà, where the page's address is ours
@@ -103,7 +117,24 @@ class LiveAnalytics:
             self.now = self.now.tz_localize("UTC")
         self.last_refresh_ms = 0.0
         self._load()
-        # ---------------------------------------------------------------- controls
+        self._build_list_controls(account)
+        self._build_tab_controls(tz, search_delay)
+        self._wire(search_delay)
+        self._report_list: ReportListing | None = None
+        self.views = self._build_views()
+        self.body = W.VBox([self.views[self.nav.value]], layout=W.Layout(width="100%"))
+        self.title = html(self._title_html())
+        self.widget = W.VBox([style(), self.title, self.nav, self.message, self.body], layout=W.Layout(width="100%"))
+        self.widget.add_class("lb-app")
+        self.widget.add_class("lb-analytics")
+        self._filters_changed()
+        if session:
+            self.open_session(session)
+
+    # ------------------------------------------------------------------ widgets
+
+    def _build_list_controls(self, account: str | None) -> None:
+        """The filters, columns, sort, pages and session chooser of the list."""
         accounts = sorted(a for a in self.df["account_id"].dropna().unique())
         self._accounts = set(accounts)
         #: several accounts: the page opens on the Accounts tab (one row per account)
@@ -148,7 +179,9 @@ class LiveAnalytics:
         self.pick.add_class("lb-pick")
         self.open_btn = W.Button(description="Open session", button_style="primary")
         self.open_btn.add_class("lb-open")
-        # overview
+
+    def _build_tab_controls(self, tz: str | None, search_delay: float) -> None:
+        """The other tabs' widgets (overview, events, detail, accounts) and the navigation between tabs."""
         self.ov_metric = W.Dropdown(
             options=[(_label(m), m) for m in LIST_METRICS if m != "duration_s"] + [("Duration", "duration_s")],
             value="gmv",
@@ -173,7 +206,7 @@ class LiveAnalytics:
         self.accounts_tab: AccountsTab | None = None
         if self.multi_account:
             self.accounts_tab = AccountsTab(
-                wb,
+                self.wb,
                 bounds=self._range_bounds,
                 now=lambda: self.now,
                 on_open=self.open_account,
@@ -188,7 +221,9 @@ class LiveAnalytics:
         self.nav.add_class("lb-nav")
         self.nav.style.button_width = "150px"
         self.message = html("", "lb-message")
-        # ---------------------------------------------------------------- wiring
+
+    def _wire(self, search_delay: float) -> None:
+        """Every control to what it refreshes (values are validated where they are read)."""
         self._search_debounce = Debouncer(self._filters_changed, search_delay)
         self.search.observe(lambda _c: self._search_debounce.trigger(), "value")
         for w in (self.account, self.range, self.date_from, self.date_to):
@@ -203,16 +238,6 @@ class LiveAnalytics:
         self.ov_metric.observe(lambda _c: self.refresh_overview(), "value")
         self._stale: set[str] = set()
         self.nav.observe(lambda _c: self._show_view(), "value")
-        self._report_list = None
-        self.views = self._build_views()
-        self.body = W.VBox([self.views[self.nav.value]], layout=W.Layout(width="100%"))
-        self.title = html(self._title_html())
-        self.widget = W.VBox([style(), self.title, self.nav, self.message, self.body], layout=W.Layout(width="100%"))
-        self.widget.add_class("lb-app")
-        self.widget.add_class("lb-analytics")
-        self._filters_changed()
-        if session:
-            self.open_session(session)
 
     # ------------------------------------------------------------------ display
 
@@ -405,199 +430,6 @@ class LiveAnalytics:
         self.open_btn.disabled = not opts
         self.last_refresh_ms = (time.perf_counter() - t0) * 1000
 
-    # ------------------------------------------------------------------ overview
-
-    def refresh_overview(self) -> None:
-        """Averages, a chart and each session against its own account's average — money per currency only."""
-        df = self._ranged
-        metric = self.ov_metric.value if self.ov_metric.value in self.df.columns else "gmv"
-        cur_col = df["currency"].astype("string").fillna("") if len(df) else pd.Series(dtype="string")
-        currencies = sorted(cur_col.unique()) if len(df) else []
-        several = len(currencies) > 1
-        items: list[tuple] = [("Sessions", fmt.count(len(df)), "in this range")]
-        for m in OVERVIEW_METRICS:
-            values = pd.to_numeric(df[m], errors="coerce").astype("float64") if len(df) else pd.Series(dtype=float)
-            groups = [(c, values[(cur_col == c).to_numpy()]) for c in currencies] if REGISTRY[m].is_money else []
-            if not (REGISTRY[m].is_money and several):
-                groups = [(currencies[0] if currencies else "", values)]
-            for cur, vals in groups:
-                label = f"Avg. {REGISTRY[m].label}" + (f" · {fmt.currency_name(cur)}" if len(groups) > 1 else "")
-                have = int(vals.notna().sum())
-                if have == 0:
-                    sub = "no session in the range has it" if len(vals) else "in this range"
-                elif len(groups) > 1:
-                    sub = f"per session · {have:,} session{'s' if have != 1 else ''} in {fmt.currency_name(cur)}"
-                else:
-                    sub = "per session" + (f" · {have:,} of {len(vals):,} sessions have it" if have < len(vals) else "")
-                items.append((label, fmt.metric(m, vals.mean() if have else np.nan, cur), fmt.esc(sub)))
-        self.ov_cards.value = cards(items)
-        names = ", ".join(fmt.currency_name(c) for c in currencies)
-        self.ov_currency_note.value = (
-            f'<div class="lb-info lb-currency-note">These sessions are in {len(currencies)} currencies ({fmt.esc(names)}): '
-            "money is averaged and charted per currency, never across currencies. Choose an account to see "
-            "one shop.</div>"
-            if several
-            else ""
-        )
-        self._overview_charts(df, metric, cur_col, currencies if REGISTRY[metric].is_money and several else [None])
-        self._overview_table(df, metric)
-
-    def _overview_charts(self, df: pd.DataFrame, metric: str, cur_col: pd.Series, groups: list) -> None:
-        """One chart of the metric per session; for money in several currencies, one chart per currency."""
-        label = _label(metric)
-        values = pd.to_numeric(df[metric], errors="coerce").astype("float64") if len(df) else pd.Series(dtype=float)
-        while len(self.ov_charts) < len(groups):
-            self.ov_charts.append(TimeChart("", height="240px", css_class="lb-overview-chart", marker="circle"))
-        self.ov_chart = self.ov_charts[0]
-        shown, notes = [], []
-        for chart, cur in zip(self.ov_charts, groups, strict=False):
-            part = df if cur is None else df[(cur_col == cur).to_numpy()]
-            part = part[values.loc[part.index].notna().to_numpy()].sort_values("start") if len(part) else part
-            if part.empty:
-                notes.append(f"No session in this range has {label.lower()}" + (f" in {cur}" if cur else "") + ".")
-                continue
-            chart.figure.title = f"{label} per session" + (f" · {fmt.currency_name(cur)}" if cur is not None else "")
-            chart.update(part["start"], {metric: part[metric]}, labels={metric: label})
-            shown.append(chart.figure)
-        if not shown and len(df):
-            why = self._missing_why(df, metric)
-            notes = [f"No chart: no session in this range has {label.lower()}" + (f" ({why})" if why else "") + "."]
-        note = html(f'<div class="lb-note lb-overview-chart-note">{fmt.esc(" ".join(notes))}</div>') if notes else None
-        self.ov_chart_box.children = shown + ([note] if note else [])
-
-    def _missing_why(self, df: pd.DataFrame, metric: str) -> str:
-        """Why the sessions of ``df`` lack a figure, from their sources (e.g. "a recorder sees no orders or GMV")."""
-        from liveboard.views.coverage import RECORDER_UNSEEN
-
-        srcs = {s for v in df["_sources"] for s in v}
-        if srcs <= {"recorder"} and metric in RECORDER_UNSEEN:
-            return RECORDER_UNSEEN[metric]
-        names = [SOURCE_LONG.get(s, s) for s in sorted(srcs - {"events"})]
-        return f"not given by {' or '.join(names)}" if names else ""
-
-    def _overview_table(self, df: pd.DataFrame, metric: str) -> None:
-        money = REGISTRY[metric].is_money
-        keys = ["account_id", "currency"] if money else ["account_id"]
-        values = pd.to_numeric(df[metric], errors="coerce").astype("float64") if len(df) else pd.Series(dtype=float)
-        if len(df):
-            frame = df[keys].astype("string").fillna("").assign(_v=values)
-            avg = frame.groupby(keys, sort=False)["_v"].transform("mean")
-        else:
-            avg = pd.Series(dtype=float)
-        rows = []
-        for idx, s in df.head(PAGE_SIZE).iterrows():  # df is newest first
-            value, average = values.loc[idx], avg.loc[idx]
-            diff = (value - average) / average if not (np.isnan(value) or np.isnan(average)) and average else np.nan
-            cur = s.get("currency")
-            rows.append(
-                {
-                    "title": s["title"],
-                    "account_id": s.get("account_id"),
-                    "start": s["start"],
-                    "value": fmt.metric(metric, value, cur),
-                    "average": fmt.metric(metric, average, cur),
-                    "vs": versus(diff),
-                }
-            )
-        cols = [
-            Column("title", "LIVE"),
-            Column("account_id", "Account"),
-            Column("start", "Start time", lambda v: fmt.when(v, self.tz)),
-            Column("value", _label(metric), numeric=True),
-            Column("average", "Account average", numeric=True),
-            Column("vs", "Against the account's average", lambda v: v, raw_html=True),
-        ]
-        note = (
-            f"The {min(len(df), PAGE_SIZE)} most recent of {len(df):,} sessions in the range, each against the "
-            "average of its own account's sessions in the range" + (" in the same currency." if money else ".")
-        )
-        self.ov_table.value = f'<div class="lb-note">{fmt.esc(note)}</div>' + html_table(
-            rows, cols, "lb-overview-data", empty="No sessions in this range."
-        )
-
-    # ------------------------------------------------------------------ events
-
-    def refresh_events(self) -> None:
-        df = self._current
-        if df.empty:
-            self.events_html.value = html_table([], [Column("title", "LIVE")], "lb-events", empty="No LIVE events.")
-            self.ev_pick.options = []
-            return
-        order = df.groupby("_event", sort=False)["start"].max().sort_values(ascending=False)
-        shown = order.index[:MAX_EVENTS_SHOWN]
-        need = [
-            "_event",
-            "session_id",
-            "title",
-            "live_event_id",
-            "currency",
-            "start",
-            "duration_s",
-            "gmv",
-            "featured_products",
-            "giveaways",
-            "winners",
-        ]
-        sub = df.loc[df["_event"].isin(shown), need].sort_values("start")  # only the events shown are formatted
-        grouped: dict[str, list[dict]] = {}
-        for rec in sub.to_dict("records"):
-            grouped.setdefault(rec["_event"], []).append(rec)
-        recs, classes, opts = [], [], []
-        for ev in shown:
-            rows = grouped[ev]
-            cur = rows[0]["currency"]
-            multi = len(rows) > 1 or not fmt.is_missing(rows[0]["live_event_id"])
-            if multi:
-                part = pd.DataFrame(rows)
-                one_currency = part["currency"].astype("string").fillna("").nunique() == 1
-                recs.append(
-                    {
-                        "title": f"LIVE event {ev} · {len(part)} sessions",
-                        "start": part["start"].min(),
-                        "duration_s": part["duration_s"].sum(min_count=1),
-                        # money is never summed across currencies
-                        "gmv": fmt.money(part["gmv"].sum(min_count=1), cur) if one_currency else fmt.MISSING,
-                        "featured_products": part["featured_products"].sum(min_count=1),
-                        "giveaways": part["giveaways"].sum(min_count=1),
-                        "winners": part["winners"].sum(min_count=1),
-                        "session_id": "",
-                    }
-                )
-                classes.append("lb-event-row")
-            for s in rows:
-                recs.append(
-                    {
-                        "title": s["title"],
-                        "start": s["start"],
-                        "duration_s": s["duration_s"],
-                        "gmv": fmt.money(s["gmv"], s["currency"]),
-                        "featured_products": s["featured_products"],
-                        "giveaways": s["giveaways"],
-                        "winners": s["winners"],
-                        "session_id": s["session_id"],
-                    }
-                )
-                classes.append("lb-nested lb-session-row" if multi else "lb-session-row")
-                opts.append((f"{str(s['title'])[:80]} — {fmt.when(s['start'], self.tz)}", str(s["session_id"])))
-        cols = [
-            Column("title", "LIVE event / session"),
-            Column("session_id", "Session id"),
-            Column("start", "Start time", lambda v: fmt.when(v, self.tz)),
-            Column("duration_s", "Duration", fmt.duration, True),
-            Column("gmv", "GMV", numeric=True),
-            Column("featured_products", "Featured products", fmt.count, True),
-            Column("giveaways", "Giveaways", fmt.count, True),
-            Column("winners", "Winners", fmt.count, True),
-        ]
-        note = f"{len(order):,} LIVE event{'s' if len(order) != 1 else ''}" + (
-            f" (the {MAX_EVENTS_SHOWN} most recent shown)" if len(order) > MAX_EVENTS_SHOWN else ""
-        )
-        self.events_html.value = f'<div class="lb-note">{fmt.esc(note)}</div>' + html_table(
-            recs, cols, "lb-events", row_classes=classes
-        )
-        self.ev_pick.options = opts
-        self.ev_pick.value = opts[0][1] if opts else None
-
     # ------------------------------------------------------------------ accounts
 
     def open_account(self, account: object) -> bool:
@@ -644,14 +476,8 @@ class LiveAnalytics:
         back = W.Button(description="‹ All LIVE videos")
         back.on_click(lambda _b: setattr(self.nav, "value", "list"))
         note = html('<div class="lb-note">Core data is compared with the average of this account\'s sessions.</div>')
-        from liveboard.views.reports import report_button  # post-LIVE report of this session (issue 5)
-
-        self.detail_box.children = [
-            back,
-            note,
-            report_button(self.wb, sid, timezone=self.tz or "UTC"),
-            self.detail.widget,
-        ]
+        report = [self._report_button(sid)] if self._report_button is not None else []  # post-LIVE report
+        self.detail_box.children = [back, note, *report, self.detail.widget]
         return True
 
     def _close_detail(self) -> None:
@@ -670,11 +496,11 @@ class LiveAnalytics:
 
     def _show_reports(self) -> None:
         """The post-LIVE reports generated beside this store, listed afresh each time the tab opens."""
-        from liveboard.views.reports import ReportList
-
         box = self.views["reports"]
-        if self._report_list is None:
-            self._report_list = ReportList(store=self.wb.store.root)
+        if self._make_report_list is None:
+            box.children = [html('<div class="lb-note">No reports folder is wired to this page.</div>')]
+        elif self._report_list is None:
+            self._report_list = self._make_report_list()
             box.children = [
                 html(
                     '<h3 class="lb-h">Post-LIVE reports</h3><div class="lb-note">Generated by '
@@ -732,9 +558,6 @@ class LiveAnalytics:
         return views
 
 
-# ---------------------------------------------------------------------- page entry point
-
-
 def sources_badges(sources: tuple[str, ...]) -> str:
     """The Sources cell of the list: one small badge per source, its long name as the tooltip."""
     return "".join(
@@ -742,126 +565,3 @@ def sources_badges(sources: tuple[str, ...]) -> str:
         f"{fmt.esc(SOURCE_NAMES.get(s, s))}</span>"
         for s in sources
     )
-
-
-def _query_params(query_string: str) -> dict[str, list[str]]:
-    if len(query_string) > 4 * MAX_SESSION_ID + 200:
-        raise InputError("The address is too long.")
-    try:
-        return parse_qs(query_string, keep_blank_values=True, max_num_fields=20)
-    except ValueError:
-        raise InputError("The address has too many parameters.") from None
-
-
-def query_session(query_string: str | None) -> str | None:
-    """The ``session`` parameter of a query string, validated (:class:`InputError` when unusable)."""
-    if not query_string:
-        return None
-    values = _query_params(query_string).get("session") or []
-    return validate_session_id(values[-1]) if values else None
-
-
-def query_account(query_string: str | None) -> str | None:
-    """The ``account`` parameter of a query string (``?account=ID`` opens that account's sessions): plain
-    text of at most :data:`MAX_ACCOUNT` printable characters (:class:`InputError` otherwise); whether the
-    store has that account is for the page to say."""
-    if not query_string:
-        return None
-    values = _query_params(query_string).get("account") or []
-    if not values or not values[-1].strip():
-        return None
-    value = values[-1].strip()
-    if len(value) > MAX_ACCOUNT or not value.isprintable():
-        raise InputError(
-            f"The account in the address is not an account id (at most {MAX_ACCOUNT} printable characters)."
-        )
-    return value
-
-
-def request_query_string() -> str:
-    """The page's query string under Voilà (``QUERY_STRING``); empty in JupyterLab or papermill."""
-    if not (os.environ.get("VOILA_KERNEL_ID") or os.environ.get("VOILA_PREHEAT") == "True") and (
-        "QUERY_STRING" not in os.environ
-    ):
-        return ""
-    try:
-        from voila.utils import wait_for_request
-
-        wait_for_request()
-    except Exception:  # noqa: BLE001 - not under a preheated Voilà: the variable is already set or absent
-        pass
-    return os.environ.get("QUERY_STRING", "")
-
-
-def store_missing_message(path: object) -> str:
-    return (
-        f'<div class="lb-error"><strong>No liveboard store at {fmt.esc(path)}.</strong><br>Create one with simulated '
-        "sessions:<br><code>liveboard simulate --out data/events &amp;&amp; liveboard import data/events "
-        "--store data/store</code><br>or import your own event logs with <code>liveboard import FILES --store "
-        "data/store</code>, then reload this page (set <code>LIVEBOARD_STORE</code> to use another folder).</div>"
-    )
-
-
-def app(
-    store: str | os.PathLike | None = None,
-    *,
-    session: str | None = None,
-    account: str | None = None,
-    now: str | None = None,
-    tz: str | None = None,
-) -> W.Widget:
-    """The LIVE Analytics page: what ``notebooks/live_analytics.ipynb`` displays.
-
-    ``store`` defaults to ``$LIVEBOARD_STORE`` or ``./data/store``; ``session`` (or ``?session=`` in the
-    page's address under Voilà) opens that session's board.
-
-    Under a preheated Voilà kernel everything up to :func:`request_query_string` runs before any page is
-    requested (imports, the sessions catalog, the list); after the request arrives the catalog is re-read
-    only if the store changed meanwhile, "now" is taken again, and the URL's session is opened.
-    """
-    import liveboard
-
-    path = store or default_store_path()
-    try:
-        wb = liveboard.open(path)
-    except OldLayoutError as exc:  # says how to upgrade
-        request_query_string()
-        return W.VBox([style(), html(error_html(str(exc)), "lb-error")])
-    except NoStoreError:
-        request_query_string()
-        return W.VBox([style(), html(store_missing_message(path), "lb-error")])
-    except StoreError as exc:  # names what is damaged and how to repair it
-        request_query_string()
-        return W.VBox([style(), html(error_html(str(exc)), "lb-error")])
-    under_voila = bool(os.environ.get("VOILA_KERNEL_ID") or os.environ.get("VOILA_PREHEAT") == "True")
-    try:
-        view = LiveAnalytics(wb, account=account or None, now=now or None, tz=tz or None, session_links=under_voila)
-    except StoreError as exc:  # a damaged store: the message names what and how to repair it
-        request_query_string()
-        return W.VBox([style(), html(error_html(str(exc)), "lb-error")])
-    except Exception as exc:  # noqa: BLE001 - a page shows a message, never a traceback
-        log.exception("reading the store %s failed", path)
-        request_query_string()
-        msg = f"The store at {path} could not be read ({type(exc).__name__}). The server log has the details."
-        return W.VBox([style(), html(error_html(msg), "lb-error")])
-    problem = ""
-    account_from_url = None
-    try:
-        query = request_query_string()  # waits for the page request when preheated
-        from_url = query_session(query)
-        account_from_url = query_account(query)
-    except InputError as exc:
-        from_url, problem = None, str(exc)
-    view.refresh_for_request(now=now or None)
-    try:
-        sid = validate_session_id(session) or from_url
-    except InputError as exc:
-        sid, problem = None, str(exc)
-    if problem:
-        view.nav.value = "detail"
-        view.detail_box.children = [html(error_html(problem), "lb-error")]
-    elif sid:
-        view.open_session(sid)
-    elif account_from_url:
-        view.open_account(account_from_url)
-    return view.widget

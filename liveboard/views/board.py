@@ -21,22 +21,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import tempfile
 import time
-from pathlib import Path
-from urllib.parse import parse_qs, quote
 
 import ipywidgets as W
 import numpy as np
 import pandas as pd
 
 from liveboard import insights
-from liveboard.ids import check_session_id
-from liveboard.live.sources import FollowStore, Replay, SimulatedLive, SourceError, parse_speed
+from liveboard.live.sources import Replay, SimulatedLive, SourceError
 from liveboard.live.state import LiveState
 from liveboard.metrics import TREND_COLUMNS
 from liveboard.views import format as fmt
+from liveboard.views.board_static import (
+    CARDS,
+    COMMENTS_SHOWN,
+    CSS,
+    DEFAULT_TRENDS,
+    MAX_TREND_METRICS,
+    SLOW_S,
+    TICK_S,
+    TIME_FILTERS,
+    TREND_LABELS,
+    _html,
+    _n,
+    _table,
+    error_widget,
+    no_replay_widget,
+)
 from liveboard.views.charts import BarChart, TimeChart
 from liveboard.views.coverage import (
     RECORDER_UNSEEN,
@@ -46,97 +58,6 @@ from liveboard.views.coverage import (
     Coverage,
     gap_markers,
 )
-
-TICK_S = 0.25  # redraw cards and status at 4 Hz
-SLOW_S = 1.0  # charts and tables at most once a second
-COMMENTS_SHOWN = 50
-MAX_TREND_METRICS = 6
-TIME_FILTERS = (("Last 5 min", 5), ("Last 15 min", 15), ("Last 60 min", 60), ("Whole session", 0))
-CARDS = (
-    ("gmv", "GMV", "gmv"),
-    ("items", "Items sold", "items_sold"),
-    ("customers", "Customers", "customers"),
-    ("online", "Online now", None),
-    ("views", "Views", "views"),
-    ("viewers", "Viewers", "viewers"),
-    ("pcu", "PCU", "pcu"),
-    ("likes", "Likes", "likes"),
-    ("comments", "Comments", "comments"),
-    ("shares", "Shares", "shares"),
-    ("followers", "New followers", "new_followers"),
-)
-TREND_LABELS = {
-    "gmv": "GMV",
-    "sku_orders": "SKU orders",
-    "items_sold": "Items sold",
-    "views": "Views",
-    "impressions": "LIVE impressions",
-    "product_impressions": "Product impressions",
-    "product_clicks": "Product clicks",
-    "comments": "Comments",
-    "likes": "Likes",
-    "shares": "Shares",
-    "new_followers": "New followers",
-    "gift_diamonds": "Gift diamonds",
-    "online": "Online",
-    "viewers": "Viewers",
-}
-DEFAULT_TRENDS = ("gmv", "views", "product_clicks")
-
-CSS = """
-<style>
-.lb-board { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; color: #1d2433; }
-.lb-board .lb-h { font-size: 15px; font-weight: 600; margin: 10px 0 4px; }
-.lb-status { font-size: 13px; color: #444; }
-.lb-status .lb-live { color: #e0245e; font-weight: 700; }
-.lb-status .lb-ended { color: #555; font-weight: 700; }
-.lb-status .lb-stamp { display: none; }
-.lb-card { background: #f6f7fb; border-radius: 8px; padding: 6px 12px; min-width: 120px; }
-.lb-card .lb-label { font-size: 12px; color: #667; }
-.lb-card .lb-value { font-size: 22px; font-weight: 650; }
-.lb-card-gmv .lb-value { color: #e0245e; }
-.lb-tbl { border-collapse: collapse; font-size: 12.5px; width: 100%; }
-.lb-tbl th { text-align: left; color: #667; font-weight: 500; border-bottom: 1px solid #dde; padding: 3px 6px; }
-.lb-tbl td { border-bottom: 1px solid #eef; padding: 3px 6px; }
-.lb-tbl td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.lb-tbl tr.lb-featured td { background: #fff4d6; font-weight: 600; }
-.lb-alert { border-left: 4px solid #e9a23b; background: #fff8ec; padding: 4px 10px; margin: 4px 0; font-size: 13px; }
-.lb-alert.info { border-color: #2a9d8f; background: #effaf8; }
-.lb-alert .ev { color: #555; font-size: 12px; }
-.lb-feed { max-height: 300px; overflow-y: auto; font-size: 12.5px; }
-.lb-feed div { padding: 2px 0; border-bottom: 1px solid #f0f0f4; }
-.lb-feed .who { color: #667; }
-.lb-muted { color: #889; font-size: 12px; }
-.lb-bar { display: inline-block; height: 9px; background: #3a86ff; border-radius: 2px; }
-.lb-error { color: #b00020; font-size: 15px; padding: 12px; border: 1px solid #f3c0c8; background: #fff3f5; }
-.lb-partial { background: #fffaeb; border: 1px solid #f5d48a; border-radius: 8px; padding: 8px 12px; margin: 6px 0;
-  font-size: 13px; }
-.lb-card.lb-missing .lb-value { color: #9aa0ac; }
-.lb-card .lb-src-note { font-size: 10.5px; color: #8a90a0; line-height: 1.3; margin-top: 2px; }
-.lb-no-replay a { color: #1d4ed8; }
-</style>
-"""
-
-
-def _html(value: str = "", css: str | tuple[str, ...] = ()) -> W.HTML:
-    w = W.HTML(value)
-    for c in (css,) if isinstance(css, str) else css:
-        w.add_class(c)
-    return w
-
-
-def _n(v) -> str:
-    return fmt.count(v)
-
-
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int], row_classes=None) -> str:
-    head = "".join(f"<th>{fmt.esc(h)}</th>" for h in headers)
-    body = []
-    for i, r in enumerate(rows):
-        cls = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
-        cells = "".join(f'<td class="n">{c}</td>' if j in numeric else f"<td>{c}</td>" for j, c in enumerate(r))
-        body.append(f"<tr{cls}>{cells}</tr>")
-    return f'<table class="lb-tbl"><tr>{head}</tr>{"".join(body)}</table>'
 
 
 class LiveBoard:
@@ -648,178 +569,4 @@ class LiveBoard:
         self.audience.value = "".join(parts)
 
 
-# ---------------------------------------------------------------------- the page
-
-
-def _env_float(name: str, default: float, lo: float, hi: float) -> float:
-    try:
-        v = float(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return v if np.isfinite(v) and lo <= v <= hi else default
-
-
-def _query() -> dict[str, str]:
-    """``?session=…&speed=…`` from Voilà (``wait_for_request`` then ``QUERY_STRING``)."""
-    try:
-        from voila.utils import wait_for_request
-
-        wait_for_request()
-    except Exception:  # not in Voilà, or no request info: no parameters
-        pass
-    qs = parse_qs(os.environ.get("QUERY_STRING", ""), keep_blank_values=True)
-    return {k: v[0] for k, v in qs.items() if v}
-
-
-def error_widget(message: str) -> W.HTML:
-    w = _html(CSS + f'<div class="lb-error">{fmt.esc(message)}</div>', ("lb-board", "lb-error-page"))
-    return w
-
-
-def no_replay_widget(sd, cov: Coverage, tz: str | None = None) -> W.VBox:
-    """The page of a session without events: what is known, and why there is no replay. Never a crash."""
-    info = sd.info
-    cur = info.get("currency")
-    cur = "" if fmt.is_missing(cur) else str(cur)
-    summary = sd.summary()
-    cards = []
-    for key, label, metric in CARDS:
-        if metric is None:
-            continue
-        raw = summary.get(metric)
-        value = fmt.metric(metric, cov.value(metric, raw), cur)
-        note = cov.figure_note(metric, raw)
-        missing = " lb-missing" if value == fmt.MISSING else ""
-        cards.append(
-            f'<div class="lb-card lb-card-{key}{missing}" title="{fmt.esc(cov.figure_tooltip(metric, raw))}">'
-            f'<div class="lb-label">{fmt.esc(label)}</div><div class="lb-value">{fmt.esc(value)}</div>'
-            f'<div class="lb-src-note">{fmt.esc(note)}</div></div>'
-        )
-    trend = cov.trend(sd.trend(), info.get("start"))
-    from liveboard.views.coverage import known_columns, per_interval
-
-    shown = [c for c in ("views", "viewers", "gmv", "comments") if c in known_columns(trend, TREND_LABELS)][:2]
-    link = "live_analytics.ipynb?session=" + quote(sd.id, safe="")
-    head = _html(
-        CSS + f'<div style="font-size:20px;font-weight:650">LIVE Board — {fmt.esc(info.get("title") or sd.id)}</div>'
-        f'<div class="lb-muted">{fmt.esc(info.get("account_id") or "")} · started '
-        f"{fmt.esc(fmt.when(info.get('start'), tz))} · Sources: {fmt.esc(cov.label())}</div>"
-        f'<div class="lb-partial lb-no-replay"><strong>No replay for this session:</strong> a replay plays a '
-        f"session's events back, and this one has none. {fmt.esc(cov.notice(has_trend=bool(shown)))} "
-        f'The figures that are known are below; the session\'s full board is in <a href="{fmt.esc(link)}" '
-        'target="_self">LIVE Analytics</a>.</div>',
-        "lb-title",
-    )
-    grid = _html(
-        '<div style="display:grid;grid-template-columns:repeat(auto-fill, minmax(150px, 1fr));gap:8px">'
-        + "".join(cards)
-        + "</div>",
-        "lb-known-figures",
-    )
-    children: list[W.Widget] = [head, grid]
-    if shown:
-        chart = TimeChart(f"Trend {per_interval(trend)}", height="240px", css_class="lb-trend-chart")
-        chart.update(trend["ts"], {c: trend[c] for c in shown}, labels={c: TREND_LABELS.get(c, c) for c in shown})
-        children.append(chart.figure)
-    box = W.VBox(children)
-    box.add_class("lb-board")
-    box.add_class("lb-no-replay-page")
-    return box
-
-
-def _demo_writer(source: SimulatedLive) -> tuple[object | None, tempfile.TemporaryDirectory | None]:
-    """A writer for the demo LIVE into a scratch store of its own (removed with the kernel), never the user's.
-
-    ``LIVEBOARD_DEMO_PERSIST=0`` runs the demo without writing at all.
-    """
-    from liveboard.live.writer import LiveWriter
-    from liveboard.store import Store, StoreError
-
-    if os.environ.get("LIVEBOARD_DEMO_PERSIST", "1") == "0":
-        return None, None
-    scratch = tempfile.TemporaryDirectory(prefix="liveboard-demo-", ignore_cleanup_errors=True)
-    try:
-        return LiveWriter(Store(Path(scratch.name) / "store", create=True), source.session_id, autoflush=False), scratch
-    except (OSError, StoreError) as exc:
-        source.problems.append(f"not saving the demo: {exc}")
-        scratch.cleanup()
-        return None, None
-
-
-def build_page(session: str | None = None, speed: object = None, store=None, query: dict | None = None):
-    """The board for a page: a replay of ``session`` at ``speed``, or the simulated demo LIVE.
-
-    Returns ``(widget, board)``; ``board`` is None when the parameters could not be used (the widget
-    then says why) or when the session has no events to replay (the widget shows what is known).
-    The demo LIVE never touches the store at ``store``: it writes into a scratch store of its own.
-    """
-    from liveboard.store import NoStoreError, OldLayoutError, Store, StoreError, default_store_path
-    from liveboard.workbench import InputError, Workbench
-
-    q = query or {}
-    session = q.get("session", session) or None
-    speed_raw = q.get("speed", speed)
-    root = store or default_store_path()
-    if session is not None:
-        try:
-            sid = check_session_id(session, "session")  # the one rule, as in LIVE Analytics
-        except InputError as exc:
-            return error_widget(str(exc)), None
-        try:
-            spd = parse_speed(speed_raw)
-        except SourceError as exc:
-            return error_widget(str(exc)), None
-        try:
-            sd = Workbench(Store(root)).session(sid)
-        except InputError:
-            return error_widget(f"Unknown session: there is no session {sid!r} in this store."), None
-        except OldLayoutError as exc:  # says how to upgrade
-            return error_widget(str(exc)), None
-        except NoStoreError as exc:
-            return error_widget(f"Unknown session: {exc}"), None
-        except StoreError as exc:  # a damaged store: the message names what and how to repair it
-            return error_widget(str(exc)), None
-        cov = Coverage.of_session(sd)
-        if not cov.has_events:
-            try:
-                return no_replay_widget(sd, cov), None
-            except Exception as exc:  # noqa: BLE001 - a page says what went wrong, never a traceback
-                return error_widget(f"This session could not be shown ({type(exc).__name__})."), None
-        if _being_recorded(sd):  # a LIVE the recorder is writing right now: follow its commits
-            source = FollowStore(Store(root), sid)
-        else:
-            source = Replay(Store(root), sid, spd, events=sd.events())
-        board = LiveBoard(source, coverage=cov if cov.kind != "events" else None, known=sd.info)
-        return board.widget, board
-    if speed_raw not in (None, ""):
-        try:
-            parse_speed(speed_raw)
-        except SourceError as exc:
-            return error_widget(str(exc)), None
-    source = SimulatedLive(
-        duration_s=int(_env_float("LIVEBOARD_DEMO_DURATION", 2 * 3600, 60, 13 * 3600)),
-        seed=int(time.time()) % 1000,
-        scale=_env_float("LIVEBOARD_DEMO_SCALE", 2.0, 0.05, 2000),
-        speed=_env_float("LIVEBOARD_DEMO_SPEED", float(parse_speed(speed_raw)), 1, 1000),
-    )
-    writer, scratch = _demo_writer(source)
-    board = LiveBoard(source, writer=writer)
-    board.scratch = scratch
-    return board.widget, board
-
-
-def _being_recorded(sd) -> bool:
-    """A session the recorder registered and whose end has not been committed yet."""
-    return "recorder" in sd.sources() and not bool(sd.info.get("sealed", False))
-
-
-def show(session: str | None = None, speed: object = None, store=None):
-    """Notebook entry point: read the page's query string, display the board and start its refresh."""
-    from IPython.display import display
-
-    widget, board = build_page(session, speed, store, query=_query())
-    display(widget)
-    if board is not None:
-        board.redraw(force=True)
-        board.start()
-    return board
+__all__ = ["CARDS", "CSS", "TREND_LABELS", "LiveBoard", "error_widget", "no_replay_widget"]

@@ -1,14 +1,8 @@
-"""Post-LIVE reports in the dashboards: list the generated reports of a folder, and generate one.
+"""Post-LIVE reports in the dashboards, as widgets: the reports of a folder, and a "Generate report" button.
 
-For the LIVE Analytics page's session detail (or any notebook)::
-
-    from liveboard.views.reports import generate_report, report_button, ReportList
-
-    path = generate_report(wb, session_id, out_dir)  # blocking, ~3-6 s: papermill run + HTML export
-    report_button(wb, session_id)                     # a "Generate report" button with its status and link
-    ReportList(out_dir)                               # the reports of a folder, each viewable and downloadable
-
-Without ``out_dir``, reports go to ``$LIVEBOARD_REPORTS``, else to ``reports/`` beside the store.
+The widgets run nothing themselves: the page (:mod:`liveboard.pages.reports`) hands them the callbacks that
+list a folder's reports and generate one (papermill run + HTML export), so that no view imports the report
+runner or the store.
 
 Voilà serves no files (``/files`` answers 403), so a report reaches the browser as a download link with a
 data URL, and can be previewed in a sandboxed ``<iframe srcdoc>`` (no scripts; the report's own CSP forbids
@@ -22,15 +16,15 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as W
+import pandas as pd
 
-from liveboard import report as rp
-from liveboard.store import Store
+from liveboard.errors import InputError
 from liveboard.views import format as fmt
 from liveboard.views.widgets import download_link
-from liveboard.workbench import InputError, Workbench
 
 #: Where dashboards write and list reports unless told otherwise.
 REPORTS_ENV = "LIVEBOARD_REPORTS"
@@ -95,45 +89,6 @@ def public_text(text: object, store_root: str | os.PathLike | None = None, *fold
     return _ABSOLUTE_PATH.sub(lambda m: "…/" + m.group(1), out)
 
 
-def _store_root(wb_store: Workbench | Store | str | os.PathLike | None) -> Path:
-    if isinstance(wb_store, Workbench):
-        return Path(wb_store.store.root)
-    if isinstance(wb_store, Store):
-        return Path(wb_store.root)
-    from liveboard.store import default_store_path
-
-    return Path(wb_store) if wb_store is not None else default_store_path()
-
-
-def generate_report(
-    wb_store: Workbench | Store | str | os.PathLike | None,
-    session_id: str,
-    out_dir: str | os.PathLike | None = None,
-    *,
-    window_days: int = 28,
-    currency_display: str = "symbol",
-    timezone: str = "UTC",
-) -> Path:
-    """Generate the post-LIVE report of one session (papermill run of the template, then HTML export) and
-    refresh the folder's ``index.html``. Returns the path of the HTML report.
-
-    ``wb_store`` is a :class:`~liveboard.workbench.Workbench`, a :class:`~liveboard.store.Store` or a store
-    path. Raises :class:`~liveboard.workbench.InputError` for an unknown session or bad options (checked
-    before any kernel starts) and :class:`liveboard.report.ReportError` (one-line message) when the run fails.
-    Blocks for a few seconds: call it from a button callback, not in a loop.
-    """
-    root = _store_root(wb_store)
-    wb = wb_store if isinstance(wb_store, Workbench) else Workbench(Store(root))
-    options = rp.check_options(window_days, currency_display, timezone)
-    row = rp.select_sessions(wb, [str(session_id)]).iloc[0]
-    out = Path(out_dir) if out_dir is not None else default_reports_dir(root)
-    meta = {k: row.get(k) for k in ("title", "account_id", "start", "currency", "gmv")}
-    result = rp.render_report(str(session_id), out, root, options, meta=meta)
-    rp.write_index(out)
-    assert result.html is not None
-    return result.html
-
-
 def report_link(
     path: str | os.PathLike, label: str = "Download report (.html)", store_root: str | os.PathLike | None = None
 ) -> str:
@@ -157,14 +112,14 @@ def report_frame(path: str | os.PathLike, height: int = 900) -> str:
 
 
 def report_button(
-    wb_store: Workbench | Store | str | os.PathLike | None,
-    session_id: str,
+    generate: Callable[[], Path],
+    *,
+    store_root: str | os.PathLike | None = None,
     out_dir: str | os.PathLike | None = None,
-    **options,
+    failures: tuple[type[Exception], ...] = (InputError,),
 ) -> W.VBox:
-    """A "Generate report" button for one session, with its status and, once done, a download link."""
-    if "timezone" in options:  # a display zone from a URL or widget: an unknown one falls back to UTC, as on pages
-        options["timezone"] = str(fmt.zone(options["timezone"]))
+    """A "Generate report" button: ``generate()`` writes the report and returns its path; the failures it
+    raises as one-line errors (``failures``) are shown, cleaned of server paths, as "Report failed: …"."""
     button = W.Button(description="Generate report", icon="file-text", tooltip="Post-LIVE report (HTML)")
     button.add_class("lb-report-button")
     status = W.HTML()
@@ -173,14 +128,14 @@ def report_button(
     def on_click(_=None) -> None:
         button.disabled = True
         status.value = '<span class="lb-note">Generating the report…</span>'
-        root = _store_root(wb_store)
         try:
-            path = generate_report(wb_store, session_id, out_dir, **options)
-        except (InputError, rp.ReportError) as exc:
-            text = public_text(exc, root, out_dir if out_dir is not None else default_reports_dir(root))
+            path = generate()
+        except failures as exc:
+            folder = out_dir if out_dir is not None else default_reports_dir(store_root)
+            text = public_text(exc, store_root, folder)
             status.value = f'<span class="lb-error">Report failed: {fmt.esc(text)}</span>'
         else:
-            status.value = report_link(path, store_root=root)
+            status.value = report_link(path, store_root=store_root)
         finally:
             button.disabled = False
 
@@ -192,9 +147,17 @@ def report_button(
 
 
 class ReportList:
-    """The reports of a folder: a table, a chooser, and for the chosen one a download link and a preview."""
+    """The reports of a folder (as ``list_reports(folder)`` finds them): a table, a chooser, and for the chosen one
+    a download link and a preview."""
 
-    def __init__(self, out_dir: str | os.PathLike | None = None, *, store: str | os.PathLike | None = None):
+    def __init__(
+        self,
+        list_reports: Callable[[Path], pd.DataFrame],
+        out_dir: str | os.PathLike | None = None,
+        *,
+        store: str | os.PathLike | None = None,
+    ):
+        self._list_reports = list_reports
         self.out_dir = Path(out_dir) if out_dir is not None else default_reports_dir(store)
         self.store = store
         self.table = W.HTML()
@@ -215,7 +178,7 @@ class ReportList:
         return self.widget._repr_mimebundle_(**kwargs)
 
     def refresh(self) -> None:
-        df = rp.list_reports(self.out_dir)
+        df = self._list_reports(self.out_dir)
         self._names = {str(r.html): str(r.title or r.session_id) for r in df.itertuples()}
         if df.empty:
             where = shown_folder(self.out_dir, self.store)
