@@ -11,7 +11,6 @@ from liveboard.report.charts import (  # noqa: F401 - re-exported
     _default_fmt,
     _empty,
     _f,
-    _legend,
     _num,
     _svg_open,
     bar_chart,

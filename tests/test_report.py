@@ -138,21 +138,94 @@ def test_comment_words_and_emoji():
     assert "\ufe0f" not in emoji and "\U0001f3fd" not in emoji  # variation selector, skin tone
 
 
+EVIL = "<script>alert(1)</script> & $5 off $9 -->"
+
+
+def _all_charts(label: str = EVIL) -> list[str]:
+    return [
+        charts.line_chart(
+            [0, 1, 2, 3],
+            [charts.Series(label, [1, None, 3, 4])],
+            title=label,
+            markers=[charts.Marker(1, label, "giveaway")],
+            x_labels=lambda m: f"{label}{m:g}",
+        ),
+        charts.bar_chart([label, "b"], [3, -2], title=label, value_fmt=lambda v: f"{label}{v:g}"),
+        charts.column_chart([0, 1, 2], [1, 0, 5], title=label, x_labels=lambda m: label),
+        charts.paired_bars([label], [charts.Series("viewers", [0.4]), charts.Series(label, [0.6])], title=label),
+    ]
+
+
 def test_charts_escape_labels_and_draw():
-    evil = "<script>alert(1)</script>"
-    svg = charts.line_chart(
-        [0, 1, 2, 3], [charts.Series(evil, [1, None, 3, 4])], title=evil, markers=[charts.Marker(1, evil, "giveaway")]
+    """matplotlib's SVG as the page gets it: one <svg class="lb-chart">, user text escaped wherever it lands
+    (title, ticks, hover texts, values; ``$`` is not mathtext), a gap breaking a line, a class per bar."""
+    import xml.etree.ElementTree as ET
+
+    line, bars, cols, pairs = _all_charts()
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    for s in (line, bars, cols, pairs):
+        assert (
+            "<script" not in s
+            and "&lt;script&gt;" in s
+            and s.startswith('<svg class="lb-chart')
+            and s.endswith("</svg>")
+        )
+        assert "<!--" not in s and "<?xml" not in s and "<style" not in s  # one inline element, no global CSS
+        root = ET.fromstring(s)  # well-formed XML: nothing broke out of an attribute or a text
+        assert root.find("s:title", ns).text == EVIL
+        texts = "".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+        assert "$5 off $9" in texts or s is cols  # drawn as typed (no mathtext), escaped in the markup
+    root = ET.fromstring(line)
+    (series,) = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "lb-line"]
+    assert series.find("s:title", ns).text == EVIL
+    d = series.find("s:path", ns).get("d")
+    assert d.count("M") == 2 and d.count("L") == 1  # a gap breaks the line: 1-(gap)-3-4
+    marker = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if "lb-marker-giveaway" in (g.get("class") or "")]
+    assert marker and marker[0].find("s:title", ns).text == EVIL
+    assert (
+        bars.count('class="lb-bar"') == 2 and cols.count('class="lb-bar"') == 2 and pairs.count('class="lb-bar"') == 2
     )
-    bars = charts.bar_chart([evil, "b"], [3, -2], title=evil)
-    cols = charts.column_chart([0, 1, 2], [1, 0, 5], title=evil)
-    pairs = charts.paired_bars([evil], [charts.Series("viewers", [0.4]), charts.Series("customers", [0.6])], title=evil)
-    for s in (svg, bars, cols, pairs):
-        assert "<script" not in s and "&lt;script&gt;" in s and s.startswith("<svg") and s.endswith("</svg>")
-    d = svg.split('class="lb-line" d="', 1)[1].split('"', 1)[0]
-    assert svg.count("<path") == 1 and d.count("M") == 2 and d.count("L") == 1  # a gap breaks the line
-    assert bars.count('class="lb-bar"') == 2 and cols.count('class="lb-bar"') == 2
     assert "No data" in charts.line_chart([], [], title="t") and "No data" in charts.bar_chart([], [], title="t")
     assert charts.nice_ticks(0, 97) == [0, 20, 40, 60, 80, 100]
+
+
+def test_charts_need_no_network_and_ids_stay_apart():
+    """Nothing fetched: no URL but the SVG namespaces, no font, image or external reference; element ids are
+    unique to each chart (many charts share one page) and every reference points inside its own chart."""
+    import re
+
+    svgs = _all_charts() + _all_charts("other")
+    seen: set[str] = set()
+    for s in svgs:
+        urls = set(re.findall(r"https?://[^\s\"'<>)]+", s))
+        assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}, urls
+        assert "@import" not in s and "@font-face" not in s and "<image" not in s and "<foreignObject" not in s
+        ids = re.findall(r' id="([^"]+)"', s)
+        refs = re.findall(r'(?:href="#|url\(#)([^")]+)', s)
+        assert set(refs) <= set(ids) and not seen & set(ids)
+        seen |= set(ids)
+    assert charts.bar_chart(["a"], [1.0], title="t") == charts.bar_chart(["a"], [1.0], title="t")  # same bytes
+
+
+def test_charts_read_without_data_and_with_nan():
+    nan = float("nan")
+    one = charts.line_chart([5], [charts.Series("GMV", [2.0])], title="one minute")
+    assert 'class="lb-line"' in one and "<use" in one  # a lone point is drawn as a dot, not an empty path
+    assert "No data" in charts.line_chart([0, 1], [charts.Series("GMV", [nan, None])], title="t")
+    assert "No data" in charts.column_chart([0, 1], [nan, nan], title="t")
+    assert "No data" in charts.paired_bars([], [], title="t")
+    bars = charts.bar_chart(["a", "b", "c"], [nan, 2.0, float("inf")], title="t")
+    assert bars.count('class="lb-bar"') == 1 and "—" in bars  # missing is not zero: a dash, no bar
+    flat = charts.line_chart([0, 1, 2], [charts.Series("x", [0, 0, 0])], title="flat")
+    assert 'class="lb-line"' in flat
+
+
+def test_chart_money_keeps_each_currency():
+    """Charts write amounts with the report's own formatter: one currency per chart, as the report gives it."""
+    rm = charts.bar_chart(["a", "b"], [1200.0, -30.0], title="GMV", value_fmt=lambda v: f"RM{v:,.0f}")
+    thb = charts.line_chart([0, 1], [charts.Series("GMV", [100.0, 900.0])], title="GMV", y_fmt=lambda v: f"฿{v:,.0f}")
+    assert "RM1,200" in rm and "RM-30" in rm and "฿" not in rm
+    assert "฿1,000" in thb and "RM" not in thb
 
 
 def test_report_name_is_safe_and_distinct():
@@ -238,7 +311,7 @@ def test_report_html_in_browser_offline(cli_report, hostile_id, page, artifacts_
         svg = svgs.nth(i)
         box = svg.bounding_box()
         assert box and box["width"] > 100 and box["height"] > 40, i
-        drawn = svg.locator("path.lb-line, rect.lb-bar").count()
+        drawn = svg.locator("g.lb-line path, g.lb-bar path").count()
         assert drawn > 0 or "lb-chart-empty" in (svg.get_attribute("class") or ""), i
     assert page.locator("svg.lb-chart-empty").count() == 0  # this session has data for every chart
     imgs = page.locator("img")
