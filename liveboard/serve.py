@@ -57,12 +57,14 @@ CULL_ARGS: tuple[str, ...] = (
 #: ``voila.utils.wait_for_request()``. Pooled kernels are never culled, and in folder mode every
 #: notebook under the folder gets a pool (executed at server start). Incompatible with
 #: ``prelaunch_hook`` and ``progressive_rendering``.
-#: Only the LIVE Analytics page is preheated: the report template and the walkthrough are not dashboards,
-#: and the live board starts a stream per page view, which a pooled kernel must not do ahead of time.
+#: The two dashboards are preheated; the report template and the walkthrough are not dashboards. The live board
+#: starts its stream (the demo LIVE's clock, or a replay) only once the request has come (its page reads the
+#: query string first, :func:`liveboard.pages.params.request_query_string`), so a pooled kernel holds the
+#: imports, never a stream started ahead of time.
 PREHEAT_ARGS: tuple[str, ...] = (
     "--preheat_kernel=True",
     "--pool_size=1",
-    "--VoilaKernelManager.preheat_denylist=['session_report', 'analyst_walkthrough', 'live_board']",
+    "--VoilaKernelManager.preheat_denylist=['session_report', 'analyst_walkthrough']",
 )
 
 #: Kernels running at once (preheated ones included) before a page view gets HTTP 503 (see
