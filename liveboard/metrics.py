@@ -1,7 +1,8 @@
 """The metric registry: every session metric of event-log-v1 section 3, defined once.
 
-Each surface (the LIVE list, the live board, reports, the CLI, the glossary) reads labels, units and
-formulas from here. *Base* metrics are aggregates over events (computed by :mod:`liveboard.queries` in
+Each surface (the LIVE list, the live board, reports, the CLI, the glossary in ``docs/metrics.md``) reads
+labels, units and formulas from here; the formulas of plain aggregates are those of
+:data:`liveboard.aggregates.AGGREGATES`, the data the batch SQL and the live fold are generated from. *Base* metrics are aggregates over events (computed by :mod:`liveboard.queries` in
 batch and by :mod:`liveboard.live` incrementally); *derived* metrics are SQL expressions over base
 metrics, evaluated by the same DuckDB expression on either path.
 """
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
+
+from liveboard.aggregates import AGGREGATE
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,11 @@ def _m(*args, **kw) -> Metric:
     return Metric(*args, **kw)
 
 
+def _agg(name: str, label: str, unit: str, category: str, description: str) -> Metric:
+    """A base metric that is a plain aggregate: its formula is the aggregate's own (:mod:`liveboard.aggregates`)."""
+    return Metric(name, label, unit, category, AGGREGATE[name].formula, description)
+
+
 METRICS: tuple[Metric, ...] = (
     _m("start", "Start time", "datetime", "session", "ts of session_start", "When the LIVE began."),
     _m("end", "End time", "datetime", "session", "ts of session_end", "When the LIVE ended; empty while it runs."),
@@ -44,21 +52,12 @@ METRICS: tuple[Metric, ...] = (
         "end − start",
         "Length of the LIVE. While a session has no session_end, its last event stands in for the end.",
     ),
-    _m("gmv", "GMV", "currency", "sales", "Σ amount over paid orders", "Gross merchandise value, refunds included."),
-    _m(
-        "direct_gmv",
-        "Direct GMV",
-        "currency",
-        "sales",
-        "Σ amount over paid orders with attribution = direct",
-        "GMV of orders placed directly from the LIVE (last click).",
-    ),
-    _m("refunded_gmv", "Refunded GMV", "currency", "sales", "Σ amount over refunded orders", "Part of GMV refunded."),
-    _m(
-        "items_sold", "Items sold", "count", "sales", "Σ quantity over paid orders", "Units sold (3 of A + 2 of B = 5)."
-    ),
-    _m("sku_orders", "SKU orders", "count", "sales", "count of paid orders", "Paid order lines."),
-    _m("customers", "Customers", "count", "sales", "distinct user_id over paid orders", "Unique paying viewers."),
+    _agg("gmv", "GMV", "currency", "sales", "Gross merchandise value, refunds included."),
+    _agg("direct_gmv", "Direct GMV", "currency", "sales", "GMV of orders placed directly from the LIVE (last click)."),
+    _agg("refunded_gmv", "Refunded GMV", "currency", "sales", "Part of GMV refunded."),
+    _agg("items_sold", "Items sold", "count", "sales", "Units sold (3 of A + 2 of B = 5)."),
+    _agg("sku_orders", "SKU orders", "count", "sales", "Paid order lines."),
+    _agg("customers", "Customers", "count", "sales", "Unique paying viewers."),
     _m(
         "avg_price",
         "Average price",
@@ -68,9 +67,9 @@ METRICS: tuple[Metric, ...] = (
         "Average price per unit sold.",
         derived="round(gmv / NULLIF(items_sold, 0), 2)",
     ),
-    _m("impressions", "LIVE impressions", "count", "traffic", "count of impression", "Times the room was shown."),
-    _m("views", "Views", "count", "traffic", "count of viewer_enter", "Entries into the room."),
-    _m("viewers", "Viewers", "count", "traffic", "distinct user_id over viewer_enter", "Unique people who entered."),
+    _agg("impressions", "LIVE impressions", "count", "traffic", "Times the room was shown."),
+    _agg("views", "Views", "count", "traffic", "Entries into the room."),
+    _agg("viewers", "Viewers", "count", "traffic", "Unique people who entered."),
     _m(
         "enter_room_rate",
         "Enter-room rate",
@@ -99,19 +98,12 @@ METRICS: tuple[Metric, ...] = (
         "How long a view lasts on average.",
         derived="view_seconds / NULLIF(views, 0)",
     ),
-    _m("comments", "Comments", "count", "engagement", "count of comment", "Comments posted."),
-    _m("likes", "Likes", "count", "engagement", "Σ count over like", "Taps on the like button."),
-    _m("shares", "Shares", "count", "engagement", "count of share", "Times the LIVE was shared."),
-    _m("new_followers", "New followers", "count", "engagement", "distinct user_id over follow", "Follows gained."),
-    _m("gift_diamonds", "Gift diamonds", "diamonds", "engagement", "Σ diamonds × count over gift", "Gifts received."),
-    _m(
-        "engaged_viewers",
-        "Engaged viewers",
-        "count",
-        "engagement",
-        "distinct user_id over comment, like, share, follow, gift",
-        "People who interacted.",
-    ),
+    _agg("comments", "Comments", "count", "engagement", "Comments posted."),
+    _agg("likes", "Likes", "count", "engagement", "Taps on the like button."),
+    _agg("shares", "Shares", "count", "engagement", "Times the LIVE was shared."),
+    _agg("new_followers", "New followers", "count", "engagement", "Follows gained."),
+    _agg("gift_diamonds", "Gift diamonds", "diamonds", "engagement", "Gifts received."),
+    _agg("engaged_viewers", "Engaged viewers", "count", "engagement", "People who interacted."),
     _m(
         "engagement_rate",
         "Engagement rate",
@@ -121,15 +113,8 @@ METRICS: tuple[Metric, ...] = (
         "Share of viewers who interacted.",
         derived="engaged_viewers / NULLIF(viewers, 0)",
     ),
-    _m(
-        "product_impressions",
-        "Product impressions",
-        "count",
-        "products",
-        "count of product_impression",
-        "Product cards shown.",
-    ),
-    _m("product_clicks", "Product clicks", "count", "products", "count of product_click", "Product cards clicked."),
+    _agg("product_impressions", "Product impressions", "count", "products", "Product cards shown."),
+    _agg("product_clicks", "Product clicks", "count", "products", "Product cards clicked."),
     _m(
         "live_ctr",
         "CTR",
@@ -175,7 +160,7 @@ METRICS: tuple[Metric, ...] = (
         "GMV per thousand impressions.",
         derived="round(1000 * gmv / NULLIF(impressions, 0), 2)",
     ),
-    _m("violations", "Violations", "count", "session", "count of violation", "Policy warnings during the LIVE."),
+    _agg("violations", "Violations", "count", "session", "Policy warnings during the LIVE."),
 )
 
 REGISTRY: dict[str, Metric] = {m.name: m for m in METRICS}
@@ -236,3 +221,31 @@ def glossary() -> pd.DataFrame:
             for m in METRICS
         ]
     )
+
+
+#: The committed glossary page and the command that writes it (tests/test_glossary.py keeps them equal).
+GLOSSARY_PATH = "docs/metrics.md"
+GLOSSARY_COMMAND = "python tools/make_glossary.py"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def glossary_markdown() -> str:
+    """The glossary as the Markdown page committed in ``docs/metrics.md`` (a test keeps the two equal)."""
+    lines = [
+        "# Session metrics",
+        "",
+        f"<!-- Generated from liveboard/metrics.py by `{GLOSSARY_COMMAND}`; do not edit by hand. -->",
+        "",
+        "Every session metric of event-log-v1 section 3 (`docs/event-log-v1.md`), in the order the `sessions`",
+        "table lists them. A rate whose denominator is 0 is empty, never 0.",
+        "",
+        "| metric | label | unit | definition | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for m in METRICS:
+        definition = f"`{m.formula}`" + (f" — SQL `{m.derived}`" if m.derived else "")
+        lines.append(f"| `{m.name}` | {_cell(m.label)} | {m.unit} | {_cell(definition)} | {_cell(m.description)} |")
+    return "\n".join(lines) + "\n"

@@ -10,8 +10,17 @@ from __future__ import annotations
 
 import re
 
+from liveboard.aggregates import (
+    AGGREGATE,
+    SESSION_BASE_COLUMNS,
+    event_aggregates,
+    outer_sql,
+    paid_aggregates,
+    select_list,
+    users_select,
+)
 from liveboard.events import PAID_CHANNELS
-from liveboard.metrics import DERIVED, PRODUCT_DERIVED, SESSION_METRICS, derived_select
+from liveboard.metrics import DERIVED, PRODUCT_DERIVED, SESSION_METRICS, TREND_COLUMNS, derived_select
 
 MICROS = 1_000_000
 #: A trend covers at most this many minutes from the start (48 h): a far-off but valid event never makes
@@ -82,6 +91,44 @@ def _sum_secs(a: str, b: str) -> str:
     return f"(sum(greatest(epoch_us({b}) - epoch_us({a}), 0)) / {MICROS}.0)"
 
 
+#: The plain aggregates of a session by the CTE that computes them (:mod:`liveboard.aggregates`).
+_COUNTED = event_aggregates(users=False)
+_USERS = event_aggregates(users=True)
+_SOLD = paid_aggregates()
+_USER_FLAGS, _USER_COUNTS = users_select(_USERS)
+#: The columns of SESSION_BASE that are not plain aggregates, written once here.
+_SESSION_FIGURES = {
+    "session_id": "b.session_id",
+    "title": "meta.title",
+    "account_id": "meta.account_id",
+    "live_event_id": "meta.live_event_id",
+    "currency": "meta.currency",
+    "start": "b.start",
+    "end": 'b."end"',
+    "duration_s": _secs("b.start", "b.close_ts"),
+    "last_ts": "b.last_ts",
+    "pcu": "coalesce(cc.pcu, 0)::BIGINT",
+    "view_seconds": "coalesce(w.view_seconds, 0)",
+    "late_order_updates": "coalesce(l.late_order_updates, 0)",
+}
+
+
+def _session_columns() -> str:
+    """The SELECT list of SESSION_BASE in :data:`~liveboard.aggregates.SESSION_BASE_COLUMNS` order."""
+    guard = next(a.name for a in _SOLD if a.kind == "count")
+    cols = []
+    for name in SESSION_BASE_COLUMNS:
+        a = AGGREGATE.get(name)
+        if a is None:
+            expr = _SESSION_FIGURES[name]
+        elif a in _COUNTED:
+            expr = f"c.{name}"  # counts has a row per session (inner join)
+        else:
+            expr = outer_sql(a, "pp" if a in _USERS else "s", guard)
+        cols.append(f'{expr} AS "{name}"')
+    return ",\n       ".join(cols)
+
+
 SESSION_BASE = f"""
 WITH {BASE_CTES},
 meta AS (
@@ -94,43 +141,21 @@ meta AS (
 people AS (
     -- each user once per session, with what they did: one grouping instead of a distinct count per metric
     SELECT session_id,
-           count(*) FILTER (WHERE viewed) AS viewers,
-           count(*) FILTER (WHERE followed) AS new_followers,
-           count(*) FILTER (WHERE engaged) AS engaged_viewers
+           {_USER_COUNTS}
     FROM (
         SELECT session_id, user_id,
-               bool_or(type = 'viewer_enter') AS viewed,
-               bool_or(type = 'follow') AS followed,
-               bool_or(type IN ('comment', 'like', 'share', 'follow', 'gift')) AS engaged
+               {_USER_FLAGS}
         FROM ev WHERE user_id IS NOT NULL GROUP BY session_id, user_id
     ) GROUP BY session_id
 ),
 counts AS (
     SELECT session_id,
-           count(*) AS event_count,
-           count(*) FILTER (WHERE type = 'impression') AS impressions,
-           count(*) FILTER (WHERE type = 'viewer_enter') AS views,
-           count(*) FILTER (WHERE type = 'comment') AS comments,
-           TRY_CAST(coalesce(sum("count"::HUGEINT) FILTER (WHERE type = 'like'), 0) AS BIGINT) AS likes,
-           count(*) FILTER (WHERE type = 'share') AS shares,
-           TRY_CAST(coalesce(sum(diamonds::HUGEINT * "count") FILTER (WHERE type = 'gift'), 0) AS BIGINT)
-               AS gift_diamonds,
-           count(*) FILTER (WHERE type = 'product_impression') AS product_impressions,
-           count(*) FILTER (WHERE type = 'product_click') AS product_clicks,
-           count(*) FILTER (WHERE type = 'violation') AS violations,
-           count(DISTINCT product_id) FILTER (WHERE type = 'product_pin') AS featured_products,
-           count(DISTINCT giveaway_id) FILTER (WHERE type = 'giveaway_start') AS giveaways,
-           coalesce(sum(array_length(winner_ids)) FILTER (WHERE type = 'giveaway_end'), 0)::BIGINT AS winners
+           {select_list(_COUNTED)}
     FROM ev GROUP BY session_id
 ),
 sales AS (
     SELECT session_id,
-           sum(amount) AS gmv,
-           sum(amount) FILTER (WHERE attribution = 'direct') AS direct_gmv,
-           sum(amount) FILTER (WHERE status = 'refunded') AS refunded_gmv,
-           TRY_CAST(sum(quantity::HUGEINT) AS BIGINT) AS items_sold,
-           count(*) AS sku_orders,
-           count(DISTINCT user_id) AS customers
+           {select_list(_SOLD)}
     FROM paid GROUP BY session_id
 ),
 watch AS (
@@ -140,22 +165,7 @@ late AS (
     SELECT o.session_id, count(*) AS late_order_updates
     FROM order_states o JOIN bounds b USING (session_id) WHERE o.ts > b."end" GROUP BY o.session_id
 )
-SELECT b.session_id, meta.title, meta.account_id, meta.live_event_id, meta.currency,
-       b.start, b."end", {_secs("b.start", "b.close_ts")} AS duration_s, b.last_ts,
-       coalesce(s.gmv, 0)::DECIMAL(38, 2) AS gmv,
-       coalesce(s.direct_gmv, 0)::DECIMAL(38, 2) AS direct_gmv,
-       coalesce(s.refunded_gmv, 0)::DECIMAL(38, 2) AS refunded_gmv,
-       if(s.sku_orders IS NULL, 0, s.items_sold)::BIGINT AS items_sold,
-       coalesce(s.sku_orders, 0) AS sku_orders,
-       coalesce(s.customers, 0) AS customers,
-       c.impressions, c.views, coalesce(pp.viewers, 0) AS viewers,
-       coalesce(cc.pcu, 0)::BIGINT AS pcu,
-       coalesce(w.view_seconds, 0) AS view_seconds,
-       c.comments, c.likes, c.shares, coalesce(pp.new_followers, 0) AS new_followers, c.gift_diamonds,
-       coalesce(pp.engaged_viewers, 0) AS engaged_viewers,
-       c.product_impressions, c.product_clicks, c.violations,
-       c.featured_products, c.giveaways, c.winners, c.event_count,
-       coalesce(l.late_order_updates, 0) AS late_order_updates
+SELECT {_session_columns()}
 FROM bounds b
 JOIN counts c USING (session_id)
 LEFT JOIN people pp USING (session_id)
@@ -176,6 +186,21 @@ def _minute(ts: str, origin: str = "b.origin") -> str:
     return f"greatest(0, floor((epoch_us({ts}) - epoch_us({origin})) / {60 * MICROS}))::BIGINT"
 
 
+#: The plain aggregates of the trend, per minute (every trend column but ``online``).
+_TREND_EVENTS = event_aggregates(TREND_COLUMNS)
+_TREND_SOLD = paid_aggregates(TREND_COLUMNS)
+
+
+def _trend_columns() -> str:
+    """The trend's plain aggregates in TREND_COLUMNS order; a minute without events or sales has 0."""
+    cols = [
+        f'{outer_sql(AGGREGATE[n], "e" if AGGREGATE[n] in _TREND_EVENTS else "s", "minute")} AS "{n}"'
+        for n in TREND_COLUMNS
+        if n in AGGREGATE
+    ]
+    return ",\n       ".join(cols)
+
+
 def trend() -> str:
     """Per session and minute since start: counts, GMV and ``online`` (views open at the minute's end).
 
@@ -192,21 +217,12 @@ minutes AS (
 ),
 ev_min AS (
     SELECT ev.session_id, {_minute("ev.ts")} AS minute,
-           count(*) FILTER (WHERE type = 'viewer_enter') AS views,
-           count(*) FILTER (WHERE type = 'impression') AS impressions,
-           count(*) FILTER (WHERE type = 'product_impression') AS product_impressions,
-           count(*) FILTER (WHERE type = 'product_click') AS product_clicks,
-           count(*) FILTER (WHERE type = 'comment') AS comments,
-           TRY_CAST(coalesce(sum("count") FILTER (WHERE type = 'like'), 0) AS BIGINT) AS likes,
-           count(*) FILTER (WHERE type = 'share') AS shares,
-           count(DISTINCT user_id) FILTER (WHERE type = 'follow') AS new_followers,
-           TRY_CAST(coalesce(sum(diamonds::HUGEINT * "count") FILTER (WHERE type = 'gift'), 0) AS BIGINT)
-               AS gift_diamonds
+           {select_list(_TREND_EVENTS)}
     FROM ev JOIN bounds b USING (session_id) GROUP BY ALL
 ),
 sales_min AS (
-    SELECT p.session_id, {_minute("p.ts")} AS minute, sum(amount) AS gmv, count(*) AS sku_orders,
-           TRY_CAST(sum(quantity) AS BIGINT) AS items_sold
+    SELECT p.session_id, {_minute("p.ts")} AS minute,
+           {select_list(_TREND_SOLD)}
     FROM paid p JOIN bounds b USING (session_id) GROUP BY ALL
 ),
 starts_min AS (
@@ -221,18 +237,7 @@ ends_min AS (
 )
 SELECT m.session_id, m.minute,
        m.origin + to_microseconds(m.minute * {60 * MICROS}) AS ts,
-       coalesce(s.gmv, 0)::DECIMAL(38, 2) AS gmv,
-       coalesce(s.sku_orders, 0) AS sku_orders,
-       if(s.sku_orders IS NULL, 0, s.items_sold)::BIGINT AS items_sold,
-       coalesce(e.views, 0) AS views,
-       coalesce(e.impressions, 0) AS impressions,
-       coalesce(e.product_impressions, 0) AS product_impressions,
-       coalesce(e.product_clicks, 0) AS product_clicks,
-       coalesce(e.comments, 0) AS comments,
-       if(e.minute IS NULL, 0, e.likes) AS likes,
-       coalesce(e.shares, 0) AS shares,
-       coalesce(e.new_followers, 0) AS new_followers,
-       if(e.minute IS NULL, 0, e.gift_diamonds) AS gift_diamonds,
+       {_trend_columns()},
        (sum(coalesce(st.n, 0)) OVER w - sum(coalesce(en.n, 0)) OVER w)::BIGINT AS online
 FROM minutes m
 LEFT JOIN ev_min e USING (session_id, minute)

@@ -11,9 +11,12 @@ import numpy as np
 import pyarrow as pa
 
 from liveboard.live.batch import Batch
-from liveboard.live.codes import UNATTRIBUTED
+from liveboard.live.codes import ORDER_FLAGS, PAID_TOTALS, UNATTRIBUTED
 from liveboard.live.columns import as_numpy, column
 from liveboard.live.money import money_micros
+
+#: The order fields the paid aggregates read, and the order column that holds each (money in micro-units).
+ORDER_FIELDS = {"amount": "amt", "quantity": "qty"}
 
 
 class OrderFold:
@@ -79,14 +82,13 @@ class OrderFold:
         O = self.o  # noqa: E741
         sub = batch.table.take(pa.array(lr))
         status = column(sub, "status").to_pylist()
-        attribution = column(sub, "attribution").to_pylist()
         O.ts[uo], O.seq[uo] = batch.ts[lr], batch.seq[lr]
         O.user[uo], O.product[uo] = batch.uid[lr], batch.pid[lr]
         O.qty[uo] = as_numpy(column(sub, "quantity"))
         O.amt[uo] = money_micros(column(sub, "amount"))
         O.paid[uo] = [s in ("paid", "refunded") for s in status]
-        O.refunded[uo] = [s == "refunded" for s in status]
-        O.direct[uo] = [a == "direct" for a in attribution]
+        for flag, (col, value) in ORDER_FLAGS.items():  # the filters of the paid aggregates
+            getattr(O, flag)[uo] = [v == value for v in column(sub, col).to_pylist()]
 
     def _order_channels(self, batch: Batch, lr: np.ndarray) -> np.ndarray:
         """Credit: the buyer's latest viewer_enter at or before the order's ts (this batch, else the state)."""
@@ -107,6 +109,23 @@ class OrderFold:
             credit[hit] = ch[er[srt[pos[hit]]]]
         return credit
 
+    def _paid_totals_apply(self, orders: np.ndarray, sign: int) -> None:
+        """The plain aggregates over paid orders (GMV, direct and refunded GMV, items, SKU orders), overall and
+        per minute, as :data:`~liveboard.live.codes.PAID_TOTALS` describes them."""
+        O = self.o  # noqa: E741
+        mins = self._minute(O.ts[orders])
+        for a in PAID_TOTALS:
+            w = np.ones(len(orders), np.int64)
+            for f in a.field:
+                w = w * getattr(O, ORDER_FIELDS[f])[orders]
+            at = mins
+            if a.where:
+                keep = getattr(O, f"{a.where[0]}_{a.where[1]}")[orders]
+                w, at = w[keep], mins[keep]
+            self.totals[a.name] += sign * int(w.sum())
+            if a.name in self.m.cols:
+                self.m.add_exact(a.name, at, sign * w)
+
     def _sales_apply(self, orders: np.ndarray, sign: int) -> None:
         """Add (sign=1) or retract (sign=-1) the contribution of paid orders to every aggregate."""
         O, U, P = self.o, self.u, self.p  # noqa: E741
@@ -114,15 +133,7 @@ class OrderFold:
         if not len(orders):
             return
         amt, qty = O.amt[orders], O.qty[orders]
-        self.gmv += sign * int(amt.sum())
-        self.direct_gmv += sign * int(amt[O.direct[orders]].sum())
-        self.refunded_gmv += sign * int(amt[O.refunded[orders]].sum())
-        self.items_sold += sign * int(qty.sum())
-        self.sku_orders += sign * len(orders)
-        mins = self._minute(O.ts[orders])
-        self.m.add_exact("gmv", mins, sign * amt)
-        self.m.add_exact("sku_orders", mins, np.full(len(orders), sign, np.int64))
-        self.m.add_exact("items_sold", mins, sign * qty)
+        self._paid_totals_apply(orders, sign)
         prods = O.product[orders]
         np.add.at(P.sku, prods, sign)
         np.add.at(P.items, prods, sign * qty)

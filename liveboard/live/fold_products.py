@@ -49,7 +49,7 @@ class ProductFold:
                 self.p_price[p] = (key, prices[k])
 
     def _fold_pins(self, batch: Batch) -> None:
-        """Pins and unpins in time order: pin counts, featured products, featured microseconds."""
+        """Pins and unpins in time order: pin counts and featured microseconds."""
         ts, seq, pid, tc, is_t = batch.ts, batch.seq, batch.pid, batch.tc, batch.is_t
         pr = np.flatnonzero(is_t["product_pin"] | is_t["product_unpin"])
         for r in pr.tolist():
@@ -58,7 +58,6 @@ class ProductFold:
                 self._close_pin(t_r)
                 self.cur_pin = (p_r, t_r, s_r)
                 self.p.pins[p_r] += 1
-                self.pinned_products.add(p_r)
             elif self.cur_pin and self.cur_pin[0] == p_r and (t_r, s_r) > self.cur_pin[1:]:
                 self._close_pin(t_r)
 

@@ -1,8 +1,9 @@
-"""Viewers: user and channel ids, distinct viewers, channel reach, new followers, engaged viewers.
+"""Viewers: user and channel ids, channel reach (views and distinct viewers per channel), profiles.
 
 Only events whose figures need the user map their user id: impressions and product impressions/clicks
 are counts, so their (mostly one-off) users cost nothing. A user's last enter is remembered for crediting
-orders to the channel the buyer came from.
+orders to the channel the buyer came from. Distinct viewers, followers and engaged viewers are plain
+aggregates (:mod:`~liveboard.live.fold_counts`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from liveboard.live.batch import Batch
-from liveboard.live.codes import ENGAGE, UNATTRIBUTED, USER_LUT
+from liveboard.live.codes import UNATTRIBUTED, USER_LUT
 from liveboard.live.columns import column
 
 
@@ -40,15 +41,12 @@ class ViewerFold:
             raise ValueError("too many distinct traffic channels")
 
     def _fold_viewers(self, batch: Batch) -> None:
-        """Enters: distinct viewers, views and distinct viewers per channel, then new viewers' profiles."""
+        """Enters: views and distinct viewers per channel, then new viewers' profiles."""
         enter, uid, ch = batch.is_t["viewer_enter"], batch.uid, batch.ch
         if not enter.any():
             return
         U = self.u
         eu = uid[enter]
-        new = np.unique(eu[~U.viewer[eu]])
-        self.viewers += len(new)
-        U.viewer[new] = True
         ec = ch[enter]
         self.ch_views += np.bincount(ec, minlength=len(self.ch_views))[: len(self.ch_views)]
         pair = np.unique(eu * 64 + ec)
@@ -64,32 +62,6 @@ class ViewerFold:
         if imp.any():
             slots = len(self.ch_impressions)
             self.ch_impressions += np.bincount(batch.ch[imp], minlength=slots)[:slots]
-
-    def _fold_followers(self, batch: Batch) -> None:
-        """Distinct new followers, overall and per minute (a user counts once in each minute)."""
-        U, uid = self.u, batch.uid
-        fol_rows = batch.is_t["follow"] & (uid >= 0)
-        if not fol_rows.any():
-            return
-        fu = uid[fol_rows]
-        new = np.unique(fu[~U.follow[fu]])
-        self.new_followers += len(new)
-        U.follow[new] = True
-        keys = np.unique(batch.minute[fol_rows] * (1 << 32) + fu)
-        fresh = [k for k in keys.tolist() if k not in self.follow_minute_users]
-        self.follow_minute_users.update(fresh)
-        if fresh:
-            self.m.add("new_followers", np.array(fresh, np.int64) >> 32)
-
-    def _fold_engaged(self, batch: Batch) -> None:
-        """Distinct users who commented, liked, shared, followed or sent a gift."""
-        U, uid = self.u, batch.uid
-        eng = np.isin(batch.tc, ENGAGE) & (uid >= 0)
-        if eng.any():
-            gu = uid[eng]
-            new = np.unique(gu[~U.engaged[gu]])
-            self.engaged_viewers += len(new)
-            U.engaged[new] = True
 
     def _remember_last_enters(self, batch: Batch) -> None:
         """Each user's latest enter (time and channel); runs after this batch's orders were credited."""

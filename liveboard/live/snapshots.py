@@ -11,10 +11,11 @@ from decimal import ROUND_HALF_UP
 import numpy as np
 import pandas as pd
 
-from liveboard.live.codes import MIN_US, UNATTRIBUTED, T
+from liveboard.aggregates import AGGREGATE, AGGREGATES, SESSION_BASE_COLUMNS
+from liveboard.live.codes import MIN_US, UNATTRIBUTED
 from liveboard.live.columns import timestamp
 from liveboard.live.money import CENT, MICRO, MONEY_OUT, money
-from liveboard.metrics import apply_derived
+from liveboard.metrics import TREND_COLUMNS, apply_derived
 from liveboard.queries import TREND_MAX_MINUTES
 
 
@@ -22,8 +23,7 @@ class Snapshots:
     """The live state's frames (part of :class:`~liveboard.live.state.LiveState`)."""
 
     def summary_base(self) -> pd.DataFrame:
-        """One row of the base metrics, as ``queries.SESSION_BASE`` gives them."""
-        c = self.counts
+        """One row of the base metrics, as ``queries.SESSION_BASE`` gives them (and in its column order)."""
         close = self.close_ts
         row = {
             "session_id": self.session_id,
@@ -35,37 +35,22 @@ class Snapshots:
             "end": timestamp(self.end),
             "duration_s": (close - self.start) / MICRO if self.start is not None and close is not None else None,
             "last_ts": timestamp(self.max_ts),
-            "gmv": money(self.gmv),
-            "direct_gmv": money(self.direct_gmv),
-            "refunded_gmv": money(self.refunded_gmv),
-            "items_sold": self.items_sold,
-            "sku_orders": self.sku_orders,
-            "customers": self.customers,
-            "impressions": int(c[T["impression"]]),
-            "views": int(c[T["viewer_enter"]]),
-            "viewers": self.viewers,
             "pcu": self.pcu_confirmed,
             "view_seconds": self.view_seconds_us() / MICRO,
-            "comments": int(c[T["comment"]]),
-            "likes": self.likes,
-            "shares": int(c[T["share"]]),
-            "new_followers": self.new_followers,
-            "gift_diamonds": self.gift_diamonds,
-            "engaged_viewers": self.engaged_viewers,
-            "product_impressions": int(c[T["product_impression"]]),
-            "product_clicks": int(c[T["product_click"]]),
-            "violations": int(c[T["violation"]]),
-            "featured_products": len(self.pinned_products),
-            "giveaways": sum(1 for g in self.g.values() if g["start"] is not None),
-            "winners": self.winners,
-            "event_count": self.event_count,
             "late_order_updates": (
                 int(np.count_nonzero(self.o.ts[: len(self.orders_ids)] > self.end)) if self.end is not None else 0
             ),
         }
-        df = pd.DataFrame([row])
-        for m in ("gmv", "direct_gmv", "refunded_gmv"):
-            df[m] = pd.array([row[m]], dtype=pd.ArrowDtype(MONEY_OUT))
+        for a in AGGREGATES:
+            if a.name in self.distinct_values:
+                row[a.name] = len(self.distinct_values[a.name])
+            else:
+                value = self.customers if a.name == "customers" else self.totals[a.name]  # customers: fold_orders
+                row[a.name] = money(value) if a.is_money else value
+        df = pd.DataFrame([{c: row[c] for c in SESSION_BASE_COLUMNS}])
+        for a in AGGREGATES:
+            if a.is_money:
+                df[a.name] = pd.array([row[a.name]], dtype=pd.ArrowDtype(MONEY_OUT))
         for col in ("start", "end", "last_ts"):
             df[col] = pd.to_datetime(df[col], utc=True)
         df["duration_s"] = df["duration_s"].astype("float64")
@@ -80,8 +65,7 @@ class Snapshots:
 
     def trend(self) -> pd.DataFrame:
         """Per minute since the start, the columns of ``queries.trend()``."""
-        cols = ["minute", "ts", "gmv", "sku_orders", "items_sold", "views", "impressions", "product_impressions"]
-        cols += ["product_clicks", "comments", "likes", "shares", "new_followers", "gift_diamonds", "online"]
+        cols = ["minute", "ts", *TREND_COLUMNS]
         if self.max_ts is None:
             return pd.DataFrame(columns=cols)
         nm = min(int(self._minute(np.array([self.close_ts]))[0]) + 1, TREND_MAX_MINUTES)
@@ -94,19 +78,24 @@ class Snapshots:
             {
                 "minute": minutes,
                 "ts": pd.to_datetime(self.origin + minutes * MIN_US, unit="us", utc=True),
-                "gmv": pd.array([money(x) for x in c["gmv"].tolist()], dtype=pd.ArrowDtype(MONEY_OUT)),
             }
         )
-        for k in cols[3:-1]:
-            df[k] = c[k]
-        df["online"] = online
+        for k in TREND_COLUMNS:
+            if k == "online":
+                df[k] = online
+            elif AGGREGATE[k].is_money:
+                df[k] = pd.array([money(x) for x in c[k].tolist()], dtype=pd.ArrowDtype(MONEY_OUT))
+            else:
+                df[k] = c[k]
         return df
 
     def trend_fast(self) -> pd.DataFrame:
-        """``trend()`` with GMV as float (for drawing; avoids Decimal objects per minute)."""
+        """``trend()`` with money as float (for drawing; avoids Decimal objects per minute)."""
         df = self.trend()
         if len(df):
-            df["gmv"] = self.m.cols["gmv"][: len(df)] / MICRO
+            for k in TREND_COLUMNS:
+                if k in AGGREGATE and AGGREGATE[k].is_money:
+                    df[k] = self.m.cols[k][: len(df)] / MICRO
         return df
 
     def products(self) -> pd.DataFrame:

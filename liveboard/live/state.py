@@ -23,6 +23,10 @@ Exactness notes (vs. the SQL):
 * ``view_seconds`` and ``featured_s`` are summed in integer microseconds; the SQL sums doubles, so those
   (and ``acu``, ``avg_view_duration_s``) may differ in the last bits (≈1e-12 relative).
 
+The plain aggregates (counts, sums, distinct counts) are the registry's, :data:`liveboard.aggregates.AGGREGATES`:
+each is a running total in ``state.totals`` (``totals["gmv"]``, ``totals["viewers"]``), folded by
+``fold_counts`` (and, over paid orders, ``fold_orders``) from that one description.
+
 The state is one object composed of a fold step class per concern (``fold_bounds``, ``fold_counts``,
 ``fold_viewers``, ``fold_audience``, ``fold_products``, ``fold_giveaways``, ``fold_orders``, ``fold_views``,
 ``fold_feeds`` beside this module) and ``snapshots``; ``fold`` runs the steps in the order they depend on.
@@ -40,16 +44,19 @@ from liveboard.events import CHANNELS
 from liveboard.live.batch import Batch, in_time_order, session_rows, type_codes, type_masks
 from liveboard.live.codes import (  # noqa: F401 (re-exported: the names this module always had)
     COMMENTS_KEPT,
-    ENGAGE,
+    EVENT_TOTALS,
     FOLLOWER,
     MIN_US,
     NT,
+    ORDER_FLAGS,
+    PAID_TOTALS,
     SUMMARY_BASE_COLUMNS,
-    TREND_COUNTS,
     TYPES,
     UNATTRIBUTED,
+    USER_COUNTS,
     USER_LUT,
     USER_TYPES,
+    VALUE_COUNTS,
     T,
 )
 from liveboard.live.columns import (  # noqa: F401 (re-exported)
@@ -63,7 +70,7 @@ from liveboard.live.columns import (  # noqa: F401 (re-exported)
 )
 from liveboard.live.fold_audience import AudienceFold
 from liveboard.live.fold_bounds import BoundsFold
-from liveboard.live.fold_counts import CountsFold
+from liveboard.live.fold_counts import CountsFold, user_flag
 from liveboard.live.fold_feeds import FeedFold
 from liveboard.live.fold_giveaways import GiveawayFold
 from liveboard.live.fold_orders import OrderFold
@@ -96,7 +103,6 @@ class LiveState(
 
     def __init__(self, session_id: str | None = None) -> None:
         self.session_id = session_id
-        self.event_count = 0
         self.late_events = 0
         self.batches = 0
         self.origin_moved = False
@@ -108,10 +114,12 @@ class LiveState(
         self.origin: int | None = None
         self.meta_key: tuple[int, int] | None = None
         self.meta: dict = {}
-        self.counts = np.zeros(NT, np.int64)
-        self.likes = 0
-        self.gift_diamonds = 0
-        self.winners = 0
+        # the plain aggregates (liveboard.aggregates): a running total each (gmv…, viewers…, event_count),
+        # the values seen of a distinct count of ids, the users seen per minute of a per-minute user count;
+        # customers, a distinct count of paid orders' users, is kept by the orders' own step
+        self.totals: dict[str, int] = {a.name: 0 for a in EVENT_TOTALS + USER_COUNTS + PAID_TOTALS}
+        self.customers = 0
+        self.distinct_values: dict[str, set] = {a.name: set() for a in VALUE_COUNTS}
         # ids
         self.users = IdMap()
         self.products_ids = IdMap()
@@ -122,9 +130,7 @@ class LiveState(
             self.channels_ids.names.append(c)
         self.regions = IdMap()
         self.u = GrowableColumns(
-            viewer=(np.bool_, False),
-            follow=(np.bool_, False),
-            engaged=(np.bool_, False),
+            **{user_flag(a): (np.bool_, False) for a in USER_COUNTS},
             chmask=(np.int64, 0),
             open=(np.bool_, False),
             open_vstart=(np.int64, 0),
@@ -137,10 +143,6 @@ class LiveState(
             p_age=(np.int64, 0),
             p_region=(np.int64, 0),
         )
-        self.viewers = 0
-        self.new_followers = 0
-        self.engaged_viewers = 0
-        self.customers = 0
         # per channel; slot UNATTRIBUTED (the last) holds orders with no viewer_enter before them
         self.ch_viewers = np.zeros(UNATTRIBUTED + 1, np.int64)
         self.ch_impressions = np.zeros(UNATTRIBUTED + 1, np.int64)
@@ -163,20 +165,14 @@ class LiveState(
             qty=(np.int64, 0),
             amt=(np.int64, 0),
             paid=(np.bool_, False),
-            refunded=(np.bool_, False),
-            direct=(np.bool_, False),
+            **{flag: (np.bool_, False) for flag in ORDER_FLAGS},
             channel=(np.int64, -1),
         )
         self.frontier: set[int] = set()  # paid orders whose state ts == max_ts
-        self.gmv = 0
-        self.direct_gmv = 0
-        self.refunded_gmv = 0
-        self.items_sold = 0
-        self.sku_orders = 0
         # per minute
         # the trend's columns (``online`` comes from view starts and ends) from the one list in metrics
         self.m = MinuteColumns(tuple(c for c in TREND_COLUMNS if c != "online") + ("starts", "ends"))
-        self.follow_minute_users: set[int] = set()
+        self.minute_users: dict[str, set[int]] = {a.name: set() for a in USER_COUNTS if a.name in self.m.cols}
         # products
         self.p = GrowableColumns(
             impressions=(np.int64, 0),
@@ -190,17 +186,20 @@ class LiveState(
         )
         self.p_name: dict[int, tuple[tuple[int, int], str]] = {}
         self.p_price: dict[int, tuple[tuple[int, int], Decimal]] = {}
-        self.pinned_products: set[int] = set()
         self.cur_pin: tuple[int, int, int] | None = None  # (product, ts, seq)
         # giveaways
         self.g: dict[str, dict] = {}
-        self.giveaway_ids: set[str] = set()
         # audience: (audience, dimension, value) -> users
         self.aud: dict[tuple[str, str, str], int] = {}
         # feeds
         self.comment_feed: deque = deque(maxlen=COMMENTS_KEPT)
         self.violation_list: list[dict] = []
         self.marker_list: list[dict] = []
+
+    @property
+    def event_count(self) -> int:
+        """Events of this session folded so far."""
+        return self.totals["event_count"]
 
     @property
     def close_ts(self) -> int | None:
@@ -220,10 +219,9 @@ class LiveState(
         self._fold_counts(batch)
         batch.uid = self._map_users(batch)
         batch.ch = self._map_channels(batch)
+        self._fold_users(batch)
         self._fold_viewers(batch)
         self._fold_channel_impressions(batch)
-        self._fold_followers(batch)
-        self._fold_engaged(batch)
         batch.pid = self._map_products(batch)
         self._fold_product_traffic(batch)
         self._fold_catalog(batch)
@@ -246,7 +244,6 @@ class LiveState(
             return None
         table, ts, seq = in_time_order(table)
         self.batches += 1
-        self.event_count += len(ts)
         prev_max = self.max_ts
         if prev_max is not None:
             self.late_events += int(np.count_nonzero(ts < prev_max))
