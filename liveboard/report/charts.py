@@ -303,18 +303,7 @@ def line_chart(
     for k in sorted(set(kinds), key=lambda k: order.index(k) if k in order else 9):
         (h,) = ax.plot([], [], color=MARKER_COLORS.get(k, AXIS), linestyle=(0, (3, 3)), label=MARKER_NAMES.get(k, k))
         handles.append(h)
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0, 1.0, 1, 0.12),
-        ncols=max(len(handles), 1),
-        frameon=False,
-        fontsize=11,
-        handlelength=1.6,
-        borderaxespad=0.9,
-        borderpad=0,
-        labelcolor=TEXT,
-    )
+    _legend_above(ax, handles, max(len(handles), 1), height=0.12, pad=0.9)
     return c.svg(title)
 
 
@@ -481,16 +470,21 @@ def paired_bars(
               [f"{g.name} · {lab}: {value_fmt(v)}" for _, lab, v in drawn])  # fmt: skip
         for y, _, v in drawn:
             _value_text(c, v, y, value_fmt(v), True, 9.5, TEXT)
+    _legend_above(ax, handles, k, height=0.1, pad=0.2)
+    return c.svg(title, "lb-bars")
+
+
+def _legend_above(ax: Any, handles: list, ncols: int, *, height: float, pad: float) -> None:
+    """One row of legend entries above the plot, in the report's text colour (one style for every chart)."""
     ax.legend(
         handles=handles,
         loc="lower left",
-        bbox_to_anchor=(0, 1.0, 1, 0.1),
-        ncols=k,
+        bbox_to_anchor=(0, 1.0, 1, height),
+        ncols=ncols,
         frameon=False,
         fontsize=11,
         handlelength=1.6,
-        borderaxespad=0.2,
+        borderaxespad=pad,
         borderpad=0,
         labelcolor=TEXT,
     )
-    return c.svg(title, "lb-bars")
