@@ -14,6 +14,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from liveboard.errors import DataProblem
+
 #: Longest cell text read; longer cells make the row bad (a spreadsheet cell holds at most 32,767).
 MAX_CELL_CHARS = 10_000
 #: Money above this is not a LIVE's figure but a broken cell.
@@ -55,7 +57,7 @@ ISO_CODES = frozenset("MYR USD THB PHP IDR VND SGD GBP EUR JPY MXN BRL KRW INR C
 _SYMBOLS_BY_LENGTH = sorted(set(CURRENCY_SYMBOLS) | ISO_CODES, key=len, reverse=True)
 
 
-class CellError(ValueError):
+class CellError(DataProblem, ValueError):
     """A cell that cannot be read as the figure its column holds; the message says why."""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import stat
 import sys
@@ -12,13 +13,18 @@ from pathlib import Path
 import pandas as pd
 
 from liveboard.csvsafe import to_safe_csv
-from liveboard.eventlog import BAD_ROW_SCHEMA, EventLogError, iter_event_logs, os_problem, write_event_log
+from liveboard.errors import DEBUG_ENV, LiveboardError, UserError
+from liveboard.eventlog import BAD_ROW_SCHEMA, iter_event_logs, os_problem, write_event_log
 from liveboard.metrics import MONEY_METRICS, REGISTRY, glossary
-from liveboard.store import Store, StoreError, default_store_path, is_old_layout
-from liveboard.workbench import SESSION_COLUMNS, InputError, Workbench
+from liveboard.store import Store, default_store_path, is_old_layout
+from liveboard.workbench import SESSION_COLUMNS, Workbench
+
+#: Set to a file name to send the traceback of an unexpected error there instead of to stderr.
+LOG_ENV = "LIVEBOARD_LOG"
+log = logging.getLogger("liveboard.cli")
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     """A mistake in how the command was called: shown as one line, exit code 2."""
 
 
@@ -567,10 +573,8 @@ def _check_store_arg(args) -> None:
 
 def _environment_message(args, exc: BaseException) -> str | None:
     """One line for a full disk, a read-only or unreadable path, a damaged store file; ``None`` for a bug
-    (or with LIVEBOARD_DEBUG=1): then the traceback is shown."""
-    import os
-
-    from liveboard.errors import DEBUG_ENV, environment_message
+    (or with LIVEBOARD_DEBUG=1): then the traceback is logged."""
+    from liveboard.errors import environment_message
 
     if os.environ.get(DEBUG_ENV) == "1":
         return None
@@ -579,35 +583,72 @@ def _environment_message(args, exc: BaseException) -> str | None:
     return environment_message(exc, fallback=str(written) if written is not None else store, store=store)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from liveboard.errors import EnvironmentProblem
+def _refused(exc: LiveboardError) -> int:
+    """An error raised on purpose: one line, its exit code (with LIVEBOARD_DEBUG=1 the traceback first)."""
+    if os.environ.get(DEBUG_ENV) == "1":
+        import traceback
 
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"liveboard: {exc}", file=sys.stderr)
+    return exc.exit_code
+
+
+def _unexpected(args, exc: BaseException) -> int:
+    """A bug: the traceback logged (to stderr, or to the file ``$LIVEBOARD_LOG`` names), then one short line."""
+    handlers: list[logging.Handler] = []
+    target = os.environ.get(LOG_ENV)
+    if target:
+        try:
+            handlers.append(logging.FileHandler(target, encoding="utf-8"))
+        except OSError:
+            target = None  # a log file that cannot be written: the traceback goes to stderr instead
+    if not handlers or os.environ.get(DEBUG_ENV) == "1":
+        handlers.append(logging.StreamHandler(sys.stderr))
+    # The record goes to our handlers directly: a library's logging configuration (a dictConfig that disables
+    # existing loggers, a level set on "liveboard") must never swallow a bug's traceback.
+    record = log.makeRecord(
+        log.name,
+        logging.ERROR,
+        __file__,
+        0,
+        "unexpected error in `liveboard %s`",
+        (getattr(args, "command", "?"),),
+        (type(exc), exc, exc.__traceback__),
+    )
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+        try:
+            handler.handle(record)
+        finally:
+            handler.close()
+    detail = " ".join(str(exc).split())[:200]
+    where = f"the traceback is in {target}" if target else "the traceback is above"
+    print(
+        f"liveboard: unexpected error ({type(exc).__name__}{': ' + detail if detail else ''}) — a bug in "
+        f"liveboard; {where}: please report it",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command: a :class:`LiveboardError` is one line and its exit code (2 for a user error, 1 for the
+    rest), a problem of the machine one line and 1, anything else a logged traceback, one line and 1."""
     args = build_parser().parse_args(argv)
     try:
         _check_store_arg(args)
         return args.func(args)
-    except (UsageError, InputError) as exc:
-        print(f"liveboard: {exc}", file=sys.stderr)
-        return 2
-    except (StoreError, EventLogError) as exc:
-        if os.environ.get("LIVEBOARD_DEBUG") == "1":
-            import traceback
-
-            traceback.print_exc()
-        print(f"liveboard: {exc}", file=sys.stderr)
-        return 1
+    except LiveboardError as exc:
+        return _refused(exc)
     except KeyboardInterrupt:
         print("liveboard: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
-    except EnvironmentProblem as exc:
-        print(f"liveboard: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # the machine (disk, permissions, damaged files): one line; a bug: the traceback
+    except Exception as exc:  # the machine (disk, permissions, damaged files): one line; a bug: logged
         message = _environment_message(args, exc)
         if message is None:
-            raise
+            return _unexpected(args, exc)
         print(f"liveboard: {message}", file=sys.stderr)
         return 1
 

@@ -1,6 +1,10 @@
-"""Errors shown to users as one line (never a traceback).
+"""Errors shown to users as one line (never a traceback), and the one hierarchy they belong to.
 
-:class:`InputError` is a parameter from outside that cannot be used. :func:`environment_message` turns what
+Every error liveboard raises on purpose is a :class:`LiveboardError`: the CLI prints its message as one line and
+exits with its ``exit_code`` — 2 for a :class:`UserError` (how the command was called, a value from outside), 1
+for the rest (:class:`EnvironmentProblem`: the machine; :class:`DataProblem`: a file or the store holds what
+cannot be used). Anything else is a bug: logged with its traceback. :class:`InputError` is a parameter from
+outside that cannot be used. :func:`environment_message` turns what
 the machine does to us — a full disk, a read-only or unreadable folder, a file where a folder should be, a
 damaged Parquet file in the store — into one line that names the path, says what is wrong and what to do.
 Our own bugs are not dressed up as environment problems: anything it does not recognise stays a traceback.
@@ -13,12 +17,30 @@ import os
 import re
 
 
-class InputError(ValueError):
-    """A parameter from outside (CLI, URL, widget) that cannot be used; the message says which and why."""
+class LiveboardError(Exception):
+    """An error liveboard raises on purpose: its message is one line for the user, ``exit_code`` the CLI's."""
+
+    exit_code: int = 1
 
 
-class EnvironmentProblem(Exception):
+class UserError(LiveboardError):
+    """How liveboard was called cannot work (an option, a path, a value from outside): one line, exit 2."""
+
+    exit_code = 2
+
+
+class InputError(UserError, ValueError):
+    """A parameter from outside (CLI, URL, widget) that cannot be used; the message says which and why.
+
+    A :class:`ValueError` too: callers that check values catch that."""
+
+
+class EnvironmentProblem(LiveboardError):
     """The machine refuses what a command needs (a folder it cannot write, a full disk): one line, exit 1."""
+
+
+class DataProblem(LiveboardError):
+    """A file or the store holds what cannot be used (damaged, refused, locked): one line naming it, exit 1."""
 
 
 #: Set to 1 to see the traceback behind a one-line message (for bug reports).

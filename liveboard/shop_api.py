@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
+from liveboard.errors import LiveboardError, UserError
+
 API_BASE = "https://open-api.tiktokglobalshop.com"
 AUTH_BASE = "https://auth.tiktok-shops.com"
 REFRESH_PATH = "/api/v2/token/refresh"
@@ -56,19 +58,19 @@ RETRY_STATUS = {408, 425, 429}
 log = logging.getLogger("liveboard.shop_api")
 
 
-class ShopStop(Exception):
+class ShopStop(LiveboardError):
     """The sync cannot go on (credentials, scope, signature, allow-list): the message says what to fix."""
 
     exit_code = 1
 
 
-class ShopConfigError(ShopStop):
+class ShopConfigError(ShopStop, UserError):
     """A configuration variable is missing or unusable."""
 
     exit_code = 2
 
 
-class ShopRequestError(Exception):
+class ShopRequestError(LiveboardError):
     """One request failed for good (after retries, or not retryable); the rest of the sync goes on."""
 
     def __init__(self, endpoint: str, reason: str, live_id: str | None = None):

@@ -11,7 +11,6 @@ they are. Otherwise they are the input of the store's ordinary rewrite, which is
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pyarrow.compute as pc
 
 from liveboard import tables
 from liveboard.events import DICTIONARY_COLUMNS, EVENT_SCHEMA
+from liveboard.quoting import safe_name
 
 #: A partition of the events table: (account folder value, UTC date of the session's start).
 Partition = tuple[str, str]
@@ -31,7 +31,7 @@ def safe_part(value: str | None) -> str:
     """A partition folder value: readable, and never a path separator or a dot-dot."""
     if not value:
         return "_unknown"
-    return re.sub(r"[^A-Za-z0-9_.@-]", "_", value)[:80].lstrip(".") or "_unknown"
+    return safe_name(value, "_unknown")
 
 
 def day_of(when: dt.datetime) -> str:

@@ -30,6 +30,9 @@ from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
 from deltalake.transaction import AddAction, RemoveAction
 
+from liveboard import atomic
+from liveboard.errors import DataProblem
+
 #: A checkpoint every this many commits: opening a table reads the newest checkpoint and at most this many
 #: commit files, however long the table's history.
 CHECKPOINT_INTERVAL = 20
@@ -38,7 +41,7 @@ LOG = "_delta_log"
 STATS_COLUMNS = ("session_id", "account_id", "ts", "start")
 
 
-class TableDamage(Exception):
+class TableDamage(DataProblem):
     """A table's log or one of its files cannot be read as written; the message names it."""
 
 
@@ -190,10 +193,15 @@ class FileWriter:
         self.folder = table_dir / self.sub if self.sub else table_dir
         self.folder.mkdir(parents=True, exist_ok=True)
         self.prefix, self.schema = prefix, delta_schema(schema)
-        self.tmp = self.folder / f".{prefix}.{os.getpid()}.{threading.get_ident()}.tmp"
-        self._writer = pq.ParquetWriter(
-            self.tmp, self.schema, compression="zstd", write_page_checksum=True, use_dictionary=_listed(dictionary)
-        )
+        self._file = atomic.AtomicFile(self.folder / prefix)  # named after its hash once whole
+        self.tmp = self._file.path
+        try:
+            self._writer = pq.ParquetWriter(
+                self.tmp, self.schema, compression="zstd", write_page_checksum=True, use_dictionary=_listed(dictionary)
+            )
+        except BaseException:
+            self._file.discard()
+            raise
         self.rows = 0
         self._nulls = dict.fromkeys(STATS_COLUMNS, 0)
         self._bounds: dict[str, list] = {}
@@ -222,10 +230,8 @@ class FileWriter:
         stats = json.loads(_stats(pa.table(ends)))
         stats["numRecords"] = self.rows
         stats["nullCount"] = {k: n for k, n in self._nulls.items() if k in self.schema.names}
-        with open(self.tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
         name = f"{self.prefix}-{file_hash(self.tmp)}.parquet"
-        os.replace(self.tmp, self.folder / name)
+        self._file.publish(self.folder / name)
         path = f"{self.sub}/{name}" if self.sub else name
         return DataFile(path, (self.folder / name).stat().st_size, self.rows, self.partition, json.dumps(stats))
 
@@ -234,7 +240,7 @@ class FileWriter:
         try:
             self._writer.close()
         finally:
-            self.tmp.unlink(missing_ok=True)
+            self._file.discard()
 
     @contextmanager
     def aborting(self) -> Iterator[None]:

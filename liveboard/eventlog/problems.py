@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from liveboard.errors import DataProblem
+
 BAD_ROW_SCHEMA = pa.schema(
     [
         pa.field("file", pa.string()),
@@ -17,7 +19,7 @@ BAD_ROW_SCHEMA = pa.schema(
 )
 
 
-class EventLogError(Exception):
+class EventLogError(DataProblem):
     """A user-facing problem with an event-log file as a whole (missing, unreadable, damaged, too big).
 
     ``problem`` (without the path) and ``hint`` are set when the problem can come after some of the file

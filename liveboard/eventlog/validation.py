@@ -14,11 +14,7 @@ from liveboard.eventlog.problems import BAD_ROW_SCHEMA
 from liveboard.eventlog.result import ReadResult
 from liveboard.events import COMMON_FIELDS, EVENT_SCHEMA, EVENT_TYPES, PAYLOAD_COLUMNS, Field
 from liveboard.ids import SESSION_ID_PATTERN
-
-
-def sql_quote(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
+from liveboard.quoting import sql_literal
 
 #: Epoch milliseconds of 2000-01-01 and 2100-01-01 UTC: a ``ts`` from ``_MS_MIN`` up to (not including)
 #: ``_MS_MAX`` is plausible for a LIVE; any other is a bad row (an integer in seconds, a typo'd year).
@@ -47,7 +43,7 @@ def _field_check(f: Field, t: str, v: str, etype: str = "") -> list[tuple[str, s
     if f.kind == "str":
         checks.append((f"{present} AND {t} <> 'VARCHAR'", f"field '{f.name}' must be a string"))
         if f.choices:
-            allowed = ", ".join(sql_quote(c) for c in f.choices)
+            allowed = ", ".join(sql_literal(c) for c in f.choices)
             checks.append(
                 (f"{present} AND {v} NOT IN ({allowed})", f"field '{f.name}' must be one of {', '.join(f.choices)}")
             )
@@ -135,44 +131,44 @@ def _common_checks() -> list[tuple[str, str]]:
     """(failing-condition SQL, reason SQL) of the checks every event meets, over the common fields, in order."""
     ms = "ts_ms"
     is_int = f"{_ct('ts')} <> 'VARCHAR'"
-    ts_prefix = sql_quote("'ts' ")
+    ts_prefix = sql_literal("'ts' ")
 
     def looks_like(unit: str, scale: float) -> tuple[str, str]:
         lo, hi = int(_MS_MIN * scale), int(_MS_MAX * scale)
         return (
             f"{is_int} AND {ms} >= {lo} AND {ms} < {hi}",
-            f"{ts_prefix} || {_cs('ts')} || {sql_quote(f' looks like epoch {unit} (use milliseconds)')}",
+            f"{ts_prefix} || {_cs('ts')} || {sql_literal(f' looks like epoch {unit} (use milliseconds)')}",
         )
 
     return [
-        (f"{_ct('id')} IS DISTINCT FROM 'VARCHAR'", sql_quote("missing or non-string 'id'")),
-        (f"{_ct('type')} IS DISTINCT FROM 'VARCHAR'", sql_quote("missing or non-string 'type'")),
-        (f"{_ct('session_id')} IS DISTINCT FROM 'VARCHAR'", sql_quote("missing or non-string 'session_id'")),
-        (f"{_ct('ts')} IS NULL OR {_ct('ts')} = 'NULL'", sql_quote("missing 'ts'")),
+        (f"{_ct('id')} IS DISTINCT FROM 'VARCHAR'", sql_literal("missing or non-string 'id'")),
+        (f"{_ct('type')} IS DISTINCT FROM 'VARCHAR'", sql_literal("missing or non-string 'type'")),
+        (f"{_ct('session_id')} IS DISTINCT FROM 'VARCHAR'", sql_literal("missing or non-string 'session_id'")),
+        (f"{_ct('ts')} IS NULL OR {_ct('ts')} = 'NULL'", sql_literal("missing 'ts'")),
         (
             f"{_ct('ts')} NOT IN ('VARCHAR', 'UBIGINT', 'BIGINT')",
-            sql_quote("'ts' must be an ISO 8601 string with a UTC offset or integer epoch milliseconds"),
+            sql_literal("'ts' must be an ISO 8601 string with a UTC offset or integer epoch milliseconds"),
         ),
         looks_like("seconds", 1e-3),
         looks_like("microseconds", 1e3),
         looks_like("nanoseconds", 1e6),
         (
             f"{is_int} AND NOT coalesce({ms} >= {_MS_MIN} AND {ms} < {_MS_MAX}, false)",
-            sql_quote(f"'ts' out of range: epoch milliseconds from {TS_RANGE} expected"),
+            sql_literal(f"'ts' out of range: epoch milliseconds from {TS_RANGE} expected"),
         ),
         (
             f"{_ct('ts')} = 'VARCHAR' AND (NOT regexp_matches({_cs('ts')}, '(Z|z|[+-]\\d\\d(:?\\d\\d)?)$') "
             f"OR ts_cast IS NULL)",
-            sql_quote("'ts' is not an ISO 8601 timestamp with a UTC offset"),
+            sql_literal("'ts' is not an ISO 8601 timestamp with a UTC offset"),
         ),
         (
             f"{_ct('ts')} = 'VARCHAR' AND NOT coalesce(epoch_ms(ts_cast) BETWEEN {_MS_MIN} AND {_MS_MAX - 1}, false)",
-            sql_quote(f"'ts' out of range: a time from {TS_RANGE} expected"),
+            sql_literal(f"'ts' out of range: a time from {TS_RANGE} expected"),
         ),
-        (f"{_cs('id')} = '' OR {_cs('session_id')} = ''", sql_quote("'id' and 'session_id' must not be empty")),
+        (f"{_cs('id')} = '' OR {_cs('session_id')} = ''", sql_literal("'id' and 'session_id' must not be empty")),
         (
-            f"NOT regexp_full_match({_cs('session_id')}, {sql_quote(SESSION_ID_PATTERN)}) OR contains({_cs('session_id')}, '..')",
-            sql_quote(
+            f"NOT regexp_full_match({_cs('session_id')}, {sql_literal(SESSION_ID_PATTERN)}) OR contains({_cs('session_id')}, '..')",
+            sql_literal(
                 "'session_id' is not a valid session id (at most 128 letters, digits and . _ @ : + -, "
                 "starting with a letter, digit or _; no '..')"
             ),
@@ -193,7 +189,7 @@ def _head_sql(common: list[str], common_paths: str) -> str:
         f"CASE WHEN {_ct('ts')} = 'VARCHAR' THEN ts_cast "
         f"WHEN ts_ms BETWEEN {_MS_MIN} AND {_MS_MAX - 1} THEN make_timestamptz(ts_ms * 1000) END"
     )
-    known_types = ", ".join(sql_quote(x) for x in EVENT_TYPES)
+    known_types = ", ".join(sql_literal(x) for x in EVENT_TYPES)
     # a list element is read once into a column of its own: each check then reads it without a copy
     scalars = ", ".join(f"ct[{i}] AS {_ct(n)}, cs[{i}] AS {_cs(n)}" for n, i in cidx.items())
     return f"""
@@ -224,11 +220,11 @@ def _branch_sql(group: list[str], defaults: dict[str, object], extra: str, n_com
     """One branch of the UNION: the events of ``group`` read with only their own fields, checked in order."""
     names = [n for n in PAYLOAD_COLUMNS if any(f.name == n for et in group for f in EVENT_TYPES[et])]
     fidx = {name: i + 1 for i, name in enumerate(names)}
-    paths = "[" + ", ".join(sql_quote(f"$.{n}") for n in names) + "]"
+    paths = "[" + ", ".join(sql_literal(f"$.{n}") for n in names) + "]"
     cases = []
     for etype in group:
         type_checks = [
-            f"WHEN {cond} THEN {sql_quote(etype + ': ' + reason)}"
+            f"WHEN {cond} THEN {sql_literal(etype + ': ' + reason)}"
             for f in EVENT_TYPES[etype]
             for cond, reason in _field_check(f, f"t{fidx[f.name]}", f"v{fidx[f.name]}", etype)
         ]
@@ -237,7 +233,7 @@ def _branch_sql(group: list[str], defaults: dict[str, object], extra: str, n_com
     if len(group) == 1:
         reason = cases[0][1] if cases else "NULL::VARCHAR"
     else:
-        reason = "CASE e_type " + " ".join(f"WHEN {sql_quote(et)} THEN {c}" for et, c in cases) + " END"
+        reason = "CASE e_type " + " ".join(f"WHEN {sql_literal(et)} THEN {c}" for et, c in cases) + " END"
     cols = []
     for name in names:
         kind = PAYLOAD_COLUMNS[name]
@@ -254,10 +250,10 @@ def _branch_sql(group: list[str], defaults: dict[str, object], extra: str, n_com
         else:  # str_list
             expr = f"json_extract_string(j, '$.{name}[*]')"
         owning = [et for et in group if any(f.name == name for f in EVENT_TYPES[et])]
-        own = "" if len(owning) == len(group) else f"e_type IN ({', '.join(sql_quote(et) for et in owning)}) AND "
+        own = "" if len(owning) == len(group) else f"e_type IN ({', '.join(sql_literal(et) for et in owning)}) AND "
         default = defaults[name]
         if default is not None:
-            lit = sql_quote(str(default)) if isinstance(default, str) else str(default)
+            lit = sql_literal(str(default)) if isinstance(default, str) else str(default)
             expr = f"CASE WHEN {absent} THEN {lit} ELSE {expr} END"
             cols.append(f"CASE WHEN {own}TRUE THEN {expr} END AS {name}" if own else f"{expr} AS {name}")
         else:
@@ -267,7 +263,7 @@ def _branch_sql(group: list[str], defaults: dict[str, object], extra: str, n_com
     parse = f", json_type(j, {paths}) AS jt, json_extract_string(j, {paths}) AS js" if names else ""
     carry = "".join(f", t{i}, v{i}" for i in fidx.values())
     split = "".join(f", jt[{i}] AS t{i}, js[{i}] AS v{i}" for i in fidx.values())
-    which = f"= {sql_quote(group[0])}" if len(group) == 1 else f"IN ({', '.join(sql_quote(et) for et in group)})"
+    which = f"= {sql_literal(group[0])}" if len(group) == 1 else f"IN ({', '.join(sql_literal(et) for et in group)})"
     return (
         "SELECT line_no, CASE WHEN reason IS NOT NULL THEN j END AS line, reason, NULL::VARCHAR AS unknown_type, "
         "e_sid AS session_id, e_id AS id, e_type AS type, e_ts AS ts, "
@@ -290,7 +286,7 @@ def _validation_sql() -> str:
     Rows come out in no particular order (``_i``, each row's position in ``lines``, tells).
     """
     common = list(COMMON_FIELDS)
-    common_paths = "[" + ", ".join(sql_quote(f"$.{p}") for p in common) + "]"
+    common_paths = "[" + ", ".join(sql_literal(f"$.{p}") for p in common) + "]"
     defaults = _payload_defaults()
     known_keys = "{" + ", ".join(f'"{k}": null' for k in common + list(PAYLOAD_COLUMNS)) + "}"
     extra = f"NULLIF(json_merge_patch(j, '{known_keys}')::VARCHAR, '{{}}')"

@@ -1,18 +1,20 @@
-"""Writing event-log-v1 files: one JSON text per event, written whole under a temporary name, then renamed."""
+"""Writing event-log-v1 files: one JSON text per event, written by the one atomic writer (:mod:`liveboard.atomic`).
+
+``atomic_write_bytes`` is that writer's ``write_bytes``, kept under this name for its callers."""
 
 from __future__ import annotations
 
 import gzip
 import os
-import tempfile
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from liveboard.eventlog.validation import sql_quote
+from liveboard.atomic import write_bytes as atomic_write_bytes
 from liveboard.events import EVENT_TYPES
+from liveboard.quoting import sql_literal
 
 
 def _json_lines_sql(table_name: str, sort: bool = True) -> str:
@@ -30,7 +32,7 @@ def _json_lines_sql(table_name: str, sort: bool = True) -> str:
                 members.append(f"{f.name}: rtrim(rtrim({f.name}::VARCHAR, '0'), '.')")
             else:
                 members.append(f"{f.name}: {f.name}")
-        parts.append(f"WHEN {sql_quote(etype)} THEN json_merge_patch('{{}}', to_json({{{', '.join(members)}}}))")
+        parts.append(f"WHEN {sql_literal(etype)} THEN json_merge_patch('{{}}', to_json({{{', '.join(members)}}}))")
     case = "CASE type " + " ".join(parts) + " END"
     return f"""
     SELECT CASE WHEN extra IS NULL THEN {case}::VARCHAR
@@ -49,25 +51,6 @@ def to_json_lines(events: pa.Table, con: duckdb.DuckDBPyConnection | None = None
     finally:
         con.unregister("_events_out")
     return col.combine_chunks() if col.num_chunks else pa.array([], pa.string())
-
-
-def atomic_write_bytes(path: Path, chunks) -> None:
-    """Write to a temporary name in the same folder, fsync, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a written file gets the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_event_log(events: pa.Table, path: str | os.PathLike) -> int:

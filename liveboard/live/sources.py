@@ -45,6 +45,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from liveboard.errors import UserError
 from liveboard.eventlog import BAD_ROW_SCHEMA, atomic_write_bytes, parse_lines
 from liveboard.events import EVENT_SCHEMA
 from liveboard.simulator import simulate_session
@@ -52,7 +53,7 @@ from liveboard.simulator import simulate_session
 MIN_SPEED, MAX_SPEED = 1.0, 100.0
 
 
-class SourceError(ValueError):
+class SourceError(UserError, ValueError):
     """A parameter a source cannot use (the message says which and why)."""
 
 

@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from liveboard import queries
+from liveboard.errors import DataProblem
 from liveboard.events import EVENT_SCHEMA
 from liveboard.metrics import DERIVED, SESSION_METRICS, SOURCE_TREND_COLUMNS
 
@@ -59,7 +60,7 @@ PRODUCT_FIGURES: dict[str, pa.DataType] = {
 TABLE_NAMES = ("source_summaries", "source_trends", "source_products", "gaps")
 
 
-class SourceError(ValueError):
+class SourceError(DataProblem, ValueError):
     """A source table that cannot be stored; the message names the table, row and column."""
 
 

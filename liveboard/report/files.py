@@ -1,4 +1,4 @@
-"""A report's files in its folder: safe names, atomic writes, the ``.json`` side file that lists a report, the
+"""A report's files in its folder: safe names, the ``.json`` side file that lists a report, the
 listing of a folder's reports and its ``index.html``.
 
 The side file is written last, so a folder never lists half a report; a reader that finds a side file without
@@ -7,18 +7,17 @@ its page skips it.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
-import re
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from liveboard import atomic
+from liveboard.quoting import safe_name
 from liveboard.report.markup import _table, page
 from liveboard.report.options import ReportOptions
 from liveboard.views import format as fmt
@@ -28,24 +27,10 @@ from liveboard.views.format import esc
 def report_name(session_id: str) -> str:
     """A file name stem for a session's report: readable, safe, and distinct for distinct ids."""
     sid = str(session_id)
-    safe = re.sub(r"[^A-Za-z0-9_.@-]", "_", sid)[:80].lstrip(".") or "session"
+    safe = safe_name(sid, "session")
     if safe != sid:
         safe += "-" + hashlib.sha1(sid.encode()).hexdigest()[:8]
     return safe
-
-
-def _atomic_write(path: Path, data: str | bytes) -> None:
-    """Write through a temporary file and a rename: a reader sees the old file or the new one, never half."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data.encode() if isinstance(data, str) else data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
 
 
 def list_reports(out_dir: str | os.PathLike) -> pd.DataFrame:
@@ -97,7 +82,7 @@ def write_index(out_dir: str | os.PathLike, failures: Sequence[tuple[str, str]] 
         )
     body += "</div>"
     path = out / "index.html"
-    _atomic_write(path, page("Post-LIVE reports", body))
+    atomic.write_text(path, page("Post-LIVE reports", body))
     return path
 
 

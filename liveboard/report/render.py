@@ -5,18 +5,18 @@ the side file are written atomically. A failure is one :class:`ReportError` with
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import json
 import os
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import liveboard
-from liveboard.report.files import _atomic_write, _side_file, report_name
+from liveboard import atomic
+from liveboard.errors import LiveboardError
+from liveboard.report.files import _side_file, report_name
 from liveboard.report.kernels import ReusedKernel, _quiet_kernel_stderr
 from liveboard.report.markup import page
 from liveboard.report.options import EXECUTION_TIMEOUT_S, TEMPLATE, ReportOptions
@@ -49,7 +49,7 @@ def notebook_to_html(nb, title: str) -> str:
     return page(title, body, {"generator": f"liveboard {liveboard.__version__}"})
 
 
-class ReportError(Exception):
+class ReportError(LiveboardError):
     """One session's report failed; the message is one line."""
 
     def __init__(self, session_id: str, message: str):
@@ -107,9 +107,13 @@ def render_report(
     if meta is None:
         info = liveboard.open(store).session(session_id).info
         meta = {k: info.get(k) for k in ("title", "account_id", "start", "currency", "gmv")}
-    tmp_nb = out / f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.ipynb"
-    params = {"session_id": str(session_id), "store": store, **options.parameters()}
     try:
+        pending_nb = atomic.AtomicFile(out / f"{name}.ipynb", suffix=".tmp.ipynb")  # papermill writes a path
+    except OSError as exc:
+        raise ReportError(session_id, _one_line(f"{type(exc).__name__}: {exc}")) from None
+    tmp_nb = pending_nb.path
+    params = {"session_id": str(session_id), "store": store, **options.parameters()}
+    with pending_nb:
         try:
             _execute(template, tmp_nb, params, out, kernel=kernel, kernel_name=kernel_name, timeout=timeout)
             nb = nbformat.read(tmp_nb, as_version=4)
@@ -121,10 +125,7 @@ def render_report(
             if kernel is not None:
                 kernel.broken = True
             raise ReportError(session_id, _one_line(f"{type(exc).__name__}: {exc}")) from None
-        html_path, nb_path = _write_report(out, name, html_text, tmp_nb, session_id, meta, options)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp_nb.unlink()
+        html_path, nb_path = _write_report(out, name, html_text, pending_nb, session_id, meta, options)
     return ReportResult(str(session_id), True, html_path, nb_path, time.monotonic() - started)
 
 
@@ -171,13 +172,19 @@ def _execute(
 
 
 def _write_report(
-    out: Path, name: str, html_text: str, tmp_nb: Path, session_id: str, meta: dict, options: ReportOptions
+    out: Path,
+    name: str,
+    html_text: str,
+    notebook: atomic.AtomicFile,
+    session_id: str,
+    meta: dict,
+    options: ReportOptions,
 ) -> tuple[Path, Path]:
     """html, then notebook, then the side file that lists the report: a reader never sees half a report."""
     html_path, nb_path = out / f"{name}.html", out / f"{name}.ipynb"
-    _atomic_write(html_path, html_text)
-    os.replace(tmp_nb, nb_path)
-    _atomic_write(
+    atomic.write_text(html_path, html_text)
+    notebook.publish(nb_path)
+    atomic.write_text(
         out / f"{name}.json",
         json.dumps(_side_file(session_id, meta, options, html_path, nb_path), ensure_ascii=False, indent=1),
     )

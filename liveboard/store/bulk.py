@@ -16,9 +16,10 @@ import pyarrow as pa
 from liveboard import staging, tables
 from liveboard.eventlog import BAD_ROW_SCHEMA
 from liveboard.events import EVENT_SCHEMA
+from liveboard.quoting import sql_literal
 from liveboard.store.append import ImportReport
 from liveboard.store.layout import HEAD, STAGING
-from liveboard.store.sql import _empty_select, _lit, parquet_source
+from liveboard.store.sql import _empty_select, parquet_source
 
 #: DuckDB's memory for the checks and the commit of a bulk import (it spills to disk past this): with the
 #: reader's own bounded parts, what keeps an import of any size under the issue's 1.5 GB.
@@ -125,8 +126,8 @@ def _clear_stale_staging(folder: Path) -> None:
 def _bounded(con: duckdb.DuckDBPyConnection, spill: Path) -> None:
     """A bulk import's connection: at most :data:`IMPORT_MEMORY`, spilling to ``spill``, in no set order
     (every query that needs an order says so)."""
-    con.execute(f"SET memory_limit = {_lit(IMPORT_MEMORY)}")
-    con.execute(f"SET temp_directory = {_lit(spill)}")
+    con.execute(f"SET memory_limit = {sql_literal(IMPORT_MEMORY)}")
+    con.execute(f"SET temp_directory = {sql_literal(spill)}")
     con.execute("SET preserve_insertion_order = false")
 
 

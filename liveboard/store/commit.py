@@ -4,14 +4,15 @@ what a commit does to each table (the head last)."""
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import time
+import errno
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+from filelock import FileLock, Timeout
 
 from liveboard import tables
 from liveboard.errors import os_error_message
@@ -103,29 +104,27 @@ class _Commit:
 @contextmanager
 def writer_lock(root: Path, what: str, timeout: float = 30.0) -> Iterator[None]:
     """The store's writer lock (``_lock``, which every writer takes: commits, upgrade, repair), waited for
-    up to ``timeout`` seconds; ``what`` the caller does to the store, for the messages."""
+    up to ``timeout`` seconds; ``what`` the caller does to the store, for the messages.
+
+    An ``flock`` (through :mod:`filelock`): the kernel lets go of it when its holder dies, even by SIGKILL,
+    so a killed writer never leaves the store locked; old liveboard writers take the same lock."""
     lock_path = root / "_lock"
+    lock = FileLock(lock_path, timeout=timeout, thread_local=False)
     try:
-        fh = open(lock_path, "a+")  # noqa: SIM115 - closed below, after the caller's block
+        if not root.is_dir():  # filelock would create the folder: a store that is gone is not made anew
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(root))
+        lock.acquire()
+    except Timeout:
+        raise StoreError(
+            f"{root}: another liveboard command (an import, a sync or a live recording) has been "
+            f"writing to this store for {timeout:.0f} s; try again when it is done"
+        ) from None
     except OSError as exc:
         raise StoreError(f"cannot {what} the store: {os_error_message(exc, str(lock_path))}") from None
-    with fh:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise StoreError(
-                        f"{root}: another liveboard command (an import, a sync or a live recording) has been "
-                        f"writing to this store for {timeout:.0f} s; try again when it is done"
-                    ) from None
-                time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class Committing:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from liveboard.errors import DataProblem
 
-class StoreError(Exception):
+
+class StoreError(DataProblem):
     """A user-facing problem with the store (locked, unreadable, damaged, refused write)."""
 
 

@@ -13,9 +13,10 @@ from liveboard import provenance, tables
 from liveboard.errors import os_error_message
 from liveboard.eventlog import BAD_ROW_SCHEMA
 from liveboard.events import EVENT_SCHEMA
+from liveboard.quoting import sql_literal
 from liveboard.store.errors import StoreError
 from liveboard.store.layout import DATA_TABLES, FILES_SCHEMA, HEAD, MAINTENANCE, Snapshot, table_schema
-from liveboard.store.sql import _empty_select, _lit, _materialize, _register, parquet_source
+from liveboard.store.sql import _empty_select, _materialize, _register, parquet_source
 
 
 class StoreReading:
@@ -171,7 +172,7 @@ class StoreReading:
             con.register("_ev_files", tables.dataset(files, EVENT_SCHEMA))
         where = ""
         if session_ids is not None:
-            where = f"WHERE session_id IN ({', '.join(_lit(s) for s in session_ids)})"
+            where = f"WHERE session_id IN ({', '.join(sql_literal(s) for s in session_ids)})"
         try:
             con.execute(f"CREATE {kind} ev AS SELECT * FROM _ev_files {where}")
         except duckdb.Error as exc:

@@ -3,13 +3,13 @@ connection."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from liveboard import provenance
+from liveboard.quoting import sql_literal
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, schema: pa.Schema) -> None:
@@ -38,8 +38,4 @@ def _empty_select(schema: pa.Schema) -> str:
 def parquet_source(paths: list[Path] | Path) -> str:
     """SQL reading Parquet files as they are: partition folders are layout, not extra columns."""
     items = paths if isinstance(paths, list) else [paths]
-    return "read_parquet([" + ", ".join(_lit(p) for p in items) + "], hive_partitioning = false)"
-
-
-def _lit(value: str | os.PathLike) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
+    return "read_parquet([" + ", ".join(sql_literal(p) for p in items) + "], hive_partitioning = false)"
