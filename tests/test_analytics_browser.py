@@ -90,6 +90,21 @@ def test_list_search_and_range(module_voila_server, page, open_voila, store, ses
     page.locator(".lb-range select").select_option(label="Last 28 days")
     wait_rows(page, f"n === {in_range}")
 
+    # a header click sorts (▼ first, ▲ on the second click); the sort dropdown follows
+    page.locator(".lb-sessions-head .lb-head-gmv").click()
+    page.wait_for_selector(".lb-sessions-head .lb-head-gmv.lb-sorted", state="visible")
+    assert page.locator(".lb-sort select").input_value() == "GMV"  # the dropdown shows its label
+    in_range_gmv = sessions.loc[sessions["start"] >= cutoff].sort_values("gmv", ascending=False, kind="stable")
+    wait_rows(page, f"n === {in_range} && rows[0].innerText.includes({in_range_gmv['session_id'].iloc[0]!r})")
+    assert "▼" in page.locator(".lb-head-gmv").inner_text()
+    page.locator(".lb-sessions-head .lb-head-gmv").click()
+    page.wait_for_function("() => document.querySelector('.lb-head-gmv').innerText.includes('▲')")
+    wait_rows(page, f"rows[0].innerText.includes({in_range_gmv['session_id'].iloc[-1]!r})")
+    # the column chooser is checkboxes: ticking PCU adds its header
+    page.locator(".lb-columns .lb-column-pcu input[type=checkbox]").check()
+    page.wait_for_selector(".lb-sessions-head .lb-head-pcu", state="visible")
+    assert page.locator(".lb-columns select[multiple]").count() == 0
+
     # a title links to the session's own page (?session=ID), no custom JS
     href = page.locator(".lb-sessions-table a.lb-open-link").first.get_attribute("href")
     assert href.startswith("?session=")
@@ -127,6 +142,18 @@ def test_list_search_and_range(module_voila_server, page, open_voila, store, ses
               .some(p => (p.getAttribute('d') || '').length > 20)"""
     )
     assert_no_injected_elements(page)
+
+    # a click on a row opens that session in the page (no reload, no custom JS: the row is a widget)
+    page.get_by_role("button", name="All LIVE videos", exact=True).click()
+    first_row = page.locator(".lb-session-row").first
+    wanted = first_row.locator(".lb-id").inner_text().strip()
+    first_row.click()  # lands on the row's figures: the row's Button covers them
+    page.wait_for_function(
+        "id => (document.querySelector('.lb-session-detail .lb-session-title')?.parentElement?.innerText || '')"
+        ".includes(id)",
+        arg=wanted,
+    )
+    assert wanted in page.locator(".lb-session-detail").inner_text()
 
     # clicking a title in the list opens that session's page
     page.get_by_role("button", name="All LIVE videos", exact=True).click()

@@ -77,7 +77,7 @@ def test_builds_with_all_sessions_and_default_columns(view, wb):
     assert rows(view) == n == 12
     assert f"of {n} sessions" in view.page_label.value
     for label in ("Start time", "GMV", "Direct GMV", "CTR", "CTOR", "Items sold"):
-        assert f">{label}<" in view.table.value or f">{label} ⇅<" in view.table.value
+        assert re.search(f">{re.escape(label)}( [▲▼])?<", view.table.value), label
     assert view.account.layout.display == ""  # several accounts: the selector shows
     assert view.pick.value in set(wb.sessions()["session_id"])
     assert "lb-sessions-table" in view.table._dom_classes
@@ -456,3 +456,62 @@ def test_reports_tab_lists_generated_reports(tmp_path):
     view.nav.value = "reports"  # listed afresh when the tab opens again
     table = listing.children[0].value
     assert "r1" in table and "&lt;b&gt;T&lt;/b&gt;" in table and "<b>T" not in table
+
+
+def _shown_ids(view: LiveAnalytics) -> list[str]:
+    return re.findall(r"lb-id'>([^<]*)<", view.table.value)
+
+
+def test_header_click_sorts_and_second_click_reverses(wb):
+    v = LiveAnalytics(wb, now=NOW, search_delay=0)
+    df = wb.sessions()
+    gmv = v.table._heads["gmv"]
+    gmv.click()
+    assert (v.sort.value, v.order.value) == ("gmv", "desc")  # the dropdown follows the header
+    want = df.sort_values("gmv", ascending=False, kind="stable")["session_id"].tolist()
+    assert _shown_ids(v) == want
+    assert gmv.description == "GMV ▼" and "lb-sorted" in gmv._dom_classes
+    assert "lb-sorted" not in v.table._heads["start"]._dom_classes
+    gmv.click()
+    assert v.order.value == "asc" and gmv.description == "GMV ▲"
+    assert _shown_ids(v) == df.sort_values("gmv", ascending=True, kind="stable")["session_id"].tolist()
+    v.table._heads["title"].click()  # text sorts A→Z first
+    titles = [t for t in df.sort_values("title", key=lambda s: s.str.lower())["session_id"]]
+    assert (v.sort.value, v.order.value) == ("title", "asc") and _shown_ids(v) == titles
+    v.table.on_sort("__class__")  # a key the page does not offer changes nothing
+    assert v.sort.value == "title"
+
+
+def test_row_click_opens_its_session(wb):
+    v = LiveAnalytics(wb, now=NOW, search_delay=0)
+    v.table._heads["gmv"].click()
+    third = _shown_ids(v)[2]
+    v.table.rows[2].button.click()
+    assert v.nav.value == "detail" and v.detail is not None and v.detail.sd.id == third
+    assert third in v.table.rows[2].button.tooltip
+    v.nav.value = "list"
+    v.table._open_row(999)  # an index past the shown rows opens nothing
+    assert v.nav.value == "list"
+
+
+def test_column_chooser_is_checkboxes(wb):
+    import ipywidgets as W
+
+    v = LiveAnalytics(wb, now=NOW, search_delay=0)
+    assert all(isinstance(b, W.Checkbox) for b in v.columns.widget.children)
+    assert not any(isinstance(w, W.SelectMultiple) for w in v.columns.widget.children)
+    assert v.columns.value == category_columns("key")
+    v.columns.boxes["pcu"].value = True
+    assert ">PCU<" in v.table.value and "pcu" in v.table._heads
+    v.columns.boxes["gmv"].value = False
+    assert not re.search(">GMV( [▲▼])?<", v.table.value)
+    v.columns.value = ("views", "nope")  # unknown keys ignored
+    assert v.columns.value == ("views",)
+
+
+def test_download_labels_name_the_file_type_once(wb):
+    v = LiveAnalytics(wb, now=NOW, search_delay=0)
+    v.open_session(v.pick.value)
+    labels = re.findall(r">(Download [^<]*)<", v.detail.downloads.value)
+    assert any(t.startswith("Download comments (.csv) · ") for t in labels), labels
+    assert all(t.count("(.") == 1 for t in labels), labels

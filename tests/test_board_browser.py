@@ -84,9 +84,37 @@ def test_replay_ends_on_analytics_figures(voila_server, page, open_voila, tmp_pa
     assert "<script>" not in page.inner_html(".lb-comments-feed")
     page.set_viewport_size({"width": 1280, "height": 1900})
     page.evaluate(NEXT_FRAMES_JS)  # the re-layout after the resize is painted (the picture is for looking only)
+    assert _layout(page)["columns_side_by_side"], "at 1280 px the board has two columns"
     shot = artifacts_dir / "board.png"
     page.screenshot(path=str(shot), full_page=True)
     publish_screenshot(shot)
+    # a second window of 800 × 900 beside LIVE Manager: KPI cards first, no horizontal scroll
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.evaluate(NEXT_FRAMES_JS)
+    seen = _layout(page)
+    assert seen["scroll_width"] <= 800, seen
+    assert seen["cards_bottom"] <= 900 and seen["cards_top"] < seen["traffic_top"], seen
+    assert not seen["columns_side_by_side"], seen
+    page.screenshot(path=str(artifacts_dir / "board-800.png"), full_page=False)
+
+
+#: Where the board's parts are, as the browser laid them out.
+LAYOUT_JS = """() => {
+    const box = s => document.querySelector(s).getBoundingClientRect();
+    const cards = [...document.querySelectorAll('.lb-kpis .lb-card')].map(c => c.getBoundingClientRect());
+    return {
+        scroll_width: document.documentElement.scrollWidth,
+        cards_top: Math.min(...cards.map(r => r.top)) + window.scrollY,
+        cards_bottom: Math.max(...cards.map(r => r.bottom)) + window.scrollY,
+        traffic_top: box('.lb-traffic').top + window.scrollY,
+        columns_side_by_side: box('.lb-board-side').top < box('.lb-board-main').bottom - 1,
+    };
+}"""
+
+
+def _layout(page) -> dict:
+    page.evaluate("() => window.scrollTo(0, 0)")
+    return page.evaluate(LAYOUT_JS)
 
 
 @pytest.fixture(scope="module")

@@ -55,7 +55,7 @@ def test_analytics_shows_partial_sessions(
     url = voila_server(ANALYTICS, store=store)
     open_sessions_list(page, url)
     assert page.locator(ROWS).count() == 4
-    head = page.locator(".lb-sessions-table thead").inner_text()
+    head = page.locator(".lb-sessions-table .lb-sessions-head").inner_text()
     assert "Sources" in head
     rows = {sid: page.locator(ROWS, has_text=sid) for sid in (EXPORT_ID, API_ID, REC_ID, BOTH_ID)}
     assert rows[EXPORT_ID].locator(".lb-src-export").inner_text() == "export"

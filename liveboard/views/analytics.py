@@ -41,7 +41,8 @@ from liveboard.views.analytics_tabs import (
 from liveboard.views.charts import TimeChart
 from liveboard.views.coverage import SOURCE_LONG, SOURCE_NAMES, mask_unseen, sources_of
 from liveboard.views.session_detail import SessionDetail
-from liveboard.views.widgets import Column, Debouncer, close_tree, error_html, html, html_table, style
+from liveboard.views.session_list import ColumnChooser, SessionTable
+from liveboard.views.widgets import Column, Debouncer, close_tree, error_html, html, style
 from liveboard.workbench import Workbench
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ class LiveAnalytics(OverviewTabs):
         if self.now.tzinfo is None:
             self.now = self.now.tz_localize("UTC")
         self.last_refresh_ms = 0.0
+        self._sorting = False  # a header click sets sort and order, then refreshes once
         self._load()
         self._build_list_controls(account)
         self._build_tab_controls(tz, search_delay)
@@ -154,14 +156,9 @@ class LiveAnalytics(OverviewTabs):
         self.search.add_class("lb-search")
         self.category = W.ToggleButtons(options=[(CATEGORY_LABELS[c], c) for c in CATEGORIES], value="key")
         self.category.add_class("lb-category")
-        self.columns = W.SelectMultiple(
-            options=[(_label(c), c) for c in ("start",) + LIST_METRICS + tuple(EXTRA_LABELS)],
-            value=DEFAULT_COLUMNS,
-            rows=6,
-            description="Columns",
-            layout=W.Layout(width="300px"),
+        self.columns = ColumnChooser(
+            [(_label(c), c) for c in ("start",) + LIST_METRICS + tuple(EXTRA_LABELS)], DEFAULT_COLUMNS
         )
-        self.columns.add_class("lb-columns")
         self.sort = W.Dropdown(
             options=[("Title", "title")] + [(_label(c), c) for c in ("start",) + LIST_METRICS + tuple(EXTRA_LABELS)],
             value="start",
@@ -174,7 +171,7 @@ class LiveAnalytics(OverviewTabs):
         self.prev = W.Button(description="‹ Previous", layout=W.Layout(width="110px"))
         self.next = W.Button(description="Next ›", layout=W.Layout(width="110px"))
         self.page_label = html("", "lb-page-label")
-        self.table = html("", "lb-sessions-table")
+        self.table = SessionTable(self._header_clicked, self.open_session, self.page_size)
         self.pick = W.Dropdown(options=[], description="Session", layout=W.Layout(width="520px"))
         self.pick.add_class("lb-pick")
         self.open_btn = W.Button(description="Open session", button_style="primary")
@@ -229,8 +226,9 @@ class LiveAnalytics(OverviewTabs):
         for w in (self.account, self.range, self.date_from, self.date_to):
             w.observe(lambda _c: self._filters_changed(), "value")
         self.category.observe(self._category_changed, "value")
-        for w in (self.columns, self.sort, self.order):
-            w.observe(lambda _c: self.refresh_table(), "value")
+        self.columns.observe(lambda _v: self.refresh_table())
+        for w in (self.sort, self.order):
+            w.observe(lambda _c: None if self._sorting else self.refresh_table(), "value")
         self.prev.on_click(lambda _b: self._turn(-1))
         self.next.on_click(lambda _b: self._turn(1))
         self.open_btn.on_click(lambda _b: self.open_session(self.pick.value))
@@ -366,6 +364,22 @@ class LiveAnalytics(OverviewTabs):
             text = f'<a class="lb-open-link" href="{href}" target="_self">{text}</a>'
         return f"{text}<span class='lb-id'>{fmt.esc(sid)}</span>"
 
+    def _header_clicked(self, key: object) -> None:
+        """A header click: sort by that column, or reverse the order when it is the sorted one already."""
+        keys = {v for _l, v in self.sort.options}
+        if key not in keys:  # a key from the browser: only the sort choices the page offers
+            return
+        self._sorting = True
+        try:
+            if self.sort.value == key:
+                self.order.value = "asc" if self.order.value == "desc" else "desc"
+            else:
+                self.sort.value = key
+                self.order.value = "asc" if key == "title" else "desc"
+        finally:
+            self._sorting = False
+        self.refresh_table()
+
     def _sorted(self) -> pd.DataFrame:
         key = self.sort.value if self.sort.value in self.df.columns else "start"
         asc = self.order.value == "asc"
@@ -389,6 +403,7 @@ class LiveAnalytics(OverviewTabs):
         ]
         rows = rows.assign(
             title=[self._title_cell(t, s) for t, s in zip(rows["title"], rows["session_id"], strict=True)],
+            _plain_title=rows["title"],
             _sources=[sources_badges(v) for v in rows["_sources"]],
         )
         for c in chosen:
@@ -406,8 +421,13 @@ class LiveAnalytics(OverviewTabs):
                 if c in REGISTRY and c != "start":
                     rec[c] = fmt.metric(c, rec.get(c), cur)
             recs.append(rec)
-        self.table.value = html_table(
-            recs, cols, "lb-sessions", sorted_key=self.sort.value, empty="No LIVE sessions match these filters."
+        self.table.draw(
+            recs,
+            cols,
+            [str(r["session_id"]) for r in recs],
+            sort_key=self.sort.value,
+            ascending=self.order.value == "asc",
+            empty="No LIVE sessions match these filters.",
         )
         first = self.page * self.page_size + 1 if n else 0
         self.page_label.value = (
@@ -518,8 +538,10 @@ class LiveAnalytics(OverviewTabs):
                 filters,
                 W.HBox([self.search]),
                 self.category,
-                W.HBox([self.columns, W.VBox([self.sort, self.order])]),
-                self.table,
+                W.HBox([self.sort, self.order], layout=W.Layout(flex_flow="row wrap")),
+                html('<div class="lb-note">Columns · click a column header to sort, a row to open it.</div>'),
+                self.columns.widget,
+                self.table.widget,
                 W.HBox([self.prev, self.page_label, self.next]),
                 W.HBox([self.pick, self.open_btn]),
             ]

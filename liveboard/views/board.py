@@ -134,7 +134,10 @@ class LiveBoard:
         self.trends = W.VBox(
             [
                 _html('<div class="lb-h">Metric trends</div>'),
-                W.HBox([self.metric_pick, _html(f'<div class="lb-muted">Markers: {legend}</div>')]),
+                W.HBox(
+                    [self.metric_pick, _html(f'<div class="lb-muted">Markers: {legend}</div>')],
+                    layout=W.Layout(flex_flow="row wrap"),
+                ),
                 self.trend_chart.figure,
             ]
         )
@@ -153,7 +156,8 @@ class LiveBoard:
             dur = max(self.source.duration_s, 1.0)
             self.seek = W.FloatSlider(value=0, min=0, max=dur, step=1, description="Seek", continuous_update=False)
             self.seek.observe(self._on_seek, "value")
-            controls = [W.HBox([self.pause, self.speed, self.seek])]
+            self.speed.layout = W.Layout(width="200px")
+            controls = [W.HBox([self.pause, self.speed, self.seek], layout=W.Layout(flex_flow="row wrap"))]
         grid = W.GridBox(
             list(self.cards.values()),
             layout=W.Layout(grid_template_columns="repeat(auto-fill, minmax(130px, 1fr))", grid_gap="8px"),
@@ -174,9 +178,16 @@ class LiveBoard:
                 self.audience,
             ]
         )
-        left.layout = W.Layout(width="62%")
-        right.layout = W.Layout(width="38%", padding="0 0 0 12px")
-        self.widget = W.VBox([_html(CSS), self.title, self.status, *controls, grid, W.HBox([left, right])])
+        # two columns side by side from ~820 px; one under the other in a narrow second window (800 px)
+        left.layout = W.Layout(flex="62 1 480px", min_width="0")
+        right.layout = W.Layout(flex="38 1 300px", min_width="0", padding="0 0 0 12px")
+        left.add_class("lb-board-main")
+        right.add_class("lb-board-side")
+        columns = W.HBox([left, right], layout=W.Layout(flex_flow="row wrap", width="100%"))
+        columns.add_class("lb-board-columns")
+        grid.add_class("lb-kpis")
+        # the KPI cards first (what a creator glances at during the LIVE), then status, controls and the rest
+        self.widget = W.VBox([_html(CSS), self.title, grid, self.status, *controls, columns])
         self.widget.add_class("lb-board")
 
     # ------------------------------------------------------------------ controls (validated here)

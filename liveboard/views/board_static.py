@@ -81,6 +81,9 @@ CSS = """
 .lb-card.lb-missing .lb-value { color: #9aa0ac; }
 .lb-card .lb-src-note { font-size: 10.5px; color: #8a90a0; line-height: 1.3; margin-top: 2px; }
 .lb-no-replay a { color: #1d4ed8; }
+.lb-board .lb-products, .lb-board .lb-giveaways, .lb-board .lb-channels .widget-html { overflow-x: auto;
+  max-width: 100%; }
+.lb-board .lb-time-filter { flex-wrap: wrap; }
 </style>
 """
 

@@ -383,7 +383,8 @@ class SessionDetail:
             else:
                 data, name, mime = payload
                 ext = name.rsplit(".", 2)[-2:] if name.endswith(".gz") else name.rsplit(".", 1)[-1:]
-                label = f"{label} (.{'.'.join(ext)}) · {len(data) / 1024:,.0f} KB"
+                kind = f"(.{'.'.join(ext)})"  # said once, even when the label already names the file type
+                label = f"{label if kind in label else f'{label} {kind}'} · {len(data) / 1024:,.0f} KB"
                 parts.append(download_link(data, name, mime, label, css))
         return "".join(parts)
 

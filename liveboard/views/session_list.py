@@ -1,0 +1,213 @@
+"""The LIVE list's table as widgets: header cells are Buttons (a click sorts), each row carries a Button over
+it (a click opens the session), and the column chooser is a set of checkboxes.
+
+Voilà strips custom JavaScript, so every click must come from a widget; the row's figures stay escaped HTML
+(:func:`liveboard.views.widgets.html_table` builds them) and what a click sends back (a header's key, a row's
+index) is checked here against what the table shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import ipywidgets as W
+
+from liveboard.views import format as fmt
+from liveboard.views.widgets import Column, html_table
+
+#: Column widths in pixels: one table per row lines up with the header only with fixed widths.
+TITLE_PX, SOURCES_PX, START_PX, NUMBER_PX = 260, 110, 150, 104
+UNSORTABLE = frozenset({"_sources"})
+
+CSS = """
+<style>
+.lb-sessions-table { overflow-x: auto; border: 1px solid #eceef3; border-radius: 6px; }
+.lb-sessions-head { background: #f3f4f8; border-bottom: 1px solid #d8dbe3; min-width: max-content; margin: 0; }
+.lb-sessions-head .lb-head-cell { background: none; box-shadow: none; border-radius: 0; margin: 0; padding: 6px 8px;
+  height: auto; min-height: 32px; line-height: 1.3; font-weight: 600; color: #374151; font-size: 13px;
+  text-align: left; white-space: normal; }
+.lb-sessions-head .lb-head-cell.lb-num { text-align: right; }
+.lb-sessions-head .lb-head-cell:hover { background: #e6e9f2; }
+.lb-sessions-head .lb-head-cell.lb-sorted { color: #1d4ed8; }
+.lb-sessions-head .lb-head-static { padding: 6px 8px; font-weight: 600; color: #374151; font-size: 13px;
+  box-sizing: border-box; }
+.lb-session-row { position: relative; min-width: max-content; margin: 0; }
+.lb-session-row .lb-table-wrap { overflow: visible; }
+.lb-session-row table.lb-table { table-layout: fixed; width: auto; }
+.lb-session-row table.lb-table td { overflow: hidden; text-overflow: ellipsis; }
+.lb-session-row:hover td { background: #f8f9fc; cursor: pointer; }
+.lb-session-row .lb-row-open { position: absolute; top: 0; left: 0; width: 100%; height: 100%; margin: 0;
+  opacity: 0; z-index: 1; cursor: pointer; }
+.lb-session-row a.lb-open-link { position: relative; z-index: 2; }
+.lb-columns { display: flex; flex-wrap: wrap; gap: 0 6px; max-width: 760px; }
+.lb-columns .widget-checkbox { width: 180px; }
+</style>
+"""
+
+
+def width_of(key: str) -> int:
+    """A column's width in pixels (the header Button and every row's cell share it)."""
+    return {"title": TITLE_PX, "_sources": SOURCES_PX, "start": START_PX}.get(key, NUMBER_PX)
+
+
+def _colgroup(columns: Sequence[Column]) -> str:
+    return "<colgroup>" + "".join(f'<col style="width:{width_of(c.key)}px">' for c in columns) + "</colgroup>"
+
+
+class ColumnChooser:
+    """The list's columns as checkboxes (not a multi-select listbox): ``value`` is the chosen keys in order."""
+
+    def __init__(self, options: Sequence[tuple[str, str]], value: Sequence[str]):
+        self.keys = tuple(k for _l, k in options)
+        self._callbacks: list[Callable[[tuple[str, ...]], None]] = []
+        self._quiet = False
+        self._order = [k for k in value if k in self.keys]  # the columns in the order they were chosen
+        self.boxes = {
+            k: W.Checkbox(value=k in value, description=label, indent=False, layout=W.Layout(width="180px"))
+            for label, k in options
+        }
+        for k, box in self.boxes.items():
+            box.add_class(f"lb-column-{k}")
+            box.observe(lambda _c: self._changed(), "value")
+        self.widget = W.Box(list(self.boxes.values()))
+        self.widget.add_class("lb-columns")
+
+    @property
+    def value(self) -> tuple[str, ...]:
+        return tuple(self._order)
+
+    @value.setter
+    def value(self, keys: Sequence[str]) -> None:
+        wanted = list(dict.fromkeys(str(k) for k in keys if str(k) in self.boxes))  # unknown keys ignored
+        self._order = wanted
+        self._quiet = True
+        try:
+            for k, box in self.boxes.items():
+                box.value = k in wanted
+        finally:
+            self._quiet = False
+        self._changed()
+
+    def observe(self, callback: Callable[[tuple[str, ...]], None]) -> None:
+        self._callbacks.append(callback)
+
+    def _changed(self) -> None:
+        if self._quiet:
+            return
+        ticked = {k for k, box in self.boxes.items() if box.value is True}
+        self._order = [k for k in self._order if k in ticked] + [k for k in self.keys if k in ticked - set(self._order)]
+        for cb in self._callbacks:
+            cb(self.value)
+
+
+class _Row:
+    """One session row: its figures as a one-row HTML table, and a transparent Button over it that opens it."""
+
+    def __init__(self, on_click: Callable[[int], None], i: int):
+        self.button = W.Button(description="", layout=W.Layout(width="100%", height="100%"))
+        self.button.add_class("lb-row-open")
+        self.button.on_click(lambda _b: on_click(i))
+        self.cells = W.HTML("")
+        self.box = W.Box([self.cells, self.button], layout=W.Layout(display="none"))
+        self.box.add_class("lb-session-row")
+
+
+class SessionTable:
+    """Header Buttons that sort, rows that open their session; ``value`` is the shown table as HTML (tests
+    and readers see exactly the cells the rows show)."""
+
+    def __init__(self, on_sort: Callable[[str], None], on_open: Callable[[str], None], page_size: int):
+        self.on_sort = on_sort
+        self.on_open = on_open
+        self._heads: dict[str, W.Button] = {}
+        self.head = W.HBox([])
+        self.head.add_class("lb-sessions-head")
+        self.rows = [_Row(self._open_row, i) for i in range(page_size)]
+        self.empty = W.HTML("")
+        self.widget = W.VBox([W.HTML(CSS, layout=W.Layout(height="0px")), self.head, *(r.box for r in self.rows)])
+        self.widget.children = (*self.widget.children, self.empty)
+        self.widget.add_class("lb-sessions-table")
+        self._ids: list[str] = []
+        self._head_html = ""
+
+    # the old HTML widget's interface, read by tests and notebooks
+    @property
+    def value(self) -> str:
+        shown = "".join(r.cells.value for r in self.rows[: len(self._ids)])
+        return self._head_html + shown + self.empty.value
+
+    @property
+    def _dom_classes(self) -> tuple[str, ...]:
+        return self.widget._dom_classes
+
+    def _head_button(self, key: str) -> W.Button:
+        if key not in self._heads:
+            b = W.Button(layout=W.Layout(width=f"{width_of(key)}px", min_width=f"{width_of(key)}px"))
+            b.add_class("lb-head-cell")
+            b.add_class(f"lb-head-{key}")
+            b.on_click(lambda _b, k=key: self.on_sort(k))
+            self._heads[key] = b
+        return self._heads[key]
+
+    def _draw_head(self, columns: Sequence[Column], sort_key: str, ascending: bool) -> None:
+        cells: list[W.Widget] = []
+        ths = []
+        for c in columns:
+            arrow = (" ▲" if ascending else " ▼") if c.key == sort_key else ""
+            ths.append(f'<th class="{"lb-num" if c.numeric else ""}">{fmt.esc(c.label)}{arrow}</th>')
+            if c.key in UNSORTABLE:
+                cells.append(
+                    W.HTML(f'<div class="lb-head-static" style="width:{width_of(c.key)}px">{fmt.esc(c.label)}</div>')
+                )
+                continue
+            b = self._head_button(c.key)
+            with b.hold_sync():
+                b.description = c.label + arrow
+                b.tooltip = f"Sort by {c.label}" + (" (click again to reverse)" if arrow else "")
+                for cls, on in (("lb-sorted", bool(arrow)), ("lb-num", c.numeric)):
+                    (b.add_class if on else b.remove_class)(cls)
+            cells.append(b)
+        old = [w for w in self.head.children if w not in self._heads.values()]
+        self.head.children = cells
+        for w in old:
+            w.close()
+        self._head_html = f'<table class="lb-table lb-sessions"><thead><tr>{"".join(ths)}</tr></thead></table>'
+
+    def draw(
+        self,
+        records: list[dict],
+        columns: Sequence[Column],
+        ids: Sequence[str],
+        *,
+        sort_key: str,
+        ascending: bool,
+        empty: str,
+    ) -> None:
+        """Show ``records`` (at most one page) under a header of ``columns``; ``ids`` are the rows' sessions."""
+        self._draw_head(columns, sort_key, ascending)
+        self._ids = [str(i) for i in ids][: len(self.rows)]
+        colgroup = _colgroup(columns)
+        for i, row in enumerate(self.rows):
+            if i < len(self._ids):
+                one = html_table([records[i]], columns, "lb-sessions", sorted_key=None)
+                one = one.replace("<thead>", colgroup + "<thead>", 1)
+                head_end = one.index("<tbody>")
+                start = one.index("<thead>")
+                with row.button.hold_sync():
+                    row.button.tooltip = f"Open session {self._ids[i]}"[:300]
+                    title = records[i].get("_plain_title")
+                    row.button.description = "Open " + (self._ids[i] if fmt.is_missing(title) else str(title))[:120]
+                row.cells.value = one[:start] + one[head_end:]  # no header per row: the Buttons are the header
+                row.box.layout.display = ""
+            elif row.box.layout.display != "none" or row.cells.value:
+                row.cells.value = ""  # a hidden row holds no cells: the page shows only what is listed
+                row.box.layout.display = "none"
+        self.empty.value = (
+            ""
+            if self._ids
+            else f'<table class="lb-table lb-sessions"><tbody><tr><td class="lb-muted">{fmt.esc(empty)}</td></tr></tbody></table>'
+        )
+
+    def _open_row(self, i: int) -> None:
+        if 0 <= i < len(self._ids):  # a row index from the browser: only the rows shown
+            self.on_open(self._ids[i])
