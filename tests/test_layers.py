@@ -7,26 +7,36 @@ Imports inside functions count as much as those at the top of a module (they run
 
 from __future__ import annotations
 
-import contextlib
-import io
+import os
+import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 import grimp
 import pytest
-from importlinter import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = ROOT / "pyproject.toml"
 
 
 def _lint(config: Path) -> tuple[int, str]:
-    """import-linter's own entry point (what ``lint-imports`` runs) on ``config``; its code and report."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = cli.lint_imports(config_filename=str(config), no_cache=True, no_logo=True)
-    return code, out.getvalue()
+    """``lint-imports`` on ``config``: its code and report.
+
+    In a process of its own: import-linter configures logging with a ``dictConfig`` that disables every
+    logger already made, which would silence other tests' loggers (httpx's) in this worker.
+    """
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.run(
+        [sys.executable, "-c", "from importlinter.cli import lint_imports_command as c; c()"]
+        + ["--config", str(config), "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
+    return run.returncode, run.stdout + run.stderr
 
 
 @pytest.fixture(autouse=True)
