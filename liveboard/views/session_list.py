@@ -19,39 +19,10 @@ from liveboard.views.widgets import Column, html_table
 TITLE_PX, SOURCES_PX, START_PX, NUMBER_PX = 260, 110, 150, 104
 UNSORTABLE = frozenset({"_sources"})
 
-CSS = """
-<style>
-.lb-sessions-table { overflow-x: auto; border: 1px solid #eceef3; border-radius: 6px; }
-.lb-sessions-head { background: #f3f4f8; border-bottom: 1px solid #d8dbe3; min-width: max-content; margin: 0; }
-.lb-sessions-head .lb-head-cell { background: none; box-shadow: none; border-radius: 0; margin: 0; padding: 6px 8px;
-  height: auto; min-height: 32px; line-height: 1.3; font-weight: 600; color: #374151; font-size: 13px;
-  text-align: left; white-space: normal; }
-.lb-sessions-head .lb-head-cell.lb-num { text-align: right; }
-.lb-sessions-head .lb-head-cell:hover { background: #e6e9f2; }
-.lb-sessions-head .lb-head-cell.lb-sorted { color: #1d4ed8; }
-.lb-sessions-head .lb-head-static { padding: 6px 8px; font-weight: 600; color: #374151; font-size: 13px;
-  box-sizing: border-box; }
-.lb-session-row { position: relative; min-width: max-content; margin: 0; }
-.lb-session-row .lb-table-wrap { overflow: visible; }
-.lb-session-row table.lb-table { table-layout: fixed; width: auto; }
-.lb-session-row table.lb-table td { overflow: hidden; text-overflow: ellipsis; }
-.lb-session-row:hover td { background: #f8f9fc; cursor: pointer; }
-.lb-session-row .lb-row-open { position: absolute; top: 0; left: 0; width: 100%; height: 100%; margin: 0;
-  opacity: 0; z-index: 1; cursor: pointer; }
-.lb-session-row a.lb-open-link { position: relative; z-index: 2; }
-.lb-columns { display: flex; flex-wrap: wrap; gap: 0 6px; max-width: 760px; }
-.lb-columns .widget-checkbox { width: 180px; }
-</style>
-"""
-
 
 def width_of(key: str) -> int:
     """A column's width in pixels (the header Button and every row's cell share it)."""
     return {"title": TITLE_PX, "_sources": SOURCES_PX, "start": START_PX}.get(key, NUMBER_PX)
-
-
-def _colgroup(columns: Sequence[Column]) -> str:
-    return "<colgroup>" + "".join(f'<col style="width:{width_of(c.key)}px">' for c in columns) + "</colgroup>"
 
 
 class ColumnChooser:
@@ -124,7 +95,7 @@ class SessionTable:
         self.head.add_class("lb-sessions-head")
         self.rows = [_Row(self._open_row, i) for i in range(page_size)]
         self.empty = W.HTML("")
-        self.widget = W.VBox([W.HTML(CSS, layout=W.Layout(height="0px")), self.head, *(r.box for r in self.rows)])
+        self.widget = W.VBox([self.head, *(r.box for r in self.rows)])
         self.widget.children = (*self.widget.children, self.empty)
         self.widget.add_class("lb-sessions-table")
         self._ids: list[str] = []
@@ -186,27 +157,20 @@ class SessionTable:
         """Show ``records`` (at most one page) under a header of ``columns``; ``ids`` are the rows' sessions."""
         self._draw_head(columns, sort_key, ascending)
         self._ids = [str(i) for i in ids][: len(self.rows)]
-        colgroup = _colgroup(columns)
+        widths = [width_of(c.key) for c in columns]
         for i, row in enumerate(self.rows):
             if i < len(self._ids):
-                one = html_table([records[i]], columns, "lb-sessions", sorted_key=None)
-                one = one.replace("<thead>", colgroup + "<thead>", 1)
-                head_end = one.index("<tbody>")
-                start = one.index("<thead>")
                 with row.button.hold_sync():
                     row.button.tooltip = f"Open session {self._ids[i]}"[:300]
                     title = records[i].get("_plain_title")
                     row.button.description = "Open " + (self._ids[i] if fmt.is_missing(title) else str(title))[:120]
-                row.cells.value = one[:start] + one[head_end:]  # no header per row: the Buttons are the header
+                # no header per row: the Buttons are the header
+                row.cells.value = html_table([records[i]], columns, "lb-sessions", widths=widths, head=False)
                 row.box.layout.display = ""
             elif row.box.layout.display != "none" or row.cells.value:
                 row.cells.value = ""  # a hidden row holds no cells: the page shows only what is listed
                 row.box.layout.display = "none"
-        self.empty.value = (
-            ""
-            if self._ids
-            else f'<table class="lb-table lb-sessions"><tbody><tr><td class="lb-muted">{fmt.esc(empty)}</td></tr></tbody></table>'
-        )
+        self.empty.value = "" if self._ids else html_table([], columns, "lb-sessions", empty=empty, head=False)
 
     def _open_row(self, i: int) -> None:
         if 0 <= i < len(self._ids):  # a row index from the browser: only the rows shown

@@ -1,0 +1,126 @@
+"""The one presentation layer: Jinja2 templates with autoescaping, the one stylesheet, and the components
+(KPI card, table, tip, section, notes) that LIVE Analytics, the LIVE Board and the report all use.
+
+Escaping is the default: anything passed to a template is escaped unless it is :class:`markupsafe.Markup`,
+which only the components (and templates) produce. Python code asks for ``components().card(...)`` and gets
+Markup back, so a component's output can go into another template or component without being escaped twice.
+
+Templates live in ``liveboard/templates`` and the stylesheet in ``liveboard/static``, both shipped as package
+data; nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from liveboard import format as fmt
+from liveboard.metrics import REGISTRY
+
+__all__ = ["Card", "Col", "Markup", "cards", "components", "escape", "render", "stylesheet", "style_tag", "label"]
+
+
+@functools.cache
+def stylesheet() -> Markup:
+    """The one stylesheet, as shipped in the package (``liveboard/static/liveboard.css``)."""
+    text = resources.files("liveboard").joinpath("static/liveboard.css").read_text(encoding="utf-8")
+    return Markup(text)
+
+
+def style_tag() -> Markup:
+    """``<style>`` with the stylesheet: put once at the top of a page, a notebook output or a report."""
+    return Markup("<style>") + stylesheet() + Markup("</style>")
+
+
+def label(metric: str) -> str:
+    """A metric's label from the registry (the one name every surface shows); the key itself if unknown."""
+    m = REGISTRY.get(metric)
+    return m.label if m is not None else metric
+
+
+def _optional_number(value: object) -> float | None:
+    return None if fmt.is_missing(value) else float(value)  # type: ignore[arg-type]
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """One environment per process: autoescape on for every template, undefined names are errors."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("liveboard", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.globals.update(missing=fmt.MISSING, stylesheet=stylesheet(), label=label)
+    env.filters.update(
+        count=fmt.count,
+        rate=fmt.rate,
+        money=fmt.money,
+        duration=fmt.duration,
+        when=fmt.when,
+        metric=lambda value, name, currency="USD": fmt.metric(name, value, currency),
+        number=_optional_number,
+    )
+    return env
+
+
+def render(template: str, **context: Any) -> Markup:
+    """A template of ``liveboard/templates`` rendered with ``context`` (escaped unless Markup)."""
+    return Markup(environment().get_template(template).render(**context))
+
+
+class _Components:
+    """The macros of ``components.html.j2`` as Python functions returning Markup."""
+
+    def __init__(self, module: Any):
+        self._module = module
+
+    def __getattr__(self, name: str) -> Callable[..., Markup]:
+        macro = getattr(self._module, name)
+
+        def call(*args: Any, **kwargs: Any) -> Markup:
+            return Markup(macro(*args, **kwargs))
+
+        call.__name__ = name
+        return call
+
+
+@functools.cache
+def components() -> _Components:
+    """``components().card(label, value, ...)``, ``.table(...)``, ``.tip(tip)``, ``.note(text)``, …"""
+    return _Components(environment().get_template("components.html.j2").module)
+
+
+@dataclass(frozen=True)
+class Col:
+    """A table column for the ``table`` component: its key, its header, whether it is a number."""
+
+    key: str
+    label: str
+    numeric: bool = False
+    nowrap: bool = False
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card for the ``cards`` component (``sub`` may be Markup: a source line, a versus arrow)."""
+
+    label: str
+    value: str
+    sub: str = ""
+    tip: str = ""
+    key: str = ""
+    css: str = ""
+
+
+def cards(items: Iterable[Card], css: str = "") -> Markup:
+    """A row of KPI cards."""
+    return components().cards(list(items), css)
