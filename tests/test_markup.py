@@ -1,0 +1,93 @@
+"""The one presentation layer (issue "One house"): templates escape by default, components are written once,
+the one stylesheet and every template ship in the package, and nothing in them points at the network."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from types import SimpleNamespace
+
+import pytest
+
+from liveboard import markup
+from liveboard.markup import Card, Col, Markup, cards, components
+
+HOSTILE = "<img src=x onerror=alert(1)> & \"quoted\" 'single'"
+
+
+def test_card_escapes_text_and_keeps_component_markup():
+    sub = components().source("source: API")
+    html = cards([Card(HOSTILE, "$1.00", sub, tip=HOSTILE, key="gmv")])
+    assert "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; &#34;quoted&#34;" in html
+    assert '<span class="lb-source">source: API</span>' in html  # Markup from a component goes in as is
+    assert 'class="lb-card lb-card-gmv"' in html
+
+
+def test_a_missing_value_marks_its_card():
+    assert "lb-missing" in cards([Card("GMV", markup.fmt.MISSING)])
+    assert "lb-missing" not in cards([Card("GMV", "$0.00")])
+
+
+def test_table_escapes_cells_headers_and_classes():
+    html = components().table(
+        [Col("title", HOSTILE), Col("n", "N", numeric=True)],
+        [[HOSTILE, 3], [Markup("<b>ok</b>"), 4]],
+        "lb-x",
+        "n",
+        [HOSTILE, ""],
+    )
+    assert "<img" not in html and html.count("&lt;img") == 3  # header, cell, row class
+    assert "<b>ok</b>" in html
+    assert '<th class="lb-num lb-sorted">N ⇅</th>' in html
+    assert '<td class="lb-num">3</td>' in html
+
+
+def test_an_empty_table_says_so_across_its_columns():
+    html = components().table([Col("a", "A"), Col("b", "B")], [], empty=HOSTILE)
+    assert 'colspan="2"' in html and "&lt;img" in html and "<img" not in html
+
+
+def test_tip_escapes_every_part():
+    tip = SimpleNamespace(severity="warning", title=HOSTILE, advice=HOSTILE, evidence_text=lambda: HOSTILE)
+    html = components().tip(tip)
+    assert "<img" not in html and html.count("&lt;img") == 3
+    assert 'class="lb-tip lb-warning"' in html
+
+
+@pytest.mark.parametrize(
+    ("diff", "text"),
+    [(0.12, "▲ 12.0% above average"), (-0.081, "▼ 8.1% below average"), (0.0, "= average"), (None, "— vs average")],
+)
+def test_versus(diff, text):
+    assert text in components().versus(diff)
+
+
+def test_an_unknown_name_in_a_template_is_an_error():
+    with pytest.raises(Exception, match="undefined"):
+        markup.environment().from_string("{{ nobody }}").render()
+
+
+def test_the_stylesheet_ships_and_fetches_nothing():
+    css = str(markup.stylesheet())
+    for component in (".lb-card", "table.lb-table", ".lb-tip", ".lb-section", ".lb-error", ".lb-report"):
+        assert component in css, component
+    assert not re.search(r"url\(|@import|https?://", css), "the stylesheet must not load anything"
+    assert markup.style_tag().startswith("<style>")
+
+
+def test_no_template_points_at_the_network():
+    """Every template shipped (ours and the Voilà page template) renders offline: no remote URL in any."""
+    root = resources.files("liveboard")
+    files = [p for d in ("templates", "jupyter/voila/templates/liveboard") for p in root.joinpath(d).iterdir()]
+    assert any(p.name == "components.html.j2" for p in files) and any(p.name == "index.html.j2" for p in files)
+    for p in files:
+        text = p.read_text(encoding="utf-8")
+        # the Voilà template names the CDN links it removes, inside replace(...) only
+        kept = re.sub(r"replace\('[^']*'", "", text)
+        assert not re.search(r"https?://", kept), p.name
+
+
+def test_labels_come_from_the_registry():
+    assert markup.label("gmv") == markup.REGISTRY["gmv"].label
+    assert markup.label("not-a-metric") == "not-a-metric"
