@@ -26,7 +26,7 @@ import pandas as pd
 from liveboard.metrics import REGISTRY
 from liveboard.views import format as fmt
 from liveboard.views.charts import LINE_COLORS, plot_values, thin
-from liveboard.views.widgets import Debouncer, error_html, html
+from liveboard.views.widgets import Debouncer, error_html, html, style
 from liveboard.workbench import ACCOUNT_COLUMNS, MAX_SERIES_ACCOUNTS, InputError, Workbench
 
 log = logging.getLogger(__name__)
@@ -76,31 +76,6 @@ EVERY = (("Auto", "auto"), ("Per day", "day"), ("Per week", "week"))
 #: "Auto" charts per week when the range is longer than this many days.
 AUTO_WEEK_DAYS = 62
 COLORS = LINE_COLORS + ["#118ab2", "#9b5de5", "#ef476f", "#073b4c"]
-
-CSS = """
-<style>
-.lb-accounts-table { border: 1px solid #eceef3; border-radius: 6px; overflow-x: auto; font-size: 13px; }
-.lb-accounts-table .lb-account-row, .lb-accounts-table .lb-accounts-head { border-bottom: 1px solid #eceef3;
-  align-items: center; min-width: max-content; margin: 0; }
-.lb-accounts-table .lb-accounts-head { background: #f3f4f8; color: #374151; font-weight: 600; }
-.lb-accounts-table .lb-account-row:hover { background: #f8f9fc; }
-.lb-acc-cells { display: flex; }
-.lb-acc-c { width: 98px; padding: 4px 8px; text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums;
-  box-sizing: border-box; }
-.lb-acc-c.lb-acc-currency { width: 70px; text-align: left; }
-.lb-acc-c.lb-acc-datetime { width: 128px; }
-.lb-acc-c small { display: block; font-size: 11px; color: #6b7280; line-height: 1.2; }
-.lb-acc-c small.lb-up { color: #047857; }
-.lb-acc-c small.lb-down { color: #b42318; }
-.lb-acc-head-name { width: 230px; padding: 6px 10px; box-sizing: border-box; }
-.lb-accounts-head .lb-acc-c { padding: 6px 8px; white-space: normal; line-height: 1.25; }
-.lb-accounts-head .lb-sorted { color: #1d4ed8; }
-.lb-account-row .lb-account-name { background: none; box-shadow: none; color: #1d4ed8; text-align: left;
-  padding: 0 10px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.lb-account-row .lb-account-name:hover { text-decoration: underline; background: none; }
-.lb-account-row .lb-account-name:disabled { color: #6b7280; }
-</style>
-"""
 
 
 def _lower(label: str) -> str:
@@ -316,7 +291,7 @@ class AccountsTab:
         self.next.on_click(lambda _b: self._turn(1))
         for w in (self.chart_metric, self.chart_top, self.chart_every):
             w.observe(lambda _c: self.refresh_chart(), "value")
-        parts = [html(CSS, height="0px", overflow="hidden", margin="0")]
+        parts = [style()]  # the one stylesheet: the table reads the same on its own in JupyterLab
         parts.append(
             html(
                 '<h3 class="lb-h">Accounts</h3><div class="lb-note">Each account over the time range, against the '
