@@ -18,12 +18,12 @@ from importlib import resources
 from typing import Any
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from liveboard import format as fmt
 from liveboard.metrics import REGISTRY
 
-__all__ = ["Card", "Col", "Markup", "cards", "components", "escape", "render", "stylesheet", "style_tag", "label"]
+__all__ = ["Card", "Col", "Markup", "cards", "components", "render", "stylesheet", "style_tag", "label"]
 
 
 @functools.cache
@@ -42,10 +42,6 @@ def label(metric: str) -> str:
     """A metric's label from the registry (the one name every surface shows); the key itself if unknown."""
     m = REGISTRY.get(metric)
     return m.label if m is not None else metric
-
-
-def _optional_number(value: object) -> float | None:
-    return None if fmt.is_missing(value) else float(value)  # type: ignore[arg-type]
 
 
 @functools.cache
@@ -67,7 +63,6 @@ def environment() -> jinja2.Environment:
         duration=fmt.duration,
         when=fmt.when,
         metric=lambda value, name, currency="USD": fmt.metric(name, value, currency),
-        number=_optional_number,
     )
     return env
 
