@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
+from markupsafe import Markup
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -79,7 +80,7 @@ def _vega_svg(spec: dict, width: int, height: int, title: str, extra: str = "") 
     raw = vl_convert.vegalite_to_svg({**base, **spec, "config": cfg})
     body = raw[raw.index(">", raw.index("<svg")) + 1 : raw.rindex("</svg>")]
     body = re.sub(r'^<rect width="\d+" height="\d+" fill="white"/>', "", body)
-    return charts._svg_open(width, height, title, extra) + body + "</svg>"
+    return charts._svg(width, height, title, extra, Markup(body))  # vl-convert wrote (and escaped) the SVG
 
 
 def _labels(values: Sequence[float], fmt: Callable[[float], str]) -> str:

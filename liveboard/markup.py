@@ -72,8 +72,8 @@ def render(template: str, **context: Any) -> Markup:
     return Markup(environment().get_template(template).render(**context))
 
 
-class _Components:
-    """The macros of ``components.html.j2`` as Python functions returning Markup."""
+class Macros:
+    """A template's macros as Python functions returning Markup."""
 
     def __init__(self, module: Any):
         self._module = module
@@ -89,9 +89,14 @@ class _Components:
 
 
 @functools.cache
-def components() -> _Components:
+def macros(template: str) -> Macros:
+    """The macros of a template of ``liveboard/templates``, callable from Python (``macros(t).name(...)``)."""
+    return Macros(environment().get_template(template).module)
+
+
+def components() -> Macros:
     """``components().card(label, value, ...)``, ``.table(...)``, ``.tip(tip)``, ``.note(text)``, …"""
-    return _Components(environment().get_template("components.html.j2").module)
+    return macros("components.html.j2")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import pytest
 
 import liveboard
 from liveboard import report as rp
-from liveboard import report_charts as charts
+from liveboard.report import charts
 from liveboard.simulator import simulate
 from liveboard.store import Store
 from liveboard.workbench import InputError
@@ -248,6 +248,7 @@ def test_session_report_sections_in_process(store_path, hostile_id):
     assert len(rep.history) >= 1 and "Against the account" in html
     assert "(Asia/Bangkok)" in html and rep.currency in html
     assert "onerror=" not in html.replace("onerror=alert", "")  # hostile comments only appear escaped
+    assert html.count("<style>") == 1 and 'class="lbr' not in html  # one stylesheet; the shared classes
     with pytest.raises(InputError, match="no session"):
         rp.SessionReport.load("missing", store=store_path)
     with pytest.raises(InputError):
@@ -321,7 +322,7 @@ def test_report_html_in_browser_offline(cli_report, hostile_id, page, artifacts_
     body = page.inner_text("body")
     assert "In [" not in body and "import liveboard" not in body and "report.show" not in body
     assert page.locator("script").count() == 0
-    assert HOSTILE_TITLE in page.inner_text("h1.lbr-title")
+    assert HOSTILE_TITLE in page.inner_text("h1.lb-title")
     assert HOSTILE_TITLE in page.title()
     assert "Takeaways" in body and "Event impact" in body and "GMV per minute" in page.content()
     page.screenshot(path=str(artifacts_dir / "report.png"), full_page=True)
@@ -466,6 +467,55 @@ def test_sparse_sessions_report_without_errors(tmp_path, shape):
     assert "nothing to compare with" in html
     if shape == "one_order":
         assert rep.summary["gmv"] == pytest.approx(9.99) and "$9.99" in html
+
+
+def test_standalone_page_has_the_csp_and_the_stylesheet_once():
+    """The page: the CSP (no script, nothing fetched) as report.markup.CSP says, the one stylesheet once even
+    when the body carries the header's own <style> (as a notebook output does), title and meta escaped."""
+    from liveboard.markup import style_tag, stylesheet
+
+    body = str(style_tag()) + '<div class="lb-report"><h1 class="lb-title">x</h1></div>'
+    html = rp.page(HOSTILE_TITLE, body, {"generator": '"><script>x</script>'})
+    assert f'<meta http-equiv="Content-Security-Policy" content="{rp.CSP}">' in html
+    assert html.count("<style>") == 1 and html.count(str(stylesheet())) == 1
+    assert html.index("<style>") < html.index("</head>") < html.index('<body class="lb-report-page">')
+    assert '<main class="lb-report">' in html and '<h1 class="lb-title">x</h1>' in html
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; Flash sale &amp;" in html
+    assert 'content="&#34;&gt;&lt;script&gt;x&lt;/script&gt;"' in html
+
+
+def test_hostile_text_is_escaped_in_every_section(tmp_path):
+    """Products, prizes, policies, comments and the account, hostile, land escaped in the templates' tables,
+    takeaways, tips, notes and charts; the report's classes are the shared vocabulary (ids stay ``lbr-*``)."""
+    from logbuilder import LogBuilder, load
+
+    evil = '<img src=x onerror=alert(1)> "q" & co'
+    log = LogBuilder("evil")
+    log.start(0, account_id=evil, title=evil)
+    log.ev("product_pin", 10, product_id="p1", name=evil, price="9.99")
+    for i in range(30):
+        log.enter(20 + i, f"u{i}", channel="feed")
+        log.pimpression(40 + i, f"u{i}")
+        log.click(60 + i, f"u{i}")
+        log.ev("comment", 70 + i, user_id=f"u{i}", text=f"{evil} 🔥")
+    log.order(200, "o1", user_id="u1", product_id="p1", amount="9.99")
+    log.ev("giveaway_start", 300, giveaway_id="g1", prize=evil, winners_planned=1)
+    log.ev("giveaway_join", 310, giveaway_id="g1", user_id="u2")
+    log.ev("giveaway_end", 400, giveaway_id="g1", winner_ids=["u2"])
+    for i in range(2):
+        log.ev("violation", 500 + i, violation_id=f"v{i}", policy=evil, severity="low", detail=evil)
+    log.end(900)
+    wb = load(tmp_path, log)
+    rep = rp.SessionReport.load("evil", store=wb.store.root)
+    html = rep.html()
+    assert "<img" not in html and "onerror=alert(1)>" not in html
+    escaped = "&lt;img src=x onerror=alert(1)&gt; &#34;q&#34; &amp; co"
+    for name in ("header", "takeaways", "products", "giveaways", "violations"):
+        assert escaped in rep.section(name), name
+    assert f"<b>{escaped}</b>" in rep.section("takeaways")  # the top seller, bold
+    assert "Repeated in this LIVE: " + escaped in rep.section("violations")
+    assert html.count("<style>") == 1 and 'class="lbr' not in html and 'id="lbr-products"' in html
+    assert '<h1 class="lb-title">' in html and 'class="lb-take"' in html and "lb-table" in html
 
 
 def test_gmv_drop_periods_use_the_live_rule(store_path, sessions):

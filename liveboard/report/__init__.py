@@ -6,7 +6,9 @@ Two halves live here:
   notebook is a parameters cell and one ``report.show(section)`` call per section; each section is HTML built
   from the metrics layer (:mod:`liveboard.workbench`), the seed's rules (:mod:`liveboard.insights`) and static
   SVG charts (:mod:`liveboard.report.charts`) so that it reads offline, without a browser front end for
-  bqplot. All user text (titles, product names, comments, prizes) goes through ``format.esc``.
+  bqplot. The HTML comes from templates (``liveboard/templates/report/``) and the shared components of
+  :mod:`liveboard.markup`, which escape all user text (titles, product names, comments, prizes); the one
+  stylesheet is :func:`liveboard.markup.stylesheet`.
 * running it: :func:`render_report` (papermill → nbconvert ``HTMLExporter`` without inputs or prompts →
   atomic writes), :func:`run_batch` (a pool of worker processes, a tqdm bar, failures collected instead of
   stopping the batch) and :func:`write_index`. ``liveboard report`` and the dashboards'
@@ -20,7 +22,7 @@ The modules, by concern: :mod:`~liveboard.report.options` (options, sections, wh
 :mod:`~liveboard.report.data` (one report's data and figures), the sections (:mod:`~liveboard.report.overview`,
 :mod:`~liveboard.report.takeaways`, :mod:`~liveboard.report.trends`, :mod:`~liveboard.report.sections`, put
 together in :mod:`~liveboard.report.session_report`), :mod:`~liveboard.report.comments` (words and emoji),
-:mod:`~liveboard.report.markup` (CSS, tables, the page), :mod:`~liveboard.report.charts` (static SVG),
+:mod:`~liveboard.report.markup` (templates, tables, the page), :mod:`~liveboard.report.charts` (static SVG),
 :mod:`~liveboard.report.files` (names, side files, the index), :mod:`~liveboard.report.render` (one report),
 :mod:`~liveboard.report.kernels` and :mod:`~liveboard.report.batch` (many). Every name is importable from here.
 """
@@ -33,7 +35,7 @@ from liveboard.report.comments import STOP_WORDS, comment_emoji, comment_words
 from liveboard.report.data import ReportData
 from liveboard.report.files import list_reports, report_name, write_index
 from liveboard.report.kernels import ReusedKernel, _quiet_kernel_stderr  # noqa: F401 - benchmarks/bench_report.py
-from liveboard.report.markup import CSP, CSS, PAGE_CSS, page
+from liveboard.report.markup import CSP, page
 from liveboard.report.options import (
     COMPARE_METRICS,
     CURRENCY_DISPLAYS,
@@ -52,11 +54,9 @@ from liveboard.report.session_report import SessionReport
 __all__ = [
     "COMPARE_METRICS",
     "CSP",
-    "CSS",
     "CURRENCY_DISPLAYS",
     "EXECUTION_TIMEOUT_S",
     "MAX_WINDOW_DAYS",
-    "PAGE_CSS",
     "SECTIONS",
     "STOP_WORDS",
     "TEMPLATE",

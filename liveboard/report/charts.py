@@ -13,8 +13,9 @@ more cold, within its 5 s budget.
 What the page gets is one ``<svg class="lb-chart">`` per chart with ``role="img"`` and a ``<title>``, scaled
 to its container through ``viewBox``: text stays text (``svg.fonttype: none``, DejaVu metrics, the reader's
 sans-serif if that font is missing), so no font or URL is needed. matplotlib escapes the text it draws and
-mathtext is off (``$`` in a product name is a dollar); the hover texts and the outer ``<title>`` go through
-:func:`liveboard.views.format.esc`. The SVG is post-processed: prolog and metadata dropped, element ids made
+mathtext is off (``$`` in a product name is a dollar); the outer ``<svg>``, its ``<title>`` and the hover texts
+come from ``templates/report/chart.html.j2`` (escaped there), and the page's stylesheet gives the chart its font.
+The SVG is post-processed: prolog and metadata dropped, element ids made
 unique to the chart (many charts share one HTML page), and the artists given a ``gid`` become
 ``<g class="lb-line|lb-bar|lb-marker">`` with a ``<title>`` for hover text.
 """
@@ -30,10 +31,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from liveboard.views.format import MARKER_COLORS, esc
+from markupsafe import Markup
+
+from liveboard import markup
+from liveboard.views.format import MARKER_COLORS
 
 PALETTE = ("#2563eb", "#ea580c", "#16a34a", "#9333ea", "#0891b2", "#dc2626", "#ca8a04", "#4b5563")
-FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif"
 AXIS = "#6b7280"
 GRID = "#e5e7eb"
 TEXT = "#374151"
@@ -82,11 +85,6 @@ def _num(v: object) -> float | None:
     return None if math.isnan(f) or math.isinf(f) else f
 
 
-def _f(v: float) -> str:
-    """A coordinate, short."""
-    return f"{v:.1f}".rstrip("0").rstrip(".") if v != int(v) else str(int(v))
-
-
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     """About ``n`` round tick values covering ``[lo, hi]`` (always includes the ends' rounded bounds)."""
     if hi < lo:
@@ -110,20 +108,19 @@ def _default_fmt(v: float) -> str:
     return f"{v:g}"
 
 
-def _svg_open(width: int, height: int, title: str, extra_class: str = "") -> str:
-    cls = "lb-chart" + (f" {extra_class}" if extra_class else "")
-    return (
-        f'<svg class="{cls}" role="img" xmlns="http://www.w3.org/2000/svg" '
-        f'xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 {_f(width)} {_f(height)}" '
-        f'width="100%" preserveAspectRatio="xMidYMid meet" '
-        f'style="max-width:{_f(width)}px;height:auto;stroke-linejoin:round;stroke-linecap:butt;{FONT}">'
-        f"<title>{esc(title)}</title>"
-    )
+def _chart_macros() -> markup.Macros:
+    """The macros of ``report/chart.html.j2``: the chart's ``<svg>``, the empty note, an artist's group."""
+    return markup.macros("report/chart.html.j2")
 
 
-def _empty(width: int, height: int, title: str, message: str) -> str:
+def _svg(width: int, height: int, title: str, extra_class: str, body: Markup) -> Markup:
+    """One inline ``<svg class="lb-chart">`` around ``body`` (SVG elements), with ``title`` as its ``<title>``."""
+    return _chart_macros().svg(width, height, title, extra_class, body)
+
+
+def _empty(width: int, height: int, title: str, message: str) -> Markup:
     """No frame for a chart without data: a one-line note in its place (the caller says why, where it knows)."""
-    return f'<p class="lb-chart-empty" style="color:{AXIS};font-size:.88em">{esc(title)}: {esc(message)}.</p>'
+    return _chart_macros().empty(title, message)
 
 
 # ------------------------------------------------------------------ matplotlib, and its SVG made fit for a page
@@ -172,7 +169,7 @@ class _Canvas:
         self.tips[key] = (cls, tip)
         return key
 
-    def svg(self, title: str, extra_class: str = "") -> str:
+    def svg(self, title: str, extra_class: str = "") -> Markup:
         try:
             buf = io.StringIO()
             _mpl()[2](self.fig).print_svg(buf, metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
@@ -189,7 +186,7 @@ _ROT0 = re.compile(r' transform="rotate\(-?0 [^)"]*\)"')
 _REF = re.compile(r'(href="#|url\(#)([^")]+)')
 
 
-def _page_svg(raw: str, width: float, height: float, title: str, extra_class: str, tips: dict) -> str:
+def _page_svg(raw: str, width: float, height: float, title: str, extra_class: str, tips: dict) -> Markup:
     """matplotlib's SVG file as one inline element: our ``<svg>`` and ``<title>``, no prolog, metadata or
     comments, whitespace between tags dropped, ids unique to this chart, ``gid`` groups with class and hover."""
     body = raw[raw.index(">", raw.index("<svg")) + 1 : raw.rindex("</svg>")]
@@ -197,9 +194,10 @@ def _page_svg(raw: str, width: float, height: float, title: str, extra_class: st
     body = re.sub(r">\s+<", "><", body)
     body = re.sub(r"\s*\n\s*", " ", body)
 
+    group_of = _chart_macros().group
+
     def group(m: re.Match) -> str:
-        cls, tip = tips[m.group(1)]
-        return f'<g class="{cls}">' + (f"<title>{esc(tip)}</title>" if tip else "")
+        return str(group_of(*tips[m.group(1)]))
 
     body = re.sub(r"<style[^>]*>.*?</style>", "", body, flags=re.S)  # a global ``*`` rule: the page's, not ours
     body = _TAG.sub(lambda m: _LONG.sub(r"\1", _ROT0.sub("", m.group(0))), body)
@@ -208,7 +206,9 @@ def _page_svg(raw: str, width: float, height: float, title: str, extra_class: st
     referenced = {m.group(2) for m in _REF.finditer(body)}
     body = _ID.sub(lambda m: f' id="{prefix}-{m.group(1)}"' if m.group(1) in referenced else "", body)
     body = _REF.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", body)
-    return _svg_open(round(width), round(height), title, extra_class) + body + "</svg>"
+    # matplotlib wrote these elements and escaped the text in them (titles, ticks, labels: the report's user
+    # text); the hover texts went through the template above. tests/test_report.py checks both with hostile text.
+    return _svg(round(width), round(height), title, extra_class, Markup(body))
 
 
 def _fmt_axis(ax: Any, which: str, ticks: Sequence[float], labels: Sequence[str]) -> None:
@@ -230,7 +230,7 @@ def line_chart(
     width: int = 900,
     height: int = 240,
     y_min: float | None = 0.0,
-) -> str:
+) -> Markup:
     """Lines over a numeric x (e.g. minutes of the session), with vertical event markers.
 
     Missing values break a line rather than dropping to 0 (a lone point is drawn as a dot). Markers are
@@ -345,7 +345,7 @@ def bar_chart(
     width: int = 640,
     bar_height: int = 22,
     label_width: int = 200,
-) -> str:
+) -> Markup:
     """Horizontal bars, one per label, with the formatted value at the end; negative values go left."""
     value_fmt = value_fmt or _default_fmt
     rows = [(str(lab), _num(v)) for lab, v in zip(labels, values, strict=True)]
@@ -397,7 +397,7 @@ def column_chart(
     color: str = PALETTE[3],
     width: int = 900,
     height: int = 180,
-) -> str:
+) -> Markup:
     """Vertical columns over a numeric x (volume per minute)."""
     y_fmt = y_fmt or _default_fmt
     pts = [(_num(a), _num(b)) for a, b in zip(x, values, strict=True)]
@@ -433,7 +433,7 @@ def paired_bars(
     value_fmt: Formatter | None = None,
     width: int = 440,
     label_width: int = 110,
-) -> str:
+) -> Markup:
     """Horizontal bars with one thin bar per group for each label (e.g. viewers vs customers shares)."""
     value_fmt = value_fmt or _default_fmt
     vals = [[_num(v) for v in g.values] for g in groups]

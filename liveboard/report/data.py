@@ -17,12 +17,13 @@ import pandas as pd
 import liveboard
 from liveboard import insights
 from liveboard.ids import check_session_id
+from liveboard.markup import Markup, components
 from liveboard.metrics import REGISTRY
 from liveboard.report import charts
+from liveboard.report.markup import snippets
 from liveboard.report.options import COMPARE_METRICS, ReportOptions, check_options
 from liveboard.views import format as fmt
 from liveboard.views.coverage import Coverage, known_columns, mask_unseen, per_interval
-from liveboard.views.format import esc
 from liveboard.workbench import InputError, SessionData, Workbench
 
 
@@ -121,10 +122,10 @@ class ReportData:
     def comments(self) -> pd.DataFrame:
         return self._cached("comments", self.session.comments)
 
-    def not_known(self, part: str, empty: bool = True) -> str:
-        """``<p>`` saying a part is not known and why, or "" when it is known (or really empty)."""
+    def not_known(self, part: str, empty: bool = True) -> Markup:
+        """A note saying a part is not known and why, or empty Markup when it is known (or really empty)."""
         why = self.cov.empty_note(part, empty)
-        return f'<p class="lbr-note lbr-not-known">Not known: {esc(why)}.</p>' if why else ""
+        return components().not_known(why) if why else Markup()
 
     def value(self, metric: str) -> object:
         """A figure of the summary, ``None`` where it is not known (missing, or unseen by its source)."""
@@ -210,13 +211,12 @@ class ReportData:
         return (pd.Timestamp(ts) - self.start).total_seconds() / 60.0
 
     @staticmethod
-    def _change(diff: float, pct: float | None = None, text: str | None = None) -> str:
+    def _change(diff: float, pct: float | None = None, text: str | None = None) -> Markup:
+        """▲ up, ▼ down or ■ flat with ``text`` (or ``pct`` as ``+12%``); the missing mark when ``diff`` is NaN."""
         if np.isnan(diff):
-            return esc(fmt.MISSING)
-        cls = "up" if diff > 0 else "down" if diff < 0 else "flat"
-        arrow = "▲" if diff > 0 else "▼" if diff < 0 else "■"
+            return snippets().change(None, "")
         shown = text if text is not None else (f"{pct * 100:+.0f}%" if pct is not None and not np.isnan(pct) else "")
-        return f'<span class="{cls}">{arrow} {esc(shown)}</span>'
+        return snippets().change(1 if diff > 0 else -1 if diff < 0 else 0, shown)
 
     def _money_short(self, v: float) -> str:
         """Money for chart labels: ``RM1.2k``, ``−RM33.58``."""

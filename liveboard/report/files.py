@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from liveboard import atomic
+from liveboard.markup import Col
 from liveboard.quoting import safe_name
-from liveboard.report.markup import _table, page
+from liveboard.report.markup import page, render, snippets, table
 from liveboard.report.options import ReportOptions
 from liveboard.views import format as fmt
-from liveboard.views.format import esc
 
 
 def report_name(session_id: str) -> str:
@@ -57,30 +57,24 @@ def write_index(out_dir: str | os.PathLike, failures: Sequence[tuple[str, str]] 
     """``index.html``: every report in the folder (escaped titles, relative links), and this run's failures."""
     out = Path(out_dir)
     df = list_reports(out)
-    rows = []
-    for r in df.itertuples():
-        href = esc(r.html)
-        rows.append(
-            [
-                f'<a href="{href}">{esc(r.title or r.session_id)}</a>',
-                esc(r.session_id),
-                esc(r.account_id or fmt.MISSING),
-                esc(fmt.when(r.start)),
-                esc(fmt.money(r.gmv, r.currency or "USD")),
-                f'<a href="{esc(r.notebook)}">notebook</a>',
-            ]
-        )
-    body = f'<div class="lbr"><h1>Post-LIVE reports</h1><p class="lbr-sub">{len(df)} report(s) in this folder.</p>'
-    body += _table(
-        ["Title", "Session", "Account", "Start (UTC)", "GMV", "Notebook"],
-        rows,
-        [False, False, False, False, True, False],
+    link = snippets().link
+    rows = [
+        [
+            link(r.html, r.title or r.session_id),
+            r.session_id,
+            r.account_id or fmt.MISSING,
+            fmt.when(r.start),
+            fmt.money(r.gmv, r.currency or "USD"),
+            link(r.notebook, "notebook"),
+        ]
+        for r in df.itertuples()
+    ]
+    columns = [Col("title", "Title"), Col("session", "Session"), Col("account", "Account"), Col("start", "Start (UTC)")]
+    columns += [Col("gmv", "GMV", numeric=True), Col("notebook", "Notebook")]
+    failed = (
+        table([Col("session", "Session"), Col("error", "Error")], [[s, e] for s, e in failures]) if failures else ""
     )
-    if failures:
-        body += "<h2>Not generated in the last run</h2>" + _table(
-            ["Session", "Error"], [[esc(s), esc(e)] for s, e in failures]
-        )
-    body += "</div>"
+    body = render("index", count=len(df), table=table(columns, rows), failures=failed)
     path = out / "index.html"
     atomic.write_text(path, page("Post-LIVE reports", body))
     return path

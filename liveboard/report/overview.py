@@ -1,17 +1,20 @@
 """The report's frame and its figures: the header (who, when, sources, recorder gaps), the core data cards,
-and the footer that says how the page was made."""
+and the footer that says how the page was made (templates ``report/header``, ``core_data``, ``footer``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import liveboard
+from liveboard.markup import Card
 from liveboard.metrics import METRICS
 from liveboard.report.data import ReportData
-from liveboard.report.markup import CSS, _section
+from liveboard.report.markup import render, style_tag
 from liveboard.views import format as fmt
 from liveboard.views.coverage import gap_text, late_updates_text
-from liveboard.views.format import esc
+
+#: The header lists this many recorder gaps, then "… and N more".
+GAPS_SHOWN = 30
 
 
 class OverviewSections(ReportData):
@@ -19,73 +22,64 @@ class OverviewSections(ReportData):
 
     def header(self) -> str:
         s = self.summary
-        when = f"{self.when(s.get('start'))} → {self.when(s.get('end'), '%H:%M')}"
-        bits = [
-            f"Account <b>{esc(s.get('account_id') or fmt.MISSING)}</b>",
-            esc(when) + f" ({esc(self.options.timezone)})",
-            "Duration " + esc(fmt.duration(s.get("duration_s"))),
-            "Currency " + esc(self.currency or fmt.MISSING),
-        ]
-        if not fmt.is_missing(s.get("live_event_id")):
-            bits.append("LIVE event " + esc(s.get("live_event_id")))
-        notice = self.cov.notice(has_trend=bool(self.trend_cols))
-        partial = f'<p class="lbr-partial">{esc(notice)}</p>' if notice else ""
-        late_text = late_updates_text(s.get("late_order_updates"))
-        partial += f'<p class="lbr-note lbr-late-updates">{esc(late_text)}</p>' if late_text else ""
-        return (
-            f"<style>{CSS}</style>"
-            f'<div class="lbr lbr-header" id="lbr-header"><div class="lbr-note">Post-LIVE report · session '
-            f'{esc(self.session.id)}</div><h1 class="lbr-title">{esc(self.title)}</h1>'
-            f'<p class="lbr-sub">{" · ".join(bits)}</p>'
-            f'<p class="lbr-note lbr-sources">Sources: {esc(self.cov.label())}</p>{partial}{self._gaps_html()}</div>'
+        live_event = s.get("live_event_id")
+        return str(
+            render(
+                "header",
+                style=style_tag(),
+                session_id=self.session.id,
+                title=self.title,
+                account=s.get("account_id") or fmt.MISSING,
+                when=f"{self.when(s.get('start'))} → {self.when(s.get('end'), '%H:%M')}",
+                timezone=self.options.timezone,
+                duration=fmt.duration(s.get("duration_s")),
+                currency=self.currency or fmt.MISSING,
+                live_event="" if fmt.is_missing(live_event) else live_event,
+                sources=self.cov.label(),
+                notice=self.cov.notice(has_trend=bool(self.trend_cols)),
+                late=late_updates_text(s.get("late_order_updates")),
+                gaps=self._gaps(),
+            )
         )
 
-    def _gaps_html(self) -> str:
+    def _gaps(self) -> dict | None:
         """The recorder's gaps (from, to): stretches where it was not connected and saw nothing."""
         gaps = self.cov.gaps
         if gaps.empty:
-            return ""
+            return None
         total = (gaps["gap_end"] - gaps["gap_start"]).dt.total_seconds().sum(min_count=1)
-        items = "".join(f"<li>{esc(gap_text(g, self.options.timezone))}</li>" for g in gaps.head(30).itertuples())
-        more = f"<li>… and {len(gaps) - 30} more</li>" if len(gaps) > 30 else ""
-        return (
-            f'<div class="lbr-gaps"><p><b>{len(gaps)} recorder gap{"s" if len(gaps) != 1 else ""}</b> '
-            f"({esc(fmt.duration(total))} in all): the recorder was not connected, so events of these stretches "
-            f'are missing from every figure below.</p><ul class="lbr-gap-list">{items}{more}</ul></div>'
-        )
+        texts = [gap_text(g, self.options.timezone) for g in gaps.head(GAPS_SHOWN).itertuples()]
+        return {"count": len(gaps), "total": fmt.duration(total), "texts": texts}
 
     def core_data(self) -> str:
         s = self.summary
         names = {"sales": "Sales", "traffic": "Traffic", "engagement": "Engagement", "products": "Products"}
         show_source = self.cov.sources != ("events",)
-        body = []
+        groups = []
         for cat, label in names.items():
             cards = []
             for m in (m for m in METRICS if m.category == cat):
                 raw = s.get(m.name)
-                value = self.metric(m.name, self.cov.value(m.name, raw))
-                note = self.cov.figure_note(m.name, raw) if show_source else ""
-                missing = " lbr-missing" if value == fmt.MISSING else ""
                 tip = f"{m.description} {self.cov.figure_tooltip(m.name, raw)}" if show_source else m.description
                 cards.append(
-                    f'<div class="lbr-card{missing}" title="{esc(tip)}"><div class="v">{esc(value)}</div>'
-                    f'<div class="k">{esc(m.label)}</div>'
-                    + (f'<div class="s">{esc(note)}</div>' if note else "")
-                    + "</div>"
+                    Card(
+                        label=m.label,
+                        value=self.metric(m.name, self.cov.value(m.name, raw)),
+                        sub=self.cov.figure_note(m.name, raw) if show_source else "",
+                        tip=tip,
+                        key=m.name,
+                    )
                 )
-            body.append(f'<h3>{esc(label)}</h3><div class="lbr-cards">{"".join(cards)}</div>')
-        legend = (
-            f'<p class="lbr-note">Each figure says where it came from ({esc(self.cov.label())}); '
-            f"{esc(fmt.MISSING)} marks a figure no source of this session gives, with the reason.</p>"
-            if show_source
-            else ""
-        )
-        return _section("core_data", "Core data", legend + "".join(body))
+            groups.append((label, cards))
+        return str(render("core_data", groups=groups, sources=self.cov.label() if show_source else ""))
 
     def footer(self) -> str:
-        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        text = (
-            f"Generated by liveboard {liveboard.__version__} on {now}. Times in {self.options.timezone}. "
-            f"Comparison window: {self.options.window_days} days. Missing values are shown as {fmt.MISSING}, never as 0."
+        return str(
+            render(
+                "footer",
+                version=liveboard.__version__,
+                now=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                timezone=self.options.timezone,
+                window_days=self.options.window_days,
+            )
         )
-        return f'<div class="lbr lbr-footer"><p class="lbr-note">{esc(text)}</p></div>'

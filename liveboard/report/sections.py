@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 
 from liveboard import insights
+from liveboard.markup import Col, label
 from liveboard.report import charts
 from liveboard.report.comments import comment_emoji, comment_words
 from liveboard.report.data import ReportData
-from liveboard.report.markup import _f, _section, _table, _tip_html
+from liveboard.report.markup import _f, details, snippets, table
 from liveboard.views import format as fmt
-from liveboard.views.format import esc
 
 
 class DetailSections(ReportData):
@@ -21,8 +21,9 @@ class DetailSections(ReportData):
     def channels_section(self) -> str:
         ch = self.channels
         if ch.empty:
-            body = self.not_known("channels") or '<p class="lbr-note">No traffic channel data.</p>'
-            return _section("channels", "Traffic channels", body)
+            return str(
+                details().empty("channels", "Traffic channels", self.not_known("channels"), "No traffic channel data.")
+            )
         ch = ch.sort_values("views", ascending=False)
         gmv_known = bool(ch["gmv"].astype(float).notna().any())
         total_views, total_gmv = float(ch["views"].sum()), float(ch["gmv"].astype(float).sum())
@@ -31,14 +32,14 @@ class DetailSections(ReportData):
             err = r.views / r.impressions if _f(r.impressions) > 0 else float("nan")
             rows.append(
                 [
-                    esc(r.channel),
-                    esc(r.group),
-                    esc(fmt.count(r.impressions)),
-                    esc(fmt.count(r.views)),
-                    esc(fmt.count(r.viewers)),
-                    esc(fmt.rate(err)),
-                    esc(self.money(r.gmv)),
-                    esc(fmt.rate(float(r.gmv) / total_gmv if total_gmv else float("nan"), 0)),
+                    r.channel,
+                    r.group,
+                    fmt.count(r.impressions),
+                    fmt.count(r.views),
+                    fmt.count(r.viewers),
+                    fmt.rate(err),
+                    self.money(r.gmv),
+                    fmt.rate(float(r.gmv) / total_gmv if total_gmv else float("nan"), 0),
                 ]
             )
         views_chart = charts.bar_chart(
@@ -60,14 +61,16 @@ class DetailSections(ReportData):
                 label_width=90,
             )
             if gmv_known
-            else f'<p class="lbr-note lbr-not-known">GMV by channel not known: '
-            f"{esc('a recorder sees no orders or GMV' if self.cov.kind == 'recorder' else 'no GMV per channel')}.</p>"
+            else ""
         )
-        table = _table(
-            ["Channel", "Group", "Impressions", "Views", "Viewers", "Enter-room rate", "GMV", "GMV share"],
-            rows,
-            [False, False, True, True, True, True, True, True],
-        )
+        gmv_why = "a recorder sees no orders or GMV" if self.cov.kind == "recorder" else "no GMV per channel"
+        columns = [
+            Col("channel", "Channel"),
+            Col("group", "Group"),
+            Col("impressions", "Impressions", numeric=True),
+            *(Col(m, label(m), numeric=True) for m in ("views", "viewers", "enter_room_rate", "gmv")),
+            Col("gmv_share", "GMV share", numeric=True),
+        ]
         paid = float(ch.loc[ch["group"] == "promoted", "views"].sum()) / total_views if total_views else float("nan")
         note = (
             f"Organic channels brought {fmt.rate(1 - paid, 0) if not np.isnan(paid) else fmt.MISSING} of views, paid "
@@ -75,35 +78,33 @@ class DetailSections(ReportData):
         )
         if self.cov.kind == "recorder":
             note = "Views as seen by the recorder, by the entry source it reports. " + note
-        return _section(
-            "channels",
-            "Traffic channels",
-            f'<div class="lbr-grid2"><div>{views_chart}</div><div>{gmv_chart}</div></div>{table}<p class="lbr-note">{esc(note)}</p>',
-        )
+        return str(details().channels(views_chart, gmv_chart, gmv_why, table(columns, rows), note))
 
     def products_section(self) -> str:
         pr = self.products
         if pr.empty:
-            body = self.not_known("products") or '<p class="lbr-note">No product data for this session.</p>'
-            return _section("products", "Products", body)
+            return str(
+                details().empty("products", "Products", self.not_known("products"), "No product data for this session.")
+            )
         pr = pr.sort_values(["gmv", "clicks"], ascending=False)
         names = [n if isinstance(n, str) and n else str(p) for n, p in zip(pr["name"], pr["product_id"], strict=True)]
         rows = [
             [
-                esc(name),
-                esc(self.money(r.price)),
-                esc(fmt.count(r.impressions)),
-                esc(fmt.count(r.clicks)),
-                esc(fmt.rate(r.ctr)),
-                esc(fmt.count(r.sku_orders)),
-                esc(fmt.count(r.items_sold)),
-                esc(self.money(r.gmv)),
-                esc(fmt.rate(r.ctor)),
-                esc(fmt.duration(r.featured_s) if _f(r.featured_s) > 0 else "—"),
+                name,
+                self.money(r.price),
+                fmt.count(r.impressions),
+                fmt.count(r.clicks),
+                fmt.rate(r.ctr),
+                fmt.count(r.sku_orders),
+                fmt.count(r.items_sold),
+                self.money(r.gmv),
+                fmt.rate(r.ctor),
+                fmt.duration(r.featured_s) if _f(r.featured_s) > 0 else "—",
             ]
             for name, r in zip(names, pr.itertuples(), strict=True)
         ]
         top = pr.head(12)
+        chart, chart_why = "", ""
         if top["gmv"].astype(float).notna().any():
             chart = charts.bar_chart(
                 names[: len(top)],
@@ -115,60 +116,51 @@ class DetailSections(ReportData):
                 label_width=260,
             )
         elif self.cov.kind == "recorder":
-            chart = (
-                '<p class="lbr-note lbr-not-known">Not known: a recorder sees which product was featured, but no '
-                "product impressions, clicks or sales.</p>"
+            chart_why = (
+                "Not known: a recorder sees which product was featured, but no product impressions, clicks or sales."
             )
         else:
-            chart = '<p class="lbr-note lbr-not-known">GMV by product not known: no product sales figures.</p>'
-        table = _table(
-            ["Product", "Price", "Impressions", "Clicks", "CTR", "Orders", "Items", "GMV", "CTOR", "Featured"],
-            rows,
-            [False] + [True] * 9,
-        )
-        if not pr["clicks"].astype(float).notna().any():  # nothing to judge products by: no tips, no claim
-            return _section("products", "Products", f"{chart}<h3>All products</h3>{table}")
-        tips = self.product_tips
-        tips_html = (
-            "".join(_tip_html(t) for t in tips)
-            if tips
-            else '<p class="lbr-note">No product stands out from the others (or too few were shown often enough to judge).</p>'
-        )
+            chart_why = "GMV by product not known: no product sales figures."
+        columns = [
+            Col("title", "Product"),
+            Col("price", "Price", numeric=True),
+            Col("impressions", "Impressions", numeric=True),
+            Col("clicks", "Clicks", numeric=True),
+            Col("ctr", "CTR", numeric=True),
+            *(Col(m, label(m), numeric=True) for m in ("sku_orders", "items_sold", "gmv", "ctor")),
+            Col("featured", "Featured", numeric=True),
+        ]
+        judged = bool(pr["clicks"].astype(float).notna().any())  # nothing to judge products by: no tips, no claim
         note = (
             f"Tips judge products shown at least {insights.MIN_IMPRESSIONS} times and clicked at least "
             f"{insights.MIN_CLICKS} times against this session's median CTR and CTOR."
         )
-        return _section(
-            "products",
-            "Products",
-            f'{chart}<h3>Tips</h3>{tips_html}<p class="lbr-note">{esc(note)}</p><h3>All products</h3>{table}',
-        )
+        tips = self.product_tips if judged else None
+        return str(details().products(chart, chart_why, table(columns, rows), tips, note))
 
     def giveaways_section(self) -> str:
         gv = self.giveaways
         if gv.empty:
-            body = self.not_known("giveaways") or '<p class="lbr-note">No giveaways in this session.</p>'
-            return _section("giveaways", "Giveaways", body)
+            return str(
+                details().empty("giveaways", "Giveaways", self.not_known("giveaways"), "No giveaways in this session.")
+            )
         rows = []
         for r in gv.sort_values("start").itertuples():
             dur = (pd.Timestamp(r.end) - pd.Timestamp(r.start)).total_seconds() if not fmt.is_missing(r.end) else None
             rows.append(
                 [
-                    esc(r.prize),
-                    esc(self.when(r.start, "%H:%M")),
-                    esc(fmt.duration(dur)),
-                    esc(fmt.count(r.view_uv)),
-                    esc(fmt.count(r.click_uv)),
-                    esc(fmt.count(r.participants)),
-                    esc(f"{fmt.count(r.winners)} / {fmt.count(r.winners_planned)}"),
-                    esc(self.money(r.gmv_during)),
+                    r.prize,
+                    self.when(r.start, "%H:%M"),
+                    fmt.duration(dur),
+                    fmt.count(r.view_uv),
+                    fmt.count(r.click_uv),
+                    fmt.count(r.participants),
+                    f"{fmt.count(r.winners)} / {fmt.count(r.winners_planned)}",
+                    self.money(r.gmv_during),
                 ]
             )
-        table = _table(
-            ["Prize", "Start", "Duration", "View UV", "Click UV", "Participants", "Winners", "GMV during"],
-            rows,
-            [False, False, True, True, True, True, True, True],
-        )
+        numbers = ("Duration", "View UV", "Click UV", "Participants", "Winners", "GMV during")
+        columns = [Col("title", "Prize"), Col("start", "Start"), *(Col(h, h, numeric=True) for h in numbers)]
         chart = charts.bar_chart(
             [f"{self.when(r.start, '%H:%M')} {r.prize}" for r in gv.sort_values("start").itertuples()],
             gv.sort_values("start")["participants"].astype(float).tolist(),
@@ -181,51 +173,42 @@ class DetailSections(ReportData):
         no_products = self.products.iloc[0:0]  # only the giveaway rule of live_alerts here
         alerts = insights.live_alerts(self.trend, gv, no_products, self.options.event_window, self.currency)
         tips = [t for t in alerts if t.kind == "giveaway_no_lift"]
-        tips_html = (
-            "".join(_tip_html(t) for t in tips)
-            or '<p class="lbr-note">Every giveaway came with a GMV lift over the minutes before it.</p>'
-        )
         note = "Prioritise giveaways that boost views and sales, on high-demand items with a barrier to purchase."
-        return _section("giveaways", "Giveaways", f'{chart}{table}{tips_html}<p class="lbr-note">{esc(note)}</p>')
+        return str(details().giveaways(chart, table(columns, rows), tips, note))
 
     def violations_section(self) -> str:
         vi = self.violations
         if vi.empty:
-            body = self.not_known("violations") or '<p class="lbr-note">No violations during this LIVE.</p>'
-            return _section("violations", "Violations", body)
+            return str(
+                details().empty(
+                    "violations", "Violations", self.not_known("violations"), "No violations during this LIVE."
+                )
+            )
+        severity = snippets().severity
         rows = [
             [
-                esc(self.when(r.ts, "%H:%M")),
-                esc(r.policy),
-                f'<span class="sev-{esc(r.severity)}">{esc(r.severity)}</span>',
-                esc(r.detail),
-                esc(insights.violation_advice(r.policy)),
+                self.when(r.ts, "%H:%M"),
+                r.policy,
+                severity(r.severity),
+                r.detail,
+                insights.violation_advice(r.policy),
             ]
             for r in vi.sort_values("ts").itertuples()
         ]
         counts = vi["policy"].value_counts()
-        repeat = [p for p, n in counts.items() if n > 1]
-        extra = (
-            f'<p class="lbr-note">Repeated in this LIVE: {esc(", ".join(map(str, repeat)))} — worth a rule in your run sheet.</p>'
-            if repeat
-            else ""
-        )
-        return _section(
-            "violations",
-            "Violations",
-            _table(["Time", "Policy", "Severity", "Detail", "Suggested fix"], rows)
-            + extra
-            + f'<p class="lbr-note">{esc(insights.APPEAL)}</p>',
-        )
+        repeat = [str(p) for p, n in counts.items() if n > 1]
+        columns = [Col("time", "Time"), Col("policy", "Policy"), Col("severity", "Severity")]
+        columns += [Col("detail", "Detail"), Col("fix", "Suggested fix")]
+        return str(details().violations(table(columns, rows), repeat, insights.APPEAL))
 
     def comments_section(self) -> str:
         cm = self.comments
         if cm.empty:
-            body = self.not_known("comments") or '<p class="lbr-note">No comments in this session.</p>'
-            count = self.value("comments")
-            if self.not_known("comments") and not fmt.is_missing(count):
-                body += f'<p class="lbr-note">The comment count is known: {esc(fmt.count(count))}.</p>'
-            return _section("comments", "Comments", body)
+            count, not_known = self.value("comments"), self.not_known("comments")
+            extra = (
+                f"The comment count is known: {fmt.count(count)}." if not_known and not fmt.is_missing(count) else ""
+            )
+            return str(details().empty("comments", "Comments", not_known, "No comments in this session.", extra))
         per_min = cm.groupby("minute").size()
         chart = charts.column_chart(
             per_min.index.astype(float).tolist(),
@@ -243,33 +226,22 @@ class DetailSections(ReportData):
             width=440,
             label_width=150,
         )
-        emoji = comment_emoji(cm["text"])
-        emoji_html = (
-            "".join(f'<span class="lbr-emoji">{esc(e)} {esc(fmt.count(n))}</span>' for e, n in emoji)
-            or '<span class="lbr-note">No emoji.</span>'
-        )
+        emoji = [(e, fmt.count(n)) for e, n in comment_emoji(cm["text"])]
         commenters = cm["user_id"].nunique()
         peak = per_min.idxmax()
         summary = (
             f"{fmt.count(len(cm))} comments from {fmt.count(commenters)} viewers; busiest minute {self.clock(peak)} "
             f"with {fmt.count(per_min.max())} comments."
         )
-        return _section(
-            "comments",
-            "Comments",
-            f'<p>{esc(summary)}</p>{chart}<div class="lbr-grid2"><div><h3>Top words</h3>{word_chart}</div>'
-            f'<div><h3>Top emoji</h3><p>{emoji_html}</p><p class="lbr-note">Words: split on spaces, punctuation removed, '
-            "common words of the session's languages left out. Emoji: characters of Unicode category “Symbol, other”.</p></div></div>",
-        )
+        return str(details().comments(summary, chart, word_chart, emoji))
 
     def audience_section(self) -> str:
         au = self.audience
         if au.empty or self.not_known("audience"):
-            body = self.not_known("audience") or '<p class="lbr-note">No audience profile data.</p>'
-            return _section("audience", "Audience", body)
+            return str(details().empty("audience", "Audience", self.not_known("audience"), "No audience profile data."))
         titles = {"follower": "Followers", "gender": "Gender", "age": "Age", "region": "Region"}
         blocks = []
-        for dim, label in titles.items():
+        for dim, head in titles.items():
             d = au[au["dimension"] == dim]
             if d.empty:
                 continue
@@ -281,13 +253,10 @@ class DetailSections(ReportData):
                 for name, color in (("viewers", "#2563eb"), ("customers", "#16a34a"))
                 if name in piv
             ]
-            blocks.append(
-                f"<div><h3>{esc(label)}</h3>"
-                + charts.paired_bars(
-                    values, groups, title=f"{label}: share of viewers and customers", value_fmt=lambda v: fmt.rate(v, 0)
-                )
-                + "</div>"
+            chart = charts.paired_bars(
+                values, groups, title=f"{head}: share of viewers and customers", value_fmt=lambda v: fmt.rate(v, 0)
             )
+            blocks.append((head, chart))
         fol = au[(au["dimension"] == "follower") & (au["value"] == "follower")].set_index("audience")["share"]
         note = ""
         if "viewers" in fol:
@@ -296,8 +265,4 @@ class DetailSections(ReportData):
                 + (f" and {fmt.rate(fol['customers'], 0)} of customers" if "customers" in fol else "")
                 + ". A solid follower base means strong organic reach; grow it with LIVE outreach and awareness."
             )
-        return _section(
-            "audience",
-            "Audience",
-            f'<div class="lbr-grid2">{"".join(blocks)}</div><p class="lbr-note">{esc(note)}</p>',
-        )
+        return str(details().audience(blocks, note))

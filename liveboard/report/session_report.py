@@ -16,7 +16,8 @@ from liveboard.workbench import InputError
 
 @dataclass
 class SessionReport(OverviewSections, TakeawaysSection, TrendSections, DetailSections):
-    """The data of one report, loaded once; each section method returns an HTML string."""
+    """The data of one report, loaded once; each section method returns an HTML string (from the templates of
+    ``liveboard/templates/report/``)."""
 
     _METHODS = {
         "channels": "channels_section",

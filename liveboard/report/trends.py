@@ -3,12 +3,15 @@ held, and each product feature's and giveaway's effect on GMV and viewers (``eve
 
 from __future__ import annotations
 
+from liveboard.markup import Col, label
 from liveboard.report import charts
 from liveboard.report.data import ReportData
-from liveboard.report.markup import _f, _section, _table
+from liveboard.report.markup import _f, render, table
 from liveboard.views import format as fmt
 from liveboard.views.coverage import gap_text, per_interval
-from liveboard.views.format import esc
+
+#: The trends list this many stretches where GMV fell while traffic held, then "… and N more".
+DROPS_SHOWN = 8
 
 
 class TrendSections(ReportData):
@@ -29,8 +32,7 @@ class TrendSections(ReportData):
     def trends(self) -> str:
         tr, have = self.trend, set(self.trend_cols)
         if not have:
-            why = self.cov.empty_note("trend") or "no figures over time"
-            return _section("trends", "Trends", f'<p class="lbr-note lbr-not-known">Not known: {esc(why)}.</p>')
+            return str(render("trends", why=self.cov.empty_note("trend") or "no figures over time"))
         x = tr["minute"].astype(float).tolist()
         markers = self._chart_markers()
         per = per_interval(tr)
@@ -38,7 +40,7 @@ class TrendSections(ReportData):
 
         def series(*specs: tuple[str, str, str]) -> list[charts.Series]:
             return [
-                charts.Series(f"{name} {per}" if col != "online" else name, tr[col].tolist(), color)
+                charts.Series(f"{label(col)} {per}" if col != "online" else name, tr[col].tolist(), color)
                 for col, name, color in specs
                 if col in have
             ]
@@ -77,7 +79,7 @@ class TrendSections(ReportData):
                 "comments",
             ),
         ]
-        body, missing = [], []
+        shown, missing = [], []
         for head, title, lines, y_fmt, metric in plan:
             if not lines:
                 if head != "Engagement":
@@ -86,7 +88,7 @@ class TrendSections(ReportData):
             if head == "Engagement" and {"gmv", "views", "online"} & have and "product_clicks" in have:
                 continue  # a full event trend: engagement is in the comments section
             chart = charts.line_chart(x, lines, title=title, markers=markers, x_labels=self.clock, y_fmt=y_fmt)
-            body.append(f"<h3>{esc(head)}</h3>{chart}")
+            shown.append((head, chart))
         note = (
             "Markers: P a product featured (pinned), G a giveaway opening, ! a violation"
             + (", • a recorder gap" if len(self.cov.gaps) else "")
@@ -98,35 +100,19 @@ class TrendSections(ReportData):
             note += f" No markers here: {why_markers}."
         if per != "per minute":
             note += f" This trend has one value {per} (from {self.cov.from_text()})."
-        gone = "".join(f"<li>{esc(m)}</li>" for m in missing)
-        gone = (
-            f'<p class="lbr-note lbr-not-known">Not charted, not known:</p><ul class="lbr-missing">{gone}</ul>'
-            if gone
-            else ""
-        )
-        return _section(
-            "trends",
-            "Trends",
-            "".join(body) + gone + f'<p class="lbr-note">{esc(note)}</p>' + self._gmv_drops_html(),
-        )
+        return str(render("trends", why="", charts=shown, missing=missing, note=note, drops=self._gmv_drops()))
 
-    def _gmv_drops_html(self) -> str:
+    def _gmv_drops(self) -> dict | None:
+        """The stretches where GMV fell while traffic held, for the template; ``None`` when not known."""
         w = self.options.event_window
         periods = self.gmv_drops()
         if not {"gmv", "views"} <= set(self.trend_cols):
-            return ""
-        if not periods:
-            return f'<p class="lbr-note">No {w}-minute stretch where GMV fell by 30 % or more while views held.</p>'
-        items = "".join(
-            f"<li>{esc(self.clock(a - w + 1))}–{esc(self.clock(b + 1))}: {esc(t.evidence_text())}</li>"
-            for a, b, t in periods[:8]
-        )
-        more = f"<li>… and {len(periods) - 8} more</li>" if len(periods) > 8 else ""
-        return (
-            "<h3>GMV fell while traffic held</h3>"
-            f'<ul class="lbr-drops">{items}{more}</ul><p class="lbr-note">{esc(periods[0][2].advice)} '
-            f"(GMV per minute over {w} minutes below 70 % of the {w} before, views per minute at 90 % or more.)</p>"
-        )
+            return None
+        texts = [
+            f"{self.clock(a - w + 1)}–{self.clock(b + 1)}: {t.evidence_text()}" for a, b, t in periods[:DROPS_SHOWN]
+        ]
+        advice = periods[0][2].advice if periods else ""
+        return {"window": w, "texts": texts, "count": len(periods), "advice": advice}
 
     def event_impact(self) -> str:
         imp = self.impact
@@ -135,27 +121,21 @@ class TrendSections(ReportData):
         if not why and not {"gmv", "online"} <= set(self.trend_cols) and not self.markers.empty:
             why = self.cov.trend_reason("gmv", self.trend)
         if why:
-            return _section(
-                "event_impact", "Event impact", f'<p class="lbr-note lbr-not-known">Not known: {esc(why)}.</p>'
-            )
+            return str(render("event_impact", why=why))
         if imp.empty:
-            return _section(
-                "event_impact",
-                "Event impact",
-                '<p class="lbr-note">No product features or giveaways in this session.</p>',
-            )
+            return str(render("event_impact", why="", table=""))
         rows, labels, changes = [], [], []
         for r in imp.sort_values("ts").itertuples():
             rows.append(
                 [
-                    esc(self.when(r.ts, "%H:%M")),
-                    esc("product featured" if r.kind == "product" else r.kind),
-                    esc(r.label),
-                    esc(self.money(r.gmv_before)),
-                    esc(self.money(r.gmv_after)),
+                    self.when(r.ts, "%H:%M"),
+                    "product featured" if r.kind == "product" else r.kind,
+                    r.label,
+                    self.money(r.gmv_before),
+                    self.money(r.gmv_after),
                     self._change(_f(r.gmv_change), text=self.money(r.gmv_change)),
-                    esc(fmt.count(r.online_before)),
-                    esc(fmt.count(r.online_after)),
+                    fmt.count(r.online_before),
+                    fmt.count(r.online_after),
                     self._change(_f(r.online_change), text=fmt.count(r.online_change)),
                 ]
             )
@@ -170,15 +150,21 @@ class TrendSections(ReportData):
             width=760,
             label_width=260,
         )
-        table = _table(
-            ["Time", "Event", "Name", "GMV/min before", "after", "change", "Online before", "after", "change"],
-            rows,
-            [False, False, False, True, True, True, True, True, True],
-        )
+        columns = [
+            Col("time", "Time"),
+            Col("event", "Event"),
+            Col("title", "Name"),
+            Col("gmv_before", "GMV/min before", numeric=True),
+            Col("gmv_after", "after", numeric=True),
+            Col("gmv_change", "change", numeric=True),
+            Col("online_before", "Online before", numeric=True),
+            Col("online_after", "after", numeric=True),
+            Col("online_change", "change", numeric=True),
+        ]
         note = (
             f"GMV per minute and online viewers in the {w} minutes from each event, against the {w} minutes "
             "before it. Events closer together than that share minutes, so read neighbouring rows together. "
             "If features of a product are followed by GMV declines, spotlight other products; if giveaways bring "
             "no GMV lift, focus promotions on different products."
         )
-        return _section("event_impact", "Event impact", f'{chart}<p class="lbr-note">{esc(note)}</p>{table}')
+        return str(render("event_impact", why="", chart=chart, note=note, table=table(columns, rows)))
