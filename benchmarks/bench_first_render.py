@@ -120,7 +120,7 @@ def run(rounds: int, gap: float) -> dict[str, list[float]]:
             f"{base}/live_analytics.ipynb",
             ".lb-sessions-table table.lb-sessions, .lb-account-row button.lb-account-name",
         ),
-        Target("LIVE Board (demo LIVE)", f"{base}/live_board.ipynb", ".lb-board .lb-card-views .lb-value"),
+        Target("LIVE Board (demo LIVE)", f"{base}/live_board.ipynb", ".lb-board .lb-card-views .lb-card-value"),
     ]
     times: dict[str, list[float]] = {t.name: [] for t in targets}
     try:

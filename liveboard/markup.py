@@ -38,10 +38,15 @@ def style_tag() -> Markup:
     return Markup("<style>") + stylesheet() + Markup("</style>")
 
 
+#: Labels of the per-minute columns that are not metrics of the registry (``online``: the views open at a
+#: minute's end); every other label is the registry's.
+NOT_METRICS = {"online": "Online viewers"}
+
+
 def label(metric: str) -> str:
     """A metric's label from the registry (the one name every surface shows); the key itself if unknown."""
     m = REGISTRY.get(metric)
-    return m.label if m is not None else metric
+    return m.label if m is not None else NOT_METRICS.get(metric, metric)
 
 
 @functools.cache

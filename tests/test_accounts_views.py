@@ -17,7 +17,7 @@ from liveboard.pages.params import query_account
 from liveboard.simulator import simulate
 from liveboard.store import Store
 from liveboard.views import format as fmt
-from liveboard.views.accounts import AccountsTab
+from liveboard.views.accounts import COLUMNS, AccountsTab
 from liveboard.views.analytics import LiveAnalytics
 from liveboard.workbench import InputError
 
@@ -56,6 +56,31 @@ def list_rows(view: LiveAnalytics) -> int:
     return view.table.value.count("<tr") - 1 - ("No LIVE sessions match" in view.table.value)
 
 
+def test_header_click_sorts_and_second_click_reverses(view, wb):
+    """The Accounts header is Buttons, as the LIVE list's: a click sorts by the column, a second reverses."""
+    tab = view.accounts_tab
+    heads = tab.head._heads
+    assert set(heads) == {"account_id", *(k for k, _l, _kind in COLUMNS)}
+    heads["sessions"].click()
+    assert (tab.sort.value, tab.order.value) == ("sessions", "desc")  # the controls follow the header
+    counts = [int(re.sub(r"\D", "", cells(tab, i)[1])) for i in range(len(shown(tab)))]
+    assert counts == sorted(counts, reverse=True)
+    assert heads["sessions"].description == "Sessions ▼" and "lb-sorted" in heads["sessions"]._dom_classes
+    assert "lb-sorted" not in heads["gmv"]._dom_classes and heads["gmv"].description == "GMV"
+    heads["sessions"].click()
+    assert tab.order.value == "asc" and heads["sessions"].description == "Sessions ▲"
+    counts = [int(re.sub(r"\D", "", cells(tab, i)[1])) for i in range(len(shown(tab)))]
+    assert counts == sorted(counts) and ">Sessions ▲<" in tab.head.value
+    heads["account_id"].click()  # names sort A→Z first; no account last
+    names = shown(tab)
+    assert (tab.sort.value, tab.order.value) == ("account_id", "asc")
+    assert names[:-1] == sorted(names[:-1], key=str.lower) and names[-1] == "(no account)"
+    tab.sort.value = "gmv_change"  # a sort without a column: no header is marked
+    assert not any("lb-sorted" in b._dom_classes for b in heads.values())
+    tab._header_clicked("__class__")  # a key from the browser the tab does not offer changes nothing
+    assert tab.sort.value == "gmv_change"
+
+
 def test_opens_on_accounts_with_one_row_per_account(view, wb):
     assert view.nav.value == "accounts" and view.nav.options[0] == ("Accounts", "accounts")
     tab = view.accounts_tab
@@ -65,7 +90,7 @@ def test_opens_on_accounts_with_one_row_per_account(view, wb):
     assert set(shown(tab)) == {a if isinstance(a, str) else "(no account)" for a in want["account_id"]}
     assert f"of {len(want)} accounts" in tab.page_label.value
     # the page's own range selector is on the tab
-    assert view.range in tab.widget.children[2].children
+    assert any(view.range in getattr(w, "children", ()) for w in tab.widget.children)
 
 
 def test_an_account_to_start_with_opens_its_list(wb):
@@ -109,7 +134,7 @@ def test_sort_search_and_paging(wb):
     df = wb.accounts()
     tab.sort.value, tab.order.value = "sessions", "asc"
     counts = [int(re.sub(r"\D", "", cells(tab, i)[1])) for i in range(len(shown(tab)))]
-    assert counts == sorted(counts) and ">Sessions ⇅<" in tab.head.value
+    assert counts == sorted(counts) and ">Sessions ▲<" in tab.head.value
     tab.sort.value = "account_id"
     names = shown(tab)
     assert names[:-1] == sorted(names[:-1], key=str.lower) and names[-1] == "(no account)"  # unknown last

@@ -7,6 +7,7 @@ import io
 import re
 from datetime import UTC, datetime
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -377,7 +378,7 @@ def test_session_links_are_escaped_query_links(wb):
     assert f'href="?session={sid}"' in v.table.value
     assert v._title_cell("<x>", 'a"&b c') == (
         '<a class="lb-open-link" href="?session=a%22%26b%20c" target="_self">&lt;x&gt;</a>'
-        "<span class='lb-id'>a&quot;&amp;b c</span>"
+        '<span class="lb-id">a&#34;&amp;b c</span>'
     )
     assert "lb-open-link" not in LiveAnalytics(wb, now=NOW).table.value  # JupyterLab: no page links
 
@@ -459,7 +460,7 @@ def test_reports_tab_lists_generated_reports(tmp_path):
 
 
 def _shown_ids(view: LiveAnalytics) -> list[str]:
-    return re.findall(r"lb-id'>([^<]*)<", view.table.value)
+    return re.findall(r'lb-id">([^<]*)<', view.table.value)
 
 
 def test_header_click_sorts_and_second_click_reverses(wb):
@@ -515,3 +516,31 @@ def test_download_labels_name_the_file_type_once(wb):
     labels = re.findall(r">(Download [^<]*)<", v.detail.downloads.value)
     assert any(t.startswith("Download comments (.csv) · ") for t in labels), labels
     assert all(t.count("(.") == 1 for t in labels), labels
+
+
+def test_report_list_frame_and_store_message_escape_text(tmp_path):
+    """The templates of the Reports tab and of the page's messages escape what they show."""
+    from liveboard.pages.analytics import store_missing_message
+    from liveboard.views.reports import ReportList, report_frame
+
+    page = tmp_path / "r.html"
+    page.write_text('<p title="a&b">x</p><script>alert(1)</script>', encoding="utf-8")
+    listing = pd.DataFrame(
+        {
+            "html": ["r.html"],
+            "title": [HOSTILE_TITLE],
+            "session_id": ["s1"],
+            "start": [pd.Timestamp("2026-10-01", tz="UTC")],
+            "gmv": [12.5],
+            "currency": ["USD"],
+            "generated_at": ["2026-10-02T00:00:00Z"],
+        }
+    )
+    lst = ReportList(lambda _folder: listing, tmp_path)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in lst.table.value and "<img" not in lst.table.value
+    assert "lb-table" in lst.table.value and "$12.50" in lst.table.value
+    frame = report_frame(page)
+    assert frame.startswith('<iframe class="lb-report-frame" sandbox=""') and "<script" not in frame
+    assert "&lt;script&gt;" in frame and "&amp;" in frame
+    msg = store_missing_message("<b>/x&y</b>")
+    assert "&lt;b&gt;/x&amp;y&lt;/b&gt;" in msg and "<b>" not in msg and "liveboard simulate" in msg

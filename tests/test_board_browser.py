@@ -17,13 +17,15 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOK = "notebooks/live_board.ipynb"
 #: The GMV and views cards' texts, as a JS expression list.
-CARDS_JS = ", ".join(f"document.querySelector('.lb-card-{k} .lb-value').innerText.trim()" for k in ("gmv", "views"))
+CARDS_JS = ", ".join(
+    f"document.querySelector('.lb-card-{k} .lb-card-value').innerText.trim()" for k in ("gmv", "views")
+)
 #: Resolves after the browser has painted two more frames (ResizeObserver callbacks and re-layout done).
 NEXT_FRAMES_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"
 
 
 def _value(page, key: str) -> str:
-    return page.inner_text(f".lb-card-{key} .lb-value").strip()
+    return page.inner_text(f".lb-card-{key} .lb-card-value").strip()
 
 
 def test_demo_figures_change_over_time(voila_server, page, open_voila, tmp_path):
@@ -34,8 +36,8 @@ def test_demo_figures_change_over_time(voila_server, page, open_voila, tmp_path)
         store=tmp_path / "store",
         env={"LIVEBOARD_DEMO_SCALE": "8", "LIVEBOARD_DEMO_SPEED": "4"},
     )
-    open_voila(page, f"{url}/", ".lb-card-views .lb-value")
-    page.wait_for_function("document.querySelector('.lb-card-views .lb-value').innerText.trim() !== '0'")
+    open_voila(page, f"{url}/", ".lb-card-views .lb-card-value")
+    page.wait_for_function("document.querySelector('.lb-card-views .lb-card-value').innerText.trim() !== '0'")
     first = (_value(page, "gmv"), _value(page, "views"), page.inner_text(".lb-status"))
     try:  # no sleep: wait until a figure moves (the page's own timeout bounds the wait)
         page.wait_for_function(f"was => JSON.stringify([{CARDS_JS}]) !== JSON.stringify(was)", arg=list(first[:2]))
@@ -68,7 +70,7 @@ def test_replay_ends_on_analytics_figures(voila_server, page, open_voila, tmp_pa
     try:  # the last redraw after "ended" may still be on its way: wait for it, no sleep
         page.wait_for_function(
             """want => Object.entries(want).every(([key, value]) =>
-                  (document.querySelector(`.lb-card-${key} .lb-value`)?.innerText || '').trim() === value)""",
+                  (document.querySelector(`.lb-card-${key} .lb-card-value`)?.innerText || '').trim() === value)""",
             arg=expected,
             timeout=60_000,
         )

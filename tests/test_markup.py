@@ -78,6 +78,7 @@ def test_the_stylesheet_ships_and_fetches_nothing():
 
 def test_no_template_points_at_the_network():
     """Every template shipped renders offline: no remote URL in any."""
+
     def walk(folder):
         for p in folder.iterdir():
             yield from walk(p) if p.is_dir() else [p]
@@ -85,7 +86,9 @@ def test_no_template_points_at_the_network():
     files = list(walk(resources.files("liveboard").joinpath("templates")))
     assert {"components.html.j2", "page.html.j2"} <= {p.name for p in files}
     for p in files:
-        text = re.sub(r'xmlns(:\w+)?="http://www\.w3\.org/[^"]*"', "", p.read_text(encoding="utf-8"))  # names, not fetches
+        text = re.sub(
+            r'xmlns(:\w+)?="http://www\.w3\.org/[^"]*"', "", p.read_text(encoding="utf-8")
+        )  # names, not fetches
         assert not re.search(r"https?://", text), p.name
 
 

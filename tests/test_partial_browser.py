@@ -121,7 +121,7 @@ def test_board_of_a_session_without_events(voila_server, page, open_voila, store
     assert "No replay for this session" in text and "one row per session: no trend" in text
     assert "RM1,234.50" in page.locator(".lb-card-gmv").inner_text()
     assert fmt.MISSING in page.locator(".lb-card-pcu").inner_text()
-    values = [v.strip() for v in page.locator(".lb-no-replay-page .lb-value").all_inner_texts()]
+    values = [v.strip() for v in page.locator(".lb-no-replay-page .lb-card-value").all_inner_texts()]
     assert values and not [v for v in values if ZERO.match(v)], values
     assert page.locator(".lb-no-replay-page .bqplot").count() == 0
     href = page.locator(".lb-no-replay a").get_attribute("href")

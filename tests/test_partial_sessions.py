@@ -258,7 +258,7 @@ def test_list_shows_sources_and_never_a_zero_for_missing(wb):
     assert not any(z in html for z in ZEROES)
     # sorting by GMV puts what is not known last, not as a zero
     view.sort.value, view.order.value = "gmv", "asc"
-    order = [sid for sid in re.findall(r"lb-id'>([^<]*)<", view.table.value)]
+    order = [sid for sid in re.findall(r'lb-id">([^<]*)<', view.table.value)]
     assert order[-1] == REC_ID
 
 

@@ -30,9 +30,8 @@ from liveboard.pages.params import (
     under_voila,
 )
 from liveboard.store import NoStoreError, OldLayoutError, StoreError, default_store_path
-from liveboard.views import format as fmt
 from liveboard.views.analytics import LiveAnalytics
-from liveboard.views.widgets import error_html, html, style
+from liveboard.views.widgets import error_html, html, macros, style
 from liveboard.workbench import Workbench
 
 __all__ = ["LiveAnalytics", "app", "query_account", "query_session", "request_query_string", "view"]
@@ -53,12 +52,8 @@ def view(wb: Workbench, **options: object) -> LiveAnalytics:
 
 
 def store_missing_message(path: object) -> str:
-    return (
-        f'<div class="lb-error"><strong>No liveboard store at {fmt.esc(path)}.</strong><br>Create one with simulated '
-        "sessions:<br><code>liveboard simulate --out data/events &amp;&amp; liveboard import data/events "
-        "--store data/store</code><br>or import your own event logs with <code>liveboard import FILES --store "
-        "data/store</code>, then reload this page (set <code>LIVEBOARD_STORE</code> to use another folder).</div>"
-    )
+    """The page's message when there is no store at ``path``: how to make one (the path escaped)."""
+    return macros("analytics/page.html.j2").no_store(str(path))
 
 
 def _error_page(message_html: str, query: Query) -> W.Widget:

@@ -23,10 +23,11 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from liveboard.metrics import REGISTRY
+from liveboard import markup
 from liveboard.views import format as fmt
 from liveboard.views.charts import LINE_COLORS, plot_values, thin
-from liveboard.views.widgets import Debouncer, error_html, html, style
+from liveboard.views.session_list import SortHeader, sort_by_header
+from liveboard.views.widgets import Column, Debouncer, error_html, html, macros, style
 from liveboard.workbench import ACCOUNT_COLUMNS, MAX_SERIES_ACCOUNTS, InputError, Workbench
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,12 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("currency", "Currency", "currency"),
     ("sessions", "Sessions", "count"),
     ("hours_live", "Hours live", "hours"),
-    ("gmv", REGISTRY["gmv"].label, "money"),
+    ("gmv", markup.label("gmv"), "money"),
     ("gmv_per_hour", "GMV per hour", "money"),
-    ("items_sold", REGISTRY["items_sold"].label, "count"),
-    ("viewers", REGISTRY["viewers"].label, "count"),
-    ("live_ctr", REGISTRY["live_ctr"].label, "rate"),
-    ("ctor", REGISTRY["ctor"].label, "rate"),
+    ("items_sold", markup.label("items_sold"), "count"),
+    ("viewers", markup.label("viewers"), "count"),
+    ("live_ctr", markup.label("live_ctr"), "rate"),
+    ("ctor", markup.label("ctor"), "rate"),
     ("last_live", "Last LIVE", "datetime"),
 )
 LABELS = {key: label for key, label, _kind in COLUMNS} | {"account_id": "Account"}
@@ -76,6 +77,18 @@ EVERY = (("Auto", "auto"), ("Per day", "day"), ("Per week", "week"))
 #: "Auto" charts per week when the range is longer than this many days.
 AUTO_WEEK_DAYS = 62
 COLORS = LINE_COLORS + ["#118ab2", "#9b5de5", "#ef476f", "#073b4c"]
+#: Column widths in pixels (the header Buttons and the rows' cells share them: .lb-acc-c in the stylesheet).
+NAME_PX, WIDTH_PX = 230, {"currency": 70, "datetime": 128}
+KINDS = {key: kind for key, _label, kind in COLUMNS}
+
+
+def width_of(key: str) -> int:
+    """A column's width in pixels: the account name's, else by the kind of figure."""
+    return NAME_PX if key == "account_id" else WIDTH_PX.get(KINDS.get(key, ""), 98)
+
+
+#: The HTML of the tab (its cells, notes and headings).
+TEMPLATE = "analytics/page.html.j2"
 
 
 def _lower(label: str) -> str:
@@ -83,16 +96,16 @@ def _lower(label: str) -> str:
     return label if label.isupper() else label.lower()
 
 
-def change_html(value: object, note: str) -> str:
-    """``▲ 12.0%`` / ``▼ 8.1%`` against the previous range (escaped HTML), muted ``—`` when not known."""
-    tip = fmt.esc(note)
+def change(value: object, note: str) -> dict:
+    """``▲ 12.0%`` / ``▼ 8.1%`` against the previous range, ``— vs before`` when not known: a cell's small line
+    (text, css class, tooltip) for the ``account_cells`` template."""
     if fmt.is_missing(value):
-        return f'<small title="{tip}">{fmt.MISSING} vs before</small>'
+        return {"text": f"{fmt.MISSING} vs before", "css": "", "title": note}
     v = float(value)
     if abs(v) < 0.0005:
-        return f'<small title="{tip}">= before</small>'
+        return {"text": "= before", "css": "", "title": note}
     cls, arrow = ("lb-up", "▲") if v > 0 else ("lb-down", "▼")
-    return f'<small class="{cls}" title="{tip}">{arrow} {abs(v) * 100:.1f}%</small>'
+    return {"text": f"{arrow} {abs(v) * 100:.1f}%", "css": cls, "title": note}
 
 
 def figure_text(key: str, kind: str, value: object, currency: object, tz: str | None) -> str:
@@ -209,7 +222,7 @@ class _Row:
     """One account row: its name as a button (a click opens its sessions) and its figures as escaped HTML."""
 
     def __init__(self, on_click: Callable[[int], None], i: int):
-        self.button = W.Button(layout=W.Layout(width="230px", min_width="230px"))
+        self.button = W.Button(layout=W.Layout(width=f"{NAME_PX}px", min_width=f"{NAME_PX}px"))
         self.button.add_class("lb-account-name")
         self.button.on_click(lambda _b: on_click(i))
         self.cells = html("")
@@ -245,6 +258,7 @@ class AccountsTab:
         self._shown: pd.DataFrame = self.df
         self._page_accounts: list[str | None] = []
         self._quiet = False  # while refresh() sets the currency choices: no second table and chart refresh
+        self._sorting = False  # a header click sets sort and order, then refreshes once
         self.last_query_ms = 0.0
         self.last_refresh_ms = 0.0
         # ---------------------------------------------------------------- controls
@@ -263,12 +277,17 @@ class AccountsTab:
         self.page_label = html("", "lb-accounts-page")
         self.note = html("", "lb-accounts-note")
         self.message = html("", "lb-accounts-message")
-        self.head = html("")
-        head_box = W.HBox([self.head])
-        head_box.add_class("lb-accounts-head")
+        # the header: a click on a column sorts by it, a second click reverses (as the LIVE list's header)
+        self.head = SortHeader(
+            self._header_clicked,
+            css_class="lb-accounts-head",
+            table_css="lb-accounts",
+            width=width_of,
+            unsortable=frozenset(),
+        )
         self.rows = [_Row(self._open_row, i) for i in range(self.page_size)]
         self.empty = html("", "lb-accounts-empty")
-        self.table = W.VBox([head_box, *(r.box for r in self.rows), self.empty])
+        self.table = W.VBox([self.head.widget, *(r.box for r in self.rows), self.empty])
         self.table.add_class("lb-accounts-table")
         # chart
         self.chart_metric = W.Dropdown(options=list(CHART_METRICS), value="gmv", description="Chart")
@@ -286,18 +305,21 @@ class AccountsTab:
         self.search.observe(lambda _c: self._search_debounce.trigger(), "value")
         self.currency.observe(lambda _c: self._filter_changed(), "value")
         for w in (self.sort, self.order):
-            w.observe(lambda _c: self.refresh_table(), "value")
+            w.observe(lambda _c: None if self._sorting else self.refresh_table(), "value")
         self.prev.on_click(lambda _b: self._turn(-1))
         self.next.on_click(lambda _b: self._turn(1))
         for w in (self.chart_metric, self.chart_top, self.chart_every):
             w.observe(lambda _c: self.refresh_chart(), "value")
-        parts = [style()]  # the one stylesheet: the table reads the same on its own in JupyterLab
-        parts.append(
+        parts = [
+            style(),  # the one stylesheet: the table reads the same on its own in JupyterLab
             html(
-                '<h3 class="lb-h">Accounts</h3><div class="lb-note">Each account over the time range, against the '
-                "range of the same length before it. Click an account to open its sessions.</div>"
-            )
-        )
+                macros(TEMPLATE).heading(
+                    "Accounts",
+                    "Each account over the time range, against the range of the same length before it. Click a "
+                    "column header to sort, an account to open its sessions.",
+                )
+            ),
+        ]
         if range_box is not None:
             parts.append(range_box)
         parts += [
@@ -307,7 +329,7 @@ class AccountsTab:
             self.note,
             self.table,
             W.HBox([self.prev, self.page_label, self.next]),
-            html('<h3 class="lb-h">Top accounts over time</h3>'),
+            html(macros(TEMPLATE).heading("Top accounts over time")),
             W.HBox([self.chart_metric, self.chart_top, self.chart_every]),
             self.chart_note,
             self.chart_box,
@@ -417,38 +439,43 @@ class AccountsTab:
         a, b = self._previous
         return f"against {fmt.when(a, self.tz)} – {fmt.when(b, self.tz)}"
 
-    def _cells(self, rec: dict) -> str:
+    def _cells(self, rec: dict) -> markup.Markup:
         note = self._change_note()
         n = rec.get("sessions")
         # no session in the range before: nothing to compare with (said once, on the sessions)
         new = self._previous is not None and not fmt.is_missing(rec.get("sessions_prev")) and not rec["sessions_prev"]
-        out = []
+        cells = []
         for key, _label, kind in COLUMNS:
-            text = fmt.esc(figure_text(key, kind, rec.get(key), rec.get("currency"), self.tz))
-            extra = ""
+            extras = []
             have = rec.get(f"{key}_sessions")
             if not fmt.is_missing(have) and not fmt.is_missing(n) and have < n:
-                extra += (
-                    f"<small>{int(have):,} of {int(n):,} sessions</small>"
-                    if have
-                    else "<small>no session has it</small>"
-                )
+                text = f"{int(have):,} of {int(n):,} sessions" if have else "no session has it"
+                extras.append({"text": text, "css": "", "title": ""})
             if new and key == "sessions":
-                extra += f'<small title="{fmt.esc(note)}">none before</small>'
+                extras.append({"text": "none before", "css": "", "title": note})
             elif self._previous is not None and not new and f"{key}_change" in rec:
-                extra += change_html(rec.get(f"{key}_change"), note)
-            out.append(f'<span class="lb-acc-c lb-acc-{kind}">{text}{extra}</span>')
-        return f'<div class="lb-acc-cells">{"".join(out)}</div>'
+                extras.append(change(rec.get(f"{key}_change"), note))
+            text = figure_text(key, kind, rec.get(key), rec.get("currency"), self.tz)
+            cells.append({"kind": kind, "text": text, "extras": extras})
+        return macros(TEMPLATE).account_cells(cells)
 
-    def _head(self) -> str:
-        key = self.sort.value
-        cells = [f'<span class="lb-acc-head-name{" lb-sorted" if key == "account_id" else ""}">Account</span>']
-        for k, label, kind in COLUMNS:
-            mark = " ⇅" if k == key else ""
-            cells.append(
-                f'<span class="lb-acc-c lb-acc-{kind}{" lb-sorted" if k == key else ""}">{fmt.esc(label)}{mark}</span>'
-            )
-        return f'<div class="lb-acc-cells">{"".join(cells)}</div>'
+    def _header_clicked(self, key: object) -> None:
+        """A header click: sort by that column (names A→Z first, figures highest first), or reverse the order
+        when it is the sorted one already; the sort controls follow."""
+        self._sorting = True
+        try:
+            done = sort_by_header(self.sort, self.order, key, ("account_id",))
+        finally:
+            self._sorting = False
+        if done:
+            self.refresh_table()
+
+    def _draw_head(self) -> None:
+        columns = [Column("account_id", "Account")] + [
+            Column(k, label, numeric=kind != "currency") for k, label, kind in COLUMNS
+        ]
+        key = self.sort.value if self.sort.value in SORT_KEYS else "gmv"
+        self.head.draw(columns, key, self.order.value == "asc")
 
     def refresh_table(self) -> None:
         """Show the visible page of the filtered, sorted accounts (only that page is formatted)."""
@@ -458,7 +485,7 @@ class AccountsTab:
         pages = max(1, -(-n // self.page_size))
         self.page = min(self.page, pages - 1)
         page = df.iloc[self.page * self.page_size : (self.page + 1) * self.page_size]
-        self.head.value = self._head()
+        self._draw_head()
         self._page_accounts = []
         for row, rec in zip(self.rows, page.to_dict("records"), strict=False):
             acct = rec.get("account_id")
@@ -477,20 +504,18 @@ class AccountsTab:
         if n:
             self.empty.value = ""
         elif len(self.df):
-            self.empty.value = '<div class="lb-muted lb-acc-none">No account matches this search.</div>'
+            self.empty.value = macros(TEMPLATE).muted("No account matches this search.", "lb-acc-none")
         else:
-            self.empty.value = '<div class="lb-muted lb-acc-none">No sessions in this range.</div>'
+            self.empty.value = macros(TEMPLATE).muted("No sessions in this range.", "lb-acc-none")
         first = self.page * self.page_size + 1 if n else 0
-        self.page_label.value = (
-            f'<span class="lb-muted">{first:,}–{min(n, (self.page + 1) * self.page_size):,} of {n:,} accounts · '
-            f"page {self.page + 1} of {pages}</span>"
-        )
+        last = min(n, (self.page + 1) * self.page_size)
+        self.page_label.value = macros(TEMPLATE).page_label(first, last, n, "accounts", self.page + 1, pages)
         self.prev.disabled = self.page == 0
         self.next.disabled = self.page >= pages - 1
         self.note.value = self._note_html()
         self.last_refresh_ms = (time.perf_counter() - t0) * 1000
 
-    def _note_html(self) -> str:
+    def _note_html(self) -> markup.Markup:
         df = self.df
         parts = [
             f"{len(df['account_id'].dropna().unique()):,} accounts · {int(df['sessions'].sum()):,} sessions in this range"
@@ -504,7 +529,7 @@ class AccountsTab:
             parts.append("money per currency, never added across currencies")
             if self.sort.value in MONEY:
                 parts.append(f"sorted by {LABELS[self.sort.value]} within each currency")
-        return f'<div class="lb-note">{fmt.esc(" · ".join(parts))}.</div>'
+        return markup.components().note(" · ".join(parts) + ".")
 
     def _open_row(self, i: int) -> None:
         if 0 <= i < len(self._page_accounts) and self._page_accounts[i]:
@@ -547,7 +572,7 @@ class AccountsTab:
         accounts, currency = self.top_accounts()
         if not accounts:
             self.chart.update([], {}, label, "")
-            self.chart_note.value = f'<div class="lb-note">No account has {fmt.esc(_lower(label))} in this range.</div>'
+            self.chart_note.value = markup.components().note(f"No account has {_lower(label)} in this range.")
             return
         every = self._every(lo, hi)
         try:
@@ -571,7 +596,7 @@ class AccountsTab:
                 f"Money in {fmt.currency_name(currency)} only: accounts in other currencies are never compared "
                 "with it (choose a currency above)."
             )
-        self.chart_note.value = f'<div class="lb-note">{fmt.esc(" ".join(notes))}</div>'
+        self.chart_note.value = markup.components().note(" ".join(notes))
 
     def chart_frame(
         self, series: pd.DataFrame, accounts: list[str], metric: str, every: str, lo, hi

@@ -27,6 +27,7 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
+from liveboard import markup
 from liveboard.errors import InputError
 from liveboard.ids import check_session_id
 from liveboard.metrics import REGISTRY, SESSION_METRICS
@@ -41,8 +42,8 @@ from liveboard.views.analytics_tabs import (
 from liveboard.views.charts import TimeChart
 from liveboard.views.coverage import SOURCE_LONG, SOURCE_NAMES, mask_unseen, sources_of
 from liveboard.views.session_detail import SessionDetail
-from liveboard.views.session_list import ColumnChooser, SessionTable
-from liveboard.views.widgets import Column, Debouncer, close_tree, error_html, html, style
+from liveboard.views.session_list import ColumnChooser, SessionTable, sort_by_header
+from liveboard.views.widgets import Column, Debouncer, close_tree, error_html, html, macros, style
 from liveboard.workbench import Workbench
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ NAV = (
     ("Session", "detail"),
     ("Reports", "reports"),
 )
+#: The HTML of the page (title, headings, notes, the list's cells).
+TEMPLATE = "analytics/page.html.j2"
 
 
 class ReportListing(Protocol):
@@ -198,7 +201,7 @@ class LiveAnalytics(OverviewTabs):
         self.ev_pick = W.Dropdown(options=[], description="Session", layout=W.Layout(width="520px"))
         self.ev_open = W.Button(description="Open session", button_style="primary")
         # detail
-        self.detail_box = W.VBox([html('<div class="lb-note">Choose a session in the list to open it.</div>')])
+        self.detail_box = W.VBox([html(markup.components().note("Choose a session in the list to open it."))])
         self.detail: SessionDetail | None = None
         self.accounts_tab: AccountsTab | None = None
         if self.multi_account:
@@ -239,11 +242,8 @@ class LiveAnalytics(OverviewTabs):
 
     # ------------------------------------------------------------------ display
 
-    def _title_html(self) -> str:
-        return (
-            '<h2 class="lb-h">LIVE Analytics</h2><div class="lb-muted">All past LIVE sessions · '
-            f"{len(self.df):,} in this store · read-only</div>"
-        )
+    def _title_html(self) -> markup.Markup:
+        return macros(TEMPLATE).title(len(self.df))
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -322,11 +322,7 @@ class LiveAnalytics(OverviewTabs):
             w.layout.display = "" if custom else "none"
         self.message.value = ""
         if self.df.empty:
-            self.message.value = (
-                '<div class="lb-info">This store has no LIVE sessions yet. Import event logs or a Seller Center '
-                "export with <code>liveboard import FILES --store STORE</code>, or simulate some with "
-                "<code>liveboard simulate --out data/events</code>.</div>"
-            )
+            self.message.value = macros(TEMPLATE).no_sessions()
         lo, hi = self._range_bounds()
         if lo is not None and hi is not None and lo >= hi:
             self.message.value = error_html("The custom range ends before it starts: pick a later “To” date.")
@@ -357,28 +353,20 @@ class LiveAnalytics(OverviewTabs):
         self.page = min(max(0, self.page + step), pages - 1)
         self.refresh_table()
 
-    def _title_cell(self, title: object, sid: object) -> str:
-        text = fmt.esc(title) or fmt.MISSING
-        if self.session_links:
-            href = fmt.esc("?session=" + quote(str(sid), safe=""))
-            text = f'<a class="lb-open-link" href="{href}" target="_self">{text}</a>'
-        return f"{text}<span class='lb-id'>{fmt.esc(sid)}</span>"
+    def _title_cell(self, title: object, sid: object) -> markup.Markup:
+        text = "" if fmt.is_missing(title) else str(title)
+        href = "?session=" + quote(str(sid), safe="") if self.session_links else ""
+        return macros(TEMPLATE).title_cell(text or fmt.MISSING, "" if fmt.is_missing(sid) else str(sid), href)
 
     def _header_clicked(self, key: object) -> None:
         """A header click: sort by that column, or reverse the order when it is the sorted one already."""
-        keys = {v for _l, v in self.sort.options}
-        if key not in keys:  # a key from the browser: only the sort choices the page offers
-            return
         self._sorting = True
         try:
-            if self.sort.value == key:
-                self.order.value = "asc" if self.order.value == "desc" else "desc"
-            else:
-                self.sort.value = key
-                self.order.value = "asc" if key == "title" else "desc"
+            done = sort_by_header(self.sort, self.order, key, ("title",))  # only the sort choices the page offers
         finally:
             self._sorting = False
-        self.refresh_table()
+        if done:
+            self.refresh_table()
 
     def _sorted(self) -> pd.DataFrame:
         key = self.sort.value if self.sort.value in self.df.columns else "start"
@@ -401,11 +389,6 @@ class LiveAnalytics(OverviewTabs):
             Column("title", "LIVE", lambda v: v, raw_html=True),
             Column("_sources", "Sources", lambda v: v, raw_html=True),
         ]
-        rows = rows.assign(
-            title=[self._title_cell(t, s) for t, s in zip(rows["title"], rows["session_id"], strict=True)],
-            _plain_title=rows["title"],
-            _sources=[sources_badges(v) for v in rows["_sources"]],
-        )
         for c in chosen:
             if c == "start":
                 cols.append(Column("start", _label(c), lambda v: fmt.when(v, tz)))
@@ -416,6 +399,10 @@ class LiveAnalytics(OverviewTabs):
         # currency differs per account: format money per row
         recs = []
         for rec in rows.to_dict("records"):
+            # the cells made by templates (Markup) go into the records, not a frame (pandas keeps plain str)
+            rec["_plain_title"] = rec.get("title")
+            rec["title"] = self._title_cell(rec.get("title"), rec.get("session_id"))
+            rec["_sources"] = sources_badges(rec.get("_sources") or ())
             cur = rec.get("currency") or "USD"
             for c in chosen:
                 if c in REGISTRY and c != "start":
@@ -430,10 +417,8 @@ class LiveAnalytics(OverviewTabs):
             empty="No LIVE sessions match these filters.",
         )
         first = self.page * self.page_size + 1 if n else 0
-        self.page_label.value = (
-            f'<span class="lb-muted">{first:,}–{min(n, (self.page + 1) * self.page_size):,} of {n:,} sessions · '
-            f"page {self.page + 1} of {pages}</span>"
-        )
+        last = min(n, (self.page + 1) * self.page_size)
+        self.page_label.value = macros(TEMPLATE).page_label(first, last, n, "sessions", self.page + 1, pages)
         self.prev.disabled = self.page == 0
         self.next.disabled = self.page >= pages - 1
         opts = [
@@ -495,7 +480,7 @@ class LiveAnalytics(OverviewTabs):
             return False
         back = W.Button(description="‹ All LIVE videos")
         back.on_click(lambda _b: setattr(self.nav, "value", "list"))
-        note = html('<div class="lb-note">Core data is compared with the average of this account\'s sessions.</div>')
+        note = html(markup.components().note("Core data is compared with the average of this account's sessions."))
         report = [self._report_button(sid)] if self._report_button is not None else []  # post-LIVE report
         self.detail_box.children = [back, note, *report, self.detail.widget]
         return True
@@ -518,14 +503,11 @@ class LiveAnalytics(OverviewTabs):
         """The post-LIVE reports generated beside this store, listed afresh each time the tab opens."""
         box = self.views["reports"]
         if self._make_report_list is None:
-            box.children = [html('<div class="lb-note">No reports folder is wired to this page.</div>')]
+            box.children = [html(markup.components().note("No reports folder is wired to this page."))]
         elif self._report_list is None:
             self._report_list = self._make_report_list()
             box.children = [
-                html(
-                    '<h3 class="lb-h">Post-LIVE reports</h3><div class="lb-note">Generated by '
-                    "<code>liveboard report</code> or a session's “Generate report” button.</div>"
-                ),
+                html(macros(TEMPLATE).reports_heading()),
                 self._report_list.widget,
             ]
         else:
@@ -539,7 +521,7 @@ class LiveAnalytics(OverviewTabs):
                 W.HBox([self.search]),
                 self.category,
                 W.HBox([self.sort, self.order], layout=W.Layout(flex_flow="row wrap")),
-                html('<div class="lb-note">Columns · click a column header to sort, a row to open it.</div>'),
+                html(markup.components().note("Columns · click a column header to sort, a row to open it.")),
                 self.columns.widget,
                 self.table.widget,
                 W.HBox([self.prev, self.page_label, self.next]),
@@ -550,8 +532,11 @@ class LiveAnalytics(OverviewTabs):
         overview = W.VBox(
             [
                 html(
-                    '<h3 class="lb-h">Data overview</h3><div class="lb-note">Averages over the time range and '
-                    "account chosen in the list; each session against its own account's average.</div>"
+                    macros(TEMPLATE).heading(
+                        "Data overview",
+                        "Averages over the time range and account chosen in the list; each session against its "
+                        "own account's average.",
+                    )
                 ),
                 self.ov_currency_note,
                 self.ov_cards,
@@ -564,8 +549,10 @@ class LiveAnalytics(OverviewTabs):
         events = W.VBox(
             [
                 html(
-                    '<h3 class="lb-h">LIVE events</h3><div class="lb-note">Sessions of one multi-session LIVE event '
-                    "appear under it. Filters of the list apply.</div>"
+                    macros(TEMPLATE).heading(
+                        "LIVE events",
+                        "Sessions of one multi-session LIVE event appear under it. Filters of the list apply.",
+                    )
                 ),
                 self.events_html,
                 W.HBox([self.ev_pick, self.ev_open]),
@@ -580,10 +567,7 @@ class LiveAnalytics(OverviewTabs):
         return views
 
 
-def sources_badges(sources: tuple[str, ...]) -> str:
+def sources_badges(sources: tuple[str, ...]) -> markup.Markup:
     """The Sources cell of the list: one small badge per source, its long name as the tooltip."""
-    return "".join(
-        f'<span class="lb-src lb-src-{fmt.esc(s)}" title="{fmt.esc(SOURCE_LONG.get(s, s))}">'
-        f"{fmt.esc(SOURCE_NAMES.get(s, s))}</span>"
-        for s in sources
-    )
+    badges = [{"key": s, "name": SOURCE_NAMES.get(s, s), "long": SOURCE_LONG.get(s, s)} for s in sources]
+    return macros(TEMPLATE).sources(badges)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from liveboard import markup
 from liveboard.metrics import REGISTRY
 from liveboard.views import format as fmt
 from liveboard.views.charts import TimeChart
 from liveboard.views.coverage import RECORDER_UNSEEN, SOURCE_LONG
-from liveboard.views.widgets import Column, cards, html, html_table, versus
+from liveboard.views.widgets import Column, cards, html, html_table, macros, versus
 
 PAGE_SIZE = 50
 EXTRA_LABELS = {"featured_products": "Featured products", "giveaways": "Giveaways", "winners": "Winners"}
@@ -23,7 +24,8 @@ MAX_EVENTS_SHOWN = 100
 
 
 def _label(col: str) -> str:
-    return REGISTRY[col].label if col in REGISTRY else EXTRA_LABELS.get(col, col)
+    """A column's label: the metric registry's (:func:`liveboard.markup.label`), else the catalog's own."""
+    return markup.label(col) if col in REGISTRY else EXTRA_LABELS.get(col, col)
 
 
 class OverviewTabs:
@@ -45,7 +47,7 @@ class OverviewTabs:
             if not (REGISTRY[m].is_money and several):
                 groups = [(currencies[0] if currencies else "", values)]
             for cur, vals in groups:
-                label = f"Avg. {REGISTRY[m].label}" + (f" · {fmt.currency_name(cur)}" if len(groups) > 1 else "")
+                label = f"Avg. {markup.label(m)}" + (f" · {fmt.currency_name(cur)}" if len(groups) > 1 else "")
                 have = int(vals.notna().sum())
                 if have == 0:
                     sub = "no session in the range has it" if len(vals) else "in this range"
@@ -53,13 +55,15 @@ class OverviewTabs:
                     sub = f"per session · {have:,} session{'s' if have != 1 else ''} in {fmt.currency_name(cur)}"
                 else:
                     sub = "per session" + (f" · {have:,} of {len(vals):,} sessions have it" if have < len(vals) else "")
-                items.append((label, fmt.metric(m, vals.mean() if have else np.nan, cur), fmt.esc(sub)))
+                items.append((label, fmt.metric(m, vals.mean() if have else np.nan, cur), sub))
         self.ov_cards.value = cards(items)
         names = ", ".join(fmt.currency_name(c) for c in currencies)
         self.ov_currency_note.value = (
-            f'<div class="lb-info lb-currency-note">These sessions are in {len(currencies)} currencies ({fmt.esc(names)}): '
-            "money is averaged and charted per currency, never across currencies. Choose an account to see "
-            "one shop.</div>"
+            macros("analytics/page.html.j2").info(
+                f"These sessions are in {len(currencies)} currencies ({names}): money is averaged and charted per "
+                "currency, never across currencies. Choose an account to see one shop.",
+                "lb-currency-note",
+            )
             if several
             else ""
         )
@@ -86,7 +90,7 @@ class OverviewTabs:
         if not shown and len(df):
             why = self._missing_why(df, metric)
             notes = [f"No chart: no session in this range has {label.lower()}" + (f" ({why})" if why else "") + "."]
-        note = html(f'<div class="lb-note lb-overview-chart-note">{fmt.esc(" ".join(notes))}</div>') if notes else None
+        note = html(markup.components().note(" ".join(notes), "lb-overview-chart-note")) if notes else None
         self.ov_chart_box.children = shown + ([note] if note else [])
 
     def _missing_why(self, df: pd.DataFrame, metric: str) -> str:
@@ -133,7 +137,7 @@ class OverviewTabs:
             f"The {min(len(df), PAGE_SIZE)} most recent of {len(df):,} sessions in the range, each against the "
             "average of its own account's sessions in the range" + (" in the same currency." if money else ".")
         )
-        self.ov_table.value = f'<div class="lb-note">{fmt.esc(note)}</div>' + html_table(
+        self.ov_table.value = markup.components().note(note) + html_table(
             rows, cols, "lb-overview-data", empty="No sessions in this range."
         )
 
@@ -214,7 +218,7 @@ class OverviewTabs:
         note = f"{len(order):,} LIVE event{'s' if len(order) != 1 else ''}" + (
             f" (the {MAX_EVENTS_SHOWN} most recent shown)" if len(order) > MAX_EVENTS_SHOWN else ""
         )
-        self.events_html.value = f'<div class="lb-note">{fmt.esc(note)}</div>' + html_table(
+        self.events_html.value = markup.components().note(note) + html_table(
             recs, cols, "lb-events", row_classes=classes
         )
         self.ev_pick.options = opts

@@ -14,7 +14,11 @@ message (``hold_sync``) and thinned to the plot's width (``charts.thin``).
 Stable CSS classes (for tests and styling): ``lb-board``, ``lb-card-gmv``, ``lb-card-items``,
 ``lb-card-customers``, ``lb-card-online``, ``lb-card-views``, ``lb-card-viewers``, ``lb-card-pcu``,
 ``lb-alerts``, ``lb-comments-feed``, ``lb-products``, ``lb-giveaways``, ``lb-violations``, ``lb-channels``,
-``lb-trends``, ``lb-traffic``, ``lb-audience``, ``lb-status``, ``lb-error``.
+``lb-trends``, ``lb-traffic``, ``lb-audience``, ``lb-status``, ``lb-error``. A KPI card is the card
+component (``.lb-card.lb-card-<key>`` with ``.lb-card-label``, ``.lb-card-value``) inside its widget
+(``.lb-kpi.lb-kpi-<key>``); tables are the table component (``table.lb-table``, ``td.lb-num``, featured
+product ``tr.lb-featured``); tips are the tip component (``.lb-tip.lb-<severity>``). All HTML comes from the
+templates of ``liveboard/templates/board`` and the components; the one stylesheet is ``widgets.style()``.
 """
 
 from __future__ import annotations
@@ -28,26 +32,32 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from liveboard import insights
+from liveboard import insights, markup
 from liveboard.live.sources import Replay, SimulatedLive, SourceError
 from liveboard.live.state import LiveState
 from liveboard.metrics import TREND_COLUMNS
 from liveboard.views import format as fmt
+from liveboard.views import widgets
 from liveboard.views.board_static import (
     CARDS,
+    CHANNEL_COLUMNS,
     COMMENTS_SHOWN,
-    CSS,
     DEFAULT_TRENDS,
+    GIVEAWAY_COLUMNS,
     MAX_TREND_METRICS,
+    PRODUCT_COLUMNS,
     SLOW_S,
     TICK_S,
     TIME_FILTERS,
+    TRAFFIC_LABELS,
     TREND_LABELS,
     _html,
     _n,
-    _table,
     error_widget,
     no_replay_widget,
+    parts,
+    table,
+    text,
 )
 from liveboard.views.charts import BarChart, TimeChart
 from liveboard.views.coverage import (
@@ -98,9 +108,11 @@ class LiveBoard:
     # ------------------------------------------------------------------ widgets
 
     def _build(self) -> None:
+        p = parts()
         self.status = _html("", "lb-status")
-        self.title = _html("", "lb-title")
-        self.cards = {key: _html("", ("lb-card", f"lb-card-{key}")) for key, _, _ in CARDS}
+        self.title = _html("", "lb-board-head")
+        self.cards = {key: _html("", ("lb-kpi", f"lb-kpi-{key}")) for key, _, _ in CARDS}
+        self._card_shown: dict[str, tuple[str, str]] = {}  # what each card shows: (value, note)
         self.alerts = _html("", "lb-alerts")
         self.time_filter = W.ToggleButtons(
             options=[(label, v) for label, v in TIME_FILTERS], value=0, style={"button_width": "110px"}
@@ -108,15 +120,11 @@ class LiveBoard:
         self.time_filter.add_class("lb-time-filter")
         self.time_filter.observe(self._on_control, "value")
         self.traffic_chart = TimeChart("Traffic trend", height="240px", css_class="lb-traffic-chart")
-        self.traffic = W.VBox(
-            [_html('<div class="lb-h">Traffic trend</div>'), self.time_filter, self.traffic_chart.figure]
-        )
+        self.traffic = W.VBox([_html(p.heading("Traffic trend")), self.time_filter, self.traffic_chart.figure])
         self.traffic.add_class("lb-traffic")
         self.channel_chart = BarChart("Views by traffic channel", height="220px", css_class="lb-channel-chart")
         self.channel_table = _html()
-        self.channels = W.VBox(
-            [_html('<div class="lb-h">Traffic channels</div>'), self.channel_chart.figure, self.channel_table]
-        )
+        self.channels = W.VBox([_html(p.heading("Traffic channels")), self.channel_chart.figure, self.channel_table])
         self.channels.add_class("lb-channels")
         self.trend_columns = tuple(c for c in TREND_COLUMNS if not (self.recorder and c in RECORDER_UNSEEN_TREND))
         self.metric_pick = W.SelectMultiple(
@@ -127,15 +135,13 @@ class LiveBoard:
         self.metric_pick.add_class("lb-metric-pick")
         self.metric_pick.observe(self._on_control, "value")
         self.trend_chart = TimeChart("Metric trends", height="260px", css_class="lb-trend-chart")
-        legend = " ".join(
-            f'<span style="color:{c}">┆ {k}</span>'
-            for k, c in (("product pinned", "#2a9d8f"), ("giveaway", "#e9a23b"), ("violation", "#d1495b"))
-        )
+        marks = (("product pinned", "product"), ("giveaway", "giveaway"), ("violation", "violation"))
+        legend = p.legend([(name, fmt.MARKER_COLORS[kind]) for name, kind in marks])  # the charts' colours
         self.trends = W.VBox(
             [
-                _html('<div class="lb-h">Metric trends</div>'),
+                _html(p.heading("Metric trends")),
                 W.HBox(
-                    [self.metric_pick, _html(f'<div class="lb-muted">Markers: {legend}</div>')],
+                    [self.metric_pick, _html(legend)],
                     layout=W.Layout(flex_flow="row wrap"),
                 ),
                 self.trend_chart.figure,
@@ -162,19 +168,19 @@ class LiveBoard:
             list(self.cards.values()),
             layout=W.Layout(grid_template_columns="repeat(auto-fill, minmax(130px, 1fr))", grid_gap="8px"),
         )
-        left = W.VBox([self.traffic, self.trends, _html('<div class="lb-h">Products</div>'), self.products])
+        left = W.VBox([self.traffic, self.trends, _html(p.heading("Products")), self.products])
         right = W.VBox(
             [
-                _html('<div class="lb-h">Real-time tips</div>'),
+                _html(p.heading("Real-time tips")),
                 self.alerts,
                 self.channels,
-                _html('<div class="lb-h">Giveaways</div>'),
+                _html(p.heading("Giveaways")),
                 self.giveaways,
-                _html('<div class="lb-h">Violations</div>'),
+                _html(p.heading("Violations")),
                 self.violations,
-                _html('<div class="lb-h">Comments</div>'),
+                _html(p.heading("Comments")),
                 self.comments,
-                _html('<div class="lb-h">Audience</div>'),
+                _html(p.heading("Audience")),
                 self.audience,
             ]
         )
@@ -187,7 +193,7 @@ class LiveBoard:
         columns.add_class("lb-board-columns")
         grid.add_class("lb-kpis")
         # the KPI cards first (what a creator glances at during the LIVE), then status, controls and the rest
-        self.widget = W.VBox([_html(CSS), self.title, grid, self.status, *controls, columns])
+        self.widget = W.VBox([widgets.style(), self.title, grid, self.status, *controls, columns])
         self.widget.add_class("lb-board")
 
     # ------------------------------------------------------------------ controls (validated here)
@@ -318,6 +324,8 @@ class LiveBoard:
 
     def _draw_cards(self, s: pd.Series) -> None:
         cur = self._currency()
+        card = markup.components().card
+        source = markup.components().source
         for key, label, metric in CARDS:
             why = RECORDER_UNSEEN.get(metric) if self.recorder and metric else None
             if why:  # a recorder's 0 GMV is not a figure: say it is not known, and why
@@ -330,9 +338,10 @@ class LiveBoard:
             other = self.coverage.figure_sources.get(metric) if why and self.known is not None else None
             if other in ("api", "export") and not fmt.is_missing(self.known.get(metric)):
                 note += f" · {SOURCE_NAMES[other]} after the LIVE: {fmt.metric(metric, self.known.get(metric), cur)}"
-            html = f'<div class="lb-label">{fmt.esc(label)}</div><div class="lb-value">{fmt.esc(value)}</div>' + (
-                f'<div class="lb-src-note">{fmt.esc(note)}</div>' if note else ""
-            )
+            if self._card_shown.get(key) == (value, note):
+                continue  # unchanged: no template rendered, nothing sent
+            self._card_shown[key] = (value, note)
+            html = str(card(label, value, source(note) if note else "", "", key))
             if self.cards[key].value != html:
                 self.cards[key].value = html
                 if why:
@@ -343,19 +352,16 @@ class LiveBoard:
         src = self.source
         st = self.state
         if st.ended and (src.ended or isinstance(src, Replay) and src.ended):
-            live = '<span class="lb-ended">■ ended</span>'
+            state = "ended"
         elif isinstance(src, Replay):
-            live = (
-                '<span class="lb-ended">▶ replay</span>' if not src.paused else '<span class="lb-ended">⏸ paused</span>'
-            )
+            state = "paused" if src.paused else "replay"
         else:
-            live = '<span class="lb-live">● LIVE</span>'
+            state = "live"
         parts = [
-            live,
-            f"source: {fmt.esc(src.kind)}",
-            f"session: {fmt.esc(st.session_id or src.session_id or '—')}",
+            f"source: {src.kind}",
+            f"session: {st.session_id or src.session_id or '—'}",
             f"speed: {src.speed:g}×",
-            f"elapsed: {fmt.esc(self._elapsed())}",
+            f"elapsed: {self._elapsed()}",
             f"events: {st.event_count:,}",
         ]
         if self.writer is not None and src.persist:
@@ -364,12 +370,16 @@ class LiveBoard:
             parts.append(f"saved{where}: {saved}")
         if st.late_events:
             parts.append(f"late events: {st.late_events:,}")
-        problems = list(getattr(src, "problems", []))[-3:]
-        extra = "".join(f'<div class="lb-muted">{fmt.esc(p)}</div>' for p in problems)
-        if self.error:
-            extra += f'<div class="lb-error">{fmt.esc(self.error)}</div>'
-        stamp = f'<span class="lb-stamp">{self.last_arrival or 0:.3f}</span>'
-        return f"<div>{' · '.join(parts)}{stamp}</div>{extra}"
+        return str(
+            markup.render(
+                "board/status.html.j2",
+                state=state,
+                parts=parts,
+                stamp=f"{self.last_arrival or 0:.3f}",
+                problems=[text(p) for p in list(getattr(src, "problems", []))[-3:]],
+                error=self.error or "",
+            )
+        )
 
     def _elapsed(self) -> str:
         st = self.state
@@ -383,20 +393,22 @@ class LiveBoard:
     def _draw_slow(self, summary: pd.Series) -> None:
         st = self.state
         cur = self._currency()
-        title = st.meta.get("title") or st.session_id
-        partial = ""
+        sources = notice = ""
         if self.coverage is not None:
+            sources = self.coverage.label()
             notice = self.coverage.notice(has_trend=True)
             gaps = len(self.coverage.gaps)
             if gaps:
                 notice += f" {gaps} recorder gap{'s' if gaps != 1 else ''} (grey markers): events of those stretches are missing."
-            partial = f'<div class="lb-muted">Sources: {fmt.esc(self.coverage.label())}</div>' + (
-                f'<div class="lb-partial">{fmt.esc(notice.strip())}</div>' if notice.strip() else ""
+        self.title.value = str(
+            markup.render(
+                "board/head.html.j2",
+                title=text(st.meta.get("title")) or st.session_id,
+                account=text(st.meta.get("account_id")),
+                started=fmt.when(summary.get("start"), self.tz),
+                sources=sources,
+                notice=notice.strip(),
             )
-        self.title.value = (
-            f'<div style="font-size:20px;font-weight:650">LIVE Board — {fmt.esc(title)}</div>'
-            f'<div class="lb-muted">{fmt.esc(st.meta.get("account_id") or "")} · started '
-            f"{fmt.esc(fmt.when(summary.get('start'), self.tz))}</div>{partial}"
         )
         trend = st.trend_fast()
         products = st.products()
@@ -405,9 +417,7 @@ class LiveBoard:
         # traffic trend, with the time filter
         window = int(self.time_filter.value or 0)
         tr = trend.tail(window) if window else trend
-        self.traffic_chart.update(
-            tr["ts"], {"online": tr["online"], "views": tr["views"]}, labels={"online": "Online", "views": "Views/min"}
-        )
+        self.traffic_chart.update(tr["ts"], {"online": tr["online"], "views": tr["views"]}, labels=TRAFFIC_LABELS)
         # metric trends with markers
         picked = [m for m in self.metric_pick.value if m in self.trend_columns][:MAX_TREND_METRICS] or ["views"]
         if self.coverage is not None and not self.coverage.gaps.empty:
@@ -427,22 +437,21 @@ class LiveBoard:
     def _draw_channels(self, cur: str) -> None:
         ch = self.state.channels()
         if ch.empty:
-            self.channel_table.value = '<div class="lb-muted">No traffic yet.</div>'
+            self.channel_table.value = str(parts().muted("No traffic yet."))
             return
         self.channel_chart.update(ch["channel"], ch["views"])
         if self.recorder:  # a recorder sees no impressions and no GMV per channel
             ch = ch.assign(impressions=np.nan, gmv=np.nan)
         rows = [
-            [fmt.esc(r.channel), fmt.esc(r.group), _n(r.impressions), _n(r.views), _n(r.viewers), fmt.money(r.gmv, cur)]
+            [text(r.channel), text(r.group), _n(r.impressions), _n(r.views), _n(r.viewers), fmt.money(r.gmv, cur)]
             for r in ch.itertuples()
         ]
-        self.channel_table.value = _table(
-            ["Channel", "Group", "Impressions", "Views", "Viewers", "GMV"], rows, {2, 3, 4, 5}
-        )
+        self.channel_table.value = str(table(CHANNEL_COLUMNS, rows))
 
     def _draw_products(self, products: pd.DataFrame, cur: str) -> None:
+        p = parts()
         if products.empty:
-            self.products.value = '<div class="lb-muted">No product activity yet.</div>'
+            self.products.value = str(p.muted("No product activity yet."))
             return
         if self.recorder:  # the recorder sees pins only: its zero clicks and sales are not figures
             products = products.assign(**{c: np.nan for c in RECORDER_UNSEEN_PRODUCTS if c in products})
@@ -450,18 +459,11 @@ class LiveBoard:
         tips = {t.subject: t for t in insights.product_tips(products)} if not self.recorder else {}
         rows, classes = [], []
         for r in products.itertuples():
-            name = r.name if isinstance(r.name, str) and r.name else r.product_id
+            name = r.name if isinstance(r.name, str) and r.name else text(r.product_id)
             tip = tips.get(str(r.product_id))
-            badge = ' <span title="featured now">📌</span>' if r.product_id == featured else ""
-            tip_html = (
-                f'<span class="lb-muted" title="{fmt.esc(tip.evidence_text())}">{fmt.esc(tip.title.split(": ", 1)[-1])}'
-                f" — {fmt.esc(tip.advice)}</span>"
-                if tip
-                else ""
-            )
             rows.append(
                 [
-                    fmt.esc(name) + badge,
+                    p.product_name(name, r.product_id == featured),
                     fmt.money(r.price, cur) if not fmt.is_missing(r.price) else fmt.MISSING,
                     _n(r.impressions),
                     _n(r.clicks),
@@ -471,44 +473,32 @@ class LiveBoard:
                     fmt.money(r.gmv, cur),
                     fmt.rate(r.ctor),
                     fmt.duration(r.featured_s),
-                    tip_html,
+                    p.product_tip(tip) if tip else "",
                 ]
             )
             classes.append("lb-featured" if r.product_id == featured else "")
-        self.products.value = _table(
-            ["Product", "Price", "Impr.", "Clicks", "CTR", "Orders", "Items", "GMV", "CTOR", "Featured", "Tip"],
-            rows,
-            {1, 2, 3, 4, 5, 6, 7, 8, 9},
-            classes,
-        )
+        self.products.value = str(table(PRODUCT_COLUMNS, rows, classes))
 
     def _draw_alerts(self, trend, giveaways, products, cur: str) -> None:
         tips = insights.live_alerts(trend, giveaways, products, currency=cur)
-        if not tips:
-            self.alerts.value = '<div class="lb-muted">No alerts: nothing unusual in the last minutes.</div>'
-            return
-        self.alerts.value = "".join(
-            f'<div class="lb-alert {fmt.esc(t.severity)}"><b>{fmt.esc(t.title)}</b> — {fmt.esc(t.advice)}'
-            f'<div class="ev">{fmt.esc(t.evidence_text())}</div></div>'
-            for t in tips
-        )
+        self.alerts.value = str(markup.render("board/alerts.html.j2", tips=tips))
 
     def _not_known(self, part: str) -> str | None:
         why = self.coverage.empty_note(part) if self.coverage is not None else None
-        return f'<div class="lb-muted">Not known: {fmt.esc(why)}.</div>' if why else None
+        return str(markup.components().not_known(why)) if why else None
 
     def _draw_giveaways(self, g: pd.DataFrame, cur: str) -> None:
         if self._not_known("giveaways"):
             self.giveaways.value = self._not_known("giveaways")
             return
         if g.empty:
-            self.giveaways.value = '<div class="lb-muted">No giveaway yet.</div>'
+            self.giveaways.value = str(parts().muted("No giveaway yet."))
             return
         rows = [
             [
-                fmt.esc(r.prize),
-                fmt.esc(fmt.when(r.start, self.tz, "%H:%M:%S")),
-                "running" if fmt.is_missing(r.end) else "ended " + fmt.esc(fmt.when(r.end, self.tz, "%H:%M:%S")),
+                text(r.prize),
+                fmt.when(r.start, self.tz, "%H:%M:%S"),
+                "running" if fmt.is_missing(r.end) else "ended " + fmt.when(r.end, self.tz, "%H:%M:%S"),
                 _n(r.view_uv),
                 _n(r.click_uv),
                 _n(r.participants),
@@ -517,67 +507,57 @@ class LiveBoard:
             ]
             for r in g.itertuples()
         ]
-        self.giveaways.value = _table(
-            ["Prize", "Start", "Status", "View UV", "Click UV", "Participants", "Winners", "GMV during"],
-            rows,
-            {3, 4, 5, 6, 7},
-        )
+        self.giveaways.value = str(table(GIVEAWAY_COLUMNS, rows))
 
     def _draw_violations(self) -> None:
         if self._not_known("violations"):
             self.violations.value = self._not_known("violations")
             return
-        v = self.state.violations()
-        if v.empty:
-            self.violations.value = '<div class="lb-muted">No violations. 👍</div>'
-            return
-        items = [
-            f'<div class="lb-alert"><b>{fmt.esc(fmt.when(r.ts, self.tz, "%H:%M:%S"))} · {fmt.esc(r.policy)}</b> '
-            f"({fmt.esc(r.severity)}) — {fmt.esc(r.detail)}"
-            f'<div class="ev">Suggested fix: {fmt.esc(insights.violation_advice(r.policy))}</div></div>'
-            for r in v.iloc[::-1].itertuples()
+        rows = [
+            {
+                "time": fmt.when(r.ts, self.tz, "%H:%M:%S"),
+                "policy": text(r.policy),
+                "severity": text(r.severity),
+                "detail": text(r.detail),
+                "fix": insights.violation_advice(r.policy),
+            }
+            for r in self.state.violations().iloc[::-1].itertuples()
         ]
-        self.violations.value = (
-            '<div class="lb-feed">' + "".join(items) + f'</div><div class="lb-muted">{fmt.esc(insights.APPEAL)}</div>'
-        )
+        self.violations.value = str(markup.render("board/violations.html.j2", rows=rows, appeal=insights.APPEAL))
 
     def _draw_comments(self) -> None:
-        c = self.state.comments().head(COMMENTS_SHOWN)
-        if c.empty:
-            self.comments.value = '<div class="lb-muted">No comments yet.</div>'
-            return
-        self.comments.value = (
-            '<div class="lb-feed">'
-            + "".join(
-                f'<div><span class="who">{fmt.esc(fmt.when(r.ts, self.tz, "%H:%M:%S"))} {fmt.esc(r.user_id)}</span> '
-                f"{fmt.esc(r.text)}</div>"
-                for r in c.itertuples()
-            )
-            + "</div>"
-        )
+        rows = [
+            {"time": fmt.when(r.ts, self.tz, "%H:%M:%S"), "who": text(r.user_id), "text": text(r.text)}
+            for r in self.state.comments().head(COMMENTS_SHOWN).itertuples()
+        ]
+        self.comments.value = str(markup.render("board/comments.html.j2", rows=rows))
 
     def _draw_audience(self) -> None:
         a = self.state.audience()
         if a.empty or self._not_known("audience"):
-            self.audience.value = self._not_known("audience") or '<div class="lb-muted">No viewers yet.</div>'
+            self.audience.value = self._not_known("audience") or str(parts().muted("No viewers yet."))
             return
-        parts = []
-        for who in ("viewers", "customers"):
+        groups = []
+        for who, title in (("viewers", "Viewers"), ("customers", "Customers")):
             sub = a[a["audience"] == who]
             if sub.empty:
                 continue
-            parts.append(
-                f"<div class='lb-h' style='font-size:13px'>{'Viewers' if who == 'viewers' else 'Customers'}</div>"
-            )
-            for dim in ("follower", "gender", "age", "region"):
-                d = sub[sub["dimension"] == dim].head(5)
-                cells = " ".join(
-                    f'<span style="white-space:nowrap">{fmt.esc(r.value)} <span class="lb-bar" '
-                    f'style="width:{max(2, round(60 * float(r.share)))}px"></span> {fmt.rate(r.share, 0)}</span>'
-                    for r in d.itertuples()
-                )
-                parts.append(f'<div style="font-size:12px"><span class="lb-muted">{dim}:</span> {cells}</div>')
-        self.audience.value = "".join(parts)
+            dims = [
+                {
+                    "name": dim,
+                    "entries": [
+                        {
+                            "value": text(r.value),
+                            "width": max(2, round(60 * float(r.share))),
+                            "share": fmt.rate(r.share, 0),
+                        }
+                        for r in sub[sub["dimension"] == dim].head(5).itertuples()
+                    ],
+                }
+                for dim in ("follower", "gender", "age", "region")
+            ]
+            groups.append({"title": title, "dims": dims})
+        self.audience.value = str(markup.render("board/audience.html.j2", groups=groups))
 
 
-__all__ = ["CARDS", "CSS", "TREND_LABELS", "LiveBoard", "error_widget", "no_replay_widget"]
+__all__ = ["CARDS", "TREND_LABELS", "LiveBoard", "error_widget", "no_replay_widget"]

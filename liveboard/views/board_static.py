@@ -1,15 +1,21 @@
-"""The LIVE Board's fixed parts: timings, cards and trend labels, its CSS, table markup, and the two pages
-without a running board (a message saying what went wrong; a stored session that has no events to replay).
+"""The LIVE Board's fixed parts: timings, cards and trend labels (the metric registry's), the template parts and
+table it is drawn with, and the two pages without a running board (a message saying what went wrong; a stored
+session that has no events to replay).
 
-Kept apart from :mod:`liveboard.views.board` (the board and its refresh loop) so each reads on its own.
+Kept apart from :mod:`liveboard.views.board` (the board and its refresh loop) so each reads on its own. Every
+piece of HTML comes from a template of ``liveboard/templates/board`` or a component (escaped by default); the
+stylesheet is the one of :mod:`liveboard.markup`.
 """
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote
 
 import ipywidgets as W
 
+from liveboard import markup
+from liveboard.metrics import TREND_COLUMNS
 from liveboard.views import format as fmt
 from liveboard.views.charts import TimeChart
 from liveboard.views.coverage import Coverage, known_columns, per_interval
@@ -19,99 +25,98 @@ SLOW_S = 1.0  # charts and tables at most once a second
 COMMENTS_SHOWN = 50
 MAX_TREND_METRICS = 6
 TIME_FILTERS = (("Last 5 min", 5), ("Last 15 min", 15), ("Last 60 min", 60), ("Whole session", 0))
-CARDS = (
-    ("gmv", "GMV", "gmv"),
-    ("items", "Items sold", "items_sold"),
-    ("customers", "Customers", "customers"),
-    ("online", "Online now", None),
-    ("views", "Views", "views"),
-    ("viewers", "Viewers", "viewers"),
-    ("pcu", "PCU", "pcu"),
-    ("likes", "Likes", "likes"),
-    ("comments", "Comments", "comments"),
-    ("shares", "Shares", "shares"),
-    ("followers", "New followers", "new_followers"),
+#: The KPI cards: (key, label, metric); the label is the registry's, but for "Online now" (no metric: the
+#: views open at this moment).
+CARDS = tuple(
+    (key, markup.label(metric) if metric else "Online now", metric)
+    for key, metric in (
+        ("gmv", "gmv"),
+        ("items", "items_sold"),
+        ("customers", "customers"),
+        ("online", None),
+        ("views", "views"),
+        ("viewers", "viewers"),
+        ("pcu", "pcu"),
+        ("likes", "likes"),
+        ("comments", "comments"),
+        ("shares", "shares"),
+        ("followers", "new_followers"),
+    )
 )
-TREND_LABELS = {
-    "gmv": "GMV",
-    "sku_orders": "SKU orders",
-    "items_sold": "Items sold",
-    "views": "Views",
-    "impressions": "LIVE impressions",
-    "product_impressions": "Product impressions",
-    "product_clicks": "Product clicks",
-    "comments": "Comments",
-    "likes": "Likes",
-    "shares": "Shares",
-    "new_followers": "New followers",
-    "gift_diamonds": "Gift diamonds",
-    "online": "Online",
-    "viewers": "Viewers",
-}
+TREND_LABELS = {c: markup.label(c) for c in (*TREND_COLUMNS, "viewers")}
+#: The traffic chart's series: viewers online at each minute, and the views of that minute.
+TRAFFIC_LABELS = {"online": TREND_LABELS["online"], "views": f"{TREND_LABELS['views']} per minute"}
 DEFAULT_TRENDS = ("gmv", "views", "product_clicks")
 
-CSS = """
-<style>
-.lb-board { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; color: #1d2433; }
-.lb-board .lb-h { font-size: 15px; font-weight: 600; margin: 10px 0 4px; }
-.lb-status { font-size: 13px; color: #444; }
-.lb-status .lb-live { color: #e0245e; font-weight: 700; }
-.lb-status .lb-ended { color: #555; font-weight: 700; }
-.lb-status .lb-stamp { display: none; }
-.lb-card { background: #f6f7fb; border-radius: 8px; padding: 6px 12px; min-width: 120px; }
-.lb-card .lb-label { font-size: 12px; color: #667; }
-.lb-card .lb-value { font-size: 22px; font-weight: 650; }
-.lb-card-gmv .lb-value { color: #e0245e; }
-.lb-tbl { border-collapse: collapse; font-size: 12.5px; width: 100%; }
-.lb-tbl th { text-align: left; color: #667; font-weight: 500; border-bottom: 1px solid #dde; padding: 3px 6px; }
-.lb-tbl td { border-bottom: 1px solid #eef; padding: 3px 6px; }
-.lb-tbl td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.lb-tbl tr.lb-featured td { background: #fff4d6; font-weight: 600; }
-.lb-alert { border-left: 4px solid #e9a23b; background: #fff8ec; padding: 4px 10px; margin: 4px 0; font-size: 13px; }
-.lb-alert.info { border-color: #2a9d8f; background: #effaf8; }
-.lb-alert .ev { color: #555; font-size: 12px; }
-.lb-feed { max-height: 300px; overflow-y: auto; font-size: 12.5px; }
-.lb-feed div { padding: 2px 0; border-bottom: 1px solid #f0f0f4; }
-.lb-feed .who { color: #667; }
-.lb-muted { color: #889; font-size: 12px; }
-.lb-bar { display: inline-block; height: 9px; background: #3a86ff; border-radius: 2px; }
-.lb-error { color: #b00020; font-size: 15px; padding: 12px; border: 1px solid #f3c0c8; background: #fff3f5; }
-.lb-partial { background: #fffaeb; border: 1px solid #f5d48a; border-radius: 8px; padding: 8px 12px; margin: 6px 0;
-  font-size: 13px; }
-.lb-card.lb-missing .lb-value { color: #9aa0ac; }
-.lb-card .lb-src-note { font-size: 10.5px; color: #8a90a0; line-height: 1.3; margin-top: 2px; }
-.lb-no-replay a { color: #1d4ed8; }
-.lb-board .lb-products, .lb-board .lb-giveaways, .lb-board .lb-channels .widget-html { overflow-x: auto;
-  max-width: 100%; }
-.lb-board .lb-time-filter { flex-wrap: wrap; }
-</style>
-"""
+
+@functools.cache
+def parts():
+    """The board's small template parts (``templates/board/parts.html.j2``): heading, muted, legend, …"""
+    return markup.environment().get_template("board/parts.html.j2").module
 
 
-def _html(value: str = "", css: str | tuple[str, ...] = ()) -> W.HTML:
-    w = W.HTML(value)
-    for c in (css,) if isinstance(css, str) else css:
-        w.add_class(c)
-    return w
+def text(value: object) -> str:
+    """A value as text for a template: empty when missing (a NaN is not shown as "nan")."""
+    return "" if fmt.is_missing(value) else str(value)
+
+
+#: The tables' columns: (key, header, numeric).
+CHANNEL_COLUMNS = [
+    ("channel", "Channel", False),
+    ("group", "Group", False),
+    ("impressions", "Impressions", True),
+    ("views", "Views", True),
+    ("viewers", "Viewers", True),
+    ("gmv", "GMV", True),
+]
+PRODUCT_COLUMNS = [
+    ("title", "Product", False),
+    ("price", "Price", True),
+    ("impressions", "Impr.", True),
+    ("clicks", "Clicks", True),
+    ("ctr", "CTR", True),
+    ("sku_orders", "Orders", True),
+    ("items_sold", "Items", True),
+    ("gmv", "GMV", True),
+    ("ctor", "CTOR", True),
+    ("featured_s", "Featured", True),
+    ("tip", "Tip", False),
+]
+GIVEAWAY_COLUMNS = [
+    ("prize", "Prize", False),
+    ("start", "Start", False),
+    ("status", "Status", False),
+    ("view_uv", "View UV", True),
+    ("click_uv", "Click UV", True),
+    ("participants", "Participants", True),
+    ("winners", "Winners", True),
+    ("gmv_during", "GMV during", True),
+]
 
 
 def _n(v) -> str:
     return fmt.count(v)
 
 
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int], row_classes=None) -> str:
-    head = "".join(f"<th>{fmt.esc(h)}</th>" for h in headers)
-    body = []
-    for i, r in enumerate(rows):
-        cls = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
-        cells = "".join(f'<td class="n">{c}</td>' if j in numeric else f"<td>{c}</td>" for j, c in enumerate(r))
-        body.append(f"<tr{cls}>{cells}</tr>")
-    return f'<table class="lb-tbl"><tr>{head}</tr>{"".join(body)}</table>'
+def _html(value: str = "", css: str | tuple[str, ...] = ()) -> W.HTML:
+    """An HTML widget of ``value`` (markup from a template or component) with CSS classes."""
+    w = W.HTML(str(value))
+    for c in (css,) if isinstance(css, str) else css:
+        w.add_class(c)
+    return w
+
+
+def table(
+    columns: list[tuple[str, str, bool]], rows: list[list], row_classes: list[str] | None = None
+) -> markup.Markup:
+    """The table component: ``columns`` are ``(key, label, numeric)``; cells are text (escaped) or Markup."""
+    cols = [markup.Col(key, label, numeric) for key, label, numeric in columns]
+    return markup.components().table(cols, rows, "", None, row_classes if row_classes and any(row_classes) else None)
 
 
 def error_widget(message: str) -> W.HTML:
-    w = _html(CSS + f'<div class="lb-error">{fmt.esc(message)}</div>', ("lb-board", "lb-error-page"))
-    return w
+    """The page when there is no board: the stylesheet and what went wrong (from ``board/error.html.j2``)."""
+    return _html(markup.render("board/error.html.j2", message=message), ("lb-board", "lb-error-page"))
 
 
 def no_replay_widget(sd, cov: Coverage, tz: str | None = None) -> W.VBox:
@@ -127,35 +132,27 @@ def no_replay_widget(sd, cov: Coverage, tz: str | None = None) -> W.VBox:
         raw = summary.get(metric)
         value = fmt.metric(metric, cov.value(metric, raw), cur)
         note = cov.figure_note(metric, raw)
-        missing = " lb-missing" if value == fmt.MISSING else ""
-        cards.append(
-            f'<div class="lb-card lb-card-{key}{missing}" title="{fmt.esc(cov.figure_tooltip(metric, raw))}">'
-            f'<div class="lb-label">{fmt.esc(label)}</div><div class="lb-value">{fmt.esc(value)}</div>'
-            f'<div class="lb-src-note">{fmt.esc(note)}</div></div>'
-        )
+        sub = markup.components().source(note) if note else ""
+        cards.append(markup.Card(label, value, sub, cov.figure_tooltip(metric, raw), key))
     trend = cov.trend(sd.trend(), info.get("start"))
     shown = [c for c in ("views", "viewers", "gmv", "comments") if c in known_columns(trend, TREND_LABELS)][:2]
-    link = "live_analytics.ipynb?session=" + quote(sd.id, safe="")
     head = _html(
-        CSS + f'<div style="font-size:20px;font-weight:650">LIVE Board — {fmt.esc(info.get("title") or sd.id)}</div>'
-        f'<div class="lb-muted">{fmt.esc(info.get("account_id") or "")} · started '
-        f"{fmt.esc(fmt.when(info.get('start'), tz))} · Sources: {fmt.esc(cov.label())}</div>"
-        f'<div class="lb-partial lb-no-replay"><strong>No replay for this session:</strong> a replay plays a '
-        f"session's events back, and this one has none. {fmt.esc(cov.notice(has_trend=bool(shown)))} "
-        f'The figures that are known are below; the session\'s full board is in <a href="{fmt.esc(link)}" '
-        'target="_self">LIVE Analytics</a>.</div>',
-        "lb-title",
+        markup.render(
+            "board/no_replay.html.j2",
+            title=text(info.get("title")) or sd.id,
+            account=text(info.get("account_id")),
+            started=fmt.when(info.get("start"), tz),
+            sources=cov.label(),
+            notice=cov.notice(has_trend=bool(shown)),
+            link="live_analytics.ipynb?session=" + quote(sd.id, safe=""),
+        ),
+        "lb-board-head",
     )
-    grid = _html(
-        '<div style="display:grid;grid-template-columns:repeat(auto-fill, minmax(150px, 1fr));gap:8px">'
-        + "".join(cards)
-        + "</div>",
-        "lb-known-figures",
-    )
+    grid = _html(markup.cards(cards), "lb-known-figures")
     children: list[W.Widget] = [head, grid]
     if shown:
         chart = TimeChart(f"Trend {per_interval(trend)}", height="240px", css_class="lb-trend-chart")
-        chart.update(trend["ts"], {c: trend[c] for c in shown}, labels={c: TREND_LABELS.get(c, c) for c in shown})
+        chart.update(trend["ts"], {c: trend[c] for c in shown}, labels={c: TREND_LABELS[c] for c in shown})
         children.append(chart.figure)
     box = W.VBox(children)
     box.add_class("lb-board")

@@ -22,13 +22,15 @@ from pathlib import Path
 import ipywidgets as W
 import pandas as pd
 
+from liveboard import markup
 from liveboard.errors import InputError
 from liveboard.views import format as fmt
-from liveboard.views.widgets import download_link
+from liveboard.views.widgets import Column, download_link, html_table, macros
 
 #: Where dashboards write and list reports unless told otherwise.
 REPORTS_ENV = "LIVEBOARD_REPORTS"
 MAX_INLINE_BYTES = 8_000_000
+TEMPLATE = "analytics/page.html.j2"
 
 
 def default_reports_dir(store_root: str | os.PathLike | None = None) -> Path:
@@ -91,24 +93,21 @@ def public_text(text: object, store_root: str | os.PathLike | None = None, *fold
 
 def report_link(
     path: str | os.PathLike, label: str = "Download report (.html)", store_root: str | os.PathLike | None = None
-) -> str:
+) -> markup.Markup:
     """A download link (data URL) for a generated report, or a note naming it (folder relative to the store)
     when it is too large."""
     p = Path(path)
     data = p.read_bytes()
     if len(data) > MAX_INLINE_BYTES:
-        where = fmt.esc(shown_folder(p.parent, store_root) + p.name)
-        return f'<span class="lb-note">Report written to {where} ({len(data) / 1e6:.0f} MB).</span>'
+        where = shown_folder(p.parent, store_root) + p.name
+        return macros(TEMPLATE).status(f"Report written to {where} ({len(data) / 1e6:.0f} MB).")
     return download_link(data, p.name, "text/html", f"{label} · {len(data) / 1024:,.0f} KB", "lb-report-download")
 
 
-def report_frame(path: str | os.PathLike, height: int = 900) -> str:
-    """The report inside a sandboxed iframe (no scripts, no same-origin), for a preview in the page."""
-    text = Path(path).read_text(encoding="utf-8")
-    return (
-        f'<iframe class="lb-report-frame" sandbox="" style="width:100%;height:{int(height)}px;border:1px solid #e5e7eb" '
-        f'srcdoc="{fmt.esc(text)}"></iframe>'
-    )
+def report_frame(path: str | os.PathLike, height: int = 900) -> markup.Markup:
+    """The report inside a sandboxed iframe (no scripts, no same-origin), for a preview in the page: its HTML
+    is the ``srcdoc`` attribute's text (escaped by the template)."""
+    return macros(TEMPLATE).report_frame(Path(path).read_text(encoding="utf-8"), height)
 
 
 def report_button(
@@ -127,13 +126,13 @@ def report_button(
 
     def on_click(_=None) -> None:
         button.disabled = True
-        status.value = '<span class="lb-note">Generating the report…</span>'
+        status.value = macros(TEMPLATE).status("Generating the report…")
         try:
             path = generate()
         except failures as exc:
             folder = out_dir if out_dir is not None else default_reports_dir(store_root)
             text = public_text(exc, store_root, folder)
-            status.value = f'<span class="lb-error">Report failed: {fmt.esc(text)}</span>'
+            status.value = macros(TEMPLATE).status(f"Report failed: {text}", "lb-error")
         else:
             status.value = report_link(path, store_root=store_root)
         finally:
@@ -182,32 +181,39 @@ class ReportList:
         self._names = {str(r.html): str(r.title or r.session_id) for r in df.itertuples()}
         if df.empty:
             where = shown_folder(self.out_dir, self.store)
-            self.table.value = f'<p class="lb-note">No reports in {fmt.esc(where)} yet.</p>'
+            self.table.value = markup.components().note(f"No reports in {where} yet.")
             self.choice.options = []
             return
-        rows = "".join(
-            f"<tr><td>{fmt.esc(r.title or r.session_id)}</td><td>{fmt.esc(r.session_id)}</td>"
-            f"<td>{fmt.esc(fmt.when(r.start))}</td><td>{fmt.esc(fmt.money(r.gmv, r.currency or 'USD'))}</td>"
-            f"<td>{fmt.esc(r.generated_at or '')}</td></tr>"
+        rows = [
+            {
+                "title": r.title or r.session_id,
+                "session_id": r.session_id,
+                "start": fmt.when(r.start),
+                "gmv": fmt.money(r.gmv, r.currency or "USD"),
+                "generated_at": r.generated_at or "",
+            }
             for r in df.itertuples()
-        )
-        self.table.value = (
-            "<table class='lb-table'><thead><tr><th>Title</th><th>Session</th><th>Start (UTC)</th><th>GMV</th>"
-            f"<th>Generated</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
+        ]
+        cols = [
+            Column("title", "Title"),
+            Column("session_id", "Session"),
+            Column("start", "Start (UTC)"),
+            Column("gmv", "GMV", numeric=True),
+            Column("generated_at", "Generated"),
+        ]
+        self.table.value = html_table(rows, cols, "lb-reports-data")
         self.choice.options = [(title[:80], name) for name, title in self._names.items()]
 
     def view(self, name: object) -> bool:
         """Show one listed report; anything not listed (a client can set any widget value) is refused."""
         if not isinstance(name, str) or name not in self._names:
-            self.detail.value = '<span class="lb-note">Choose a report from the list.</span>'
+            self.detail.value = macros(TEMPLATE).status("Choose a report from the list.")
             return False
         path = self.out_dir / name
         if not path.is_file():
             self.refresh()
-            self.detail.value = '<span class="lb-note">That report is gone; the list was refreshed.</span>'
+            self.detail.value = macros(TEMPLATE).status("That report is gone; the list was refreshed.")
             return False
-        self.detail.value = report_link(path, store_root=self.store) + (
-            report_frame(path) if path.stat().st_size <= MAX_INLINE_BYTES else ""
-        )
+        frame = report_frame(path) if path.stat().st_size <= MAX_INLINE_BYTES else markup.Markup("")
+        self.detail.value = report_link(path, store_root=self.store) + frame
         return True

@@ -7,16 +7,15 @@ Read-only by design: a past session has no edit controls. Views take DataFrames 
 
 from __future__ import annotations
 
-import re
-
 import ipywidgets as W
 import numpy as np
 import pandas as pd
 
-from liveboard import csvsafe, insights
+from liveboard import csvsafe, insights, markup
 from liveboard.eventlog import to_json_lines
 from liveboard.ids import MAX_SESSION_ID, check_session_id
-from liveboard.metrics import REGISTRY, TREND_COLUMNS
+from liveboard.metrics import TREND_COLUMNS
+from liveboard.quoting import safe_name
 from liveboard.views import format as fmt
 from liveboard.views.charts import BarChart, TimeChart
 from liveboard.views.coverage import Coverage, gap_markers, gap_text, known_columns, late_updates_text, per_interval
@@ -28,6 +27,7 @@ from liveboard.views.widgets import (
     error_html,
     html,
     html_table,
+    macros,
     missing_note,
     source_line,
     versus,
@@ -59,11 +59,13 @@ CORE_METRICS = (
 RECORDER_CORE = ("comments", "likes", "new_followers")
 #: The trend columns a board can draw: the event trend's, and ``viewers``/``customers`` of source trends.
 BOARD_TREND_COLUMNS = TREND_COLUMNS + ("viewers", "customers")
-TREND_LABELS = {
-    c: (REGISTRY[c].label if c in REGISTRY else c.replace("_", " ").capitalize()) for c in BOARD_TREND_COLUMNS
-}
-TREND_LABELS.update({"online": "Online viewers", "gmv": "GMV", "views": "Views", "impressions": "LIVE impressions"})
 TRAFFIC_COLUMNS = ("online", "views", "viewers")
+#: The HTML of this board's parts (sections, header, tables' surroundings).
+TEMPLATE = "analytics/detail.html.j2"
+
+
+def _text(value: object) -> str:
+    return "" if fmt.is_missing(value) else str(value)
 
 
 def validate_session_id(value: object) -> str | None:
@@ -141,7 +143,7 @@ class SessionDetail:
         )
         picked = tuple(c for c in ("gmv", "views") if c in self.trend_cols) or tuple(self.trend_cols[:2])
         self.trend_pick = W.SelectMultiple(
-            options=[(TREND_LABELS[c], c) for c in self.trend_cols],
+            options=[(markup.label(c), c) for c in self.trend_cols],
             value=picked,
             rows=6,
             description="Metrics",
@@ -172,10 +174,7 @@ class SessionDetail:
     # ------------------------------------------------------------------ layout
 
     def _section(self, title: str, css: str, *children: W.Widget, note: str = "") -> W.VBox:
-        head = f'<h3 class="lb-h">{fmt.esc(title)}</h3>' + (
-            f'<div class="lb-note">{fmt.esc(note)}</div>' if note else ""
-        )
-        box = W.VBox([html(head), *children], layout=W.Layout(width="100%"))
+        box = W.VBox([html(macros(TEMPLATE).section_head(title, note)), *children], layout=W.Layout(width="100%"))
         box.add_class("lb-section")
         box.add_class(css)
         return box
@@ -243,7 +242,7 @@ class SessionDetail:
         return "" if self.per == "per minute" else f"The trend has one value {self.per}. "
 
     def _trend_label(self, col: str) -> str:
-        label = TREND_LABELS.get(col, col)
+        label = markup.label(col)
         if col in ("online", "viewers"):
             return label
         return f"{label} {self.per}"
@@ -253,47 +252,45 @@ class SessionDetail:
     def _count_or_missing(self, key: str, part: str) -> str:
         return fmt.MISSING if self.cov.empty_note(part) else fmt.count(self.sd.info.get(key))
 
-    def _header_html(self) -> str:
+    def _header_html(self) -> markup.Markup:
         info = self.sd.info
         event = info.get("live_event_id")
-        parts = [
-            f"Started {fmt.esc(fmt.when(info.get('start'), self.tz))}",
-            f"duration {fmt.esc(fmt.duration(info.get('duration_s')))}",
-            f"account {fmt.esc(info.get('account_id'))}",
+        facts = [
+            f"Started {fmt.when(info.get('start'), self.tz)}",
+            f"duration {fmt.duration(info.get('duration_s'))}",
+            f"account {_text(info.get('account_id'))}",
         ]
         if not fmt.is_missing(event):
-            parts.append(f"LIVE event {fmt.esc(event)}")
-        parts.append(
-            f"{fmt.esc(self._count_or_missing('featured_products', 'markers'))} featured products · "
-            f"{fmt.esc(self._count_or_missing('giveaways', 'giveaways'))} giveaways · "
-            f"{fmt.esc(self._count_or_missing('winners', 'giveaways'))} winners"
+            facts.append(f"LIVE event {event}")
+        facts.append(
+            f"{self._count_or_missing('featured_products', 'markers')} featured products · "
+            f"{self._count_or_missing('giveaways', 'giveaways')} giveaways · "
+            f"{self._count_or_missing('winners', 'giveaways')} winners"
         )
-        notice = self.cov.notice(has_trend=bool(self.trend_cols))
-        partial = f'<div class="lb-partial">{fmt.esc(notice)}</div>' if notice else ""
-        late_text = late_updates_text(info.get("late_order_updates"))
-        late = f'<div class="lb-note lb-late-updates">{fmt.esc(late_text)}</div>' if late_text else ""
-        return (
-            f'<h2 class="lb-h lb-session-title">{fmt.esc(info.get("title")) or fmt.esc(self.sd.id)}</h2>'
-            f'<div class="lb-muted">{fmt.esc(self.sd.id)} · {" · ".join(parts)}</div>'
-            f'<div class="lb-sources">Sources: {fmt.esc(self.cov.label())}</div>'
-            f"{partial}{self._gaps_html()}{late}"
-            '<div class="lb-note">Past sessions are read-only.</div>'
+        return macros(TEMPLATE).header(
+            _text(info.get("title")),
+            self.sd.id,
+            facts,
+            self.cov.label(),
+            self.cov.notice(has_trend=bool(self.trend_cols)),
+            self._gaps(),
+            late_updates_text(info.get("late_order_updates")),
         )
 
-    def _gaps_html(self) -> str:
+    def _gaps(self) -> dict | None:
+        """The recorder's gaps for the header: how many, how long in all, the first 20 in words."""
         gaps = self.cov.gaps
         if gaps.empty:
-            return ""
+            return None
         total = (gaps["gap_end"] - gaps["gap_start"]).dt.total_seconds().sum(min_count=1)
-        items = "".join(f"<li>{fmt.esc(gap_text(g, self.tz))}</li>" for g in gaps.head(20).itertuples())
-        more = f"<li>… and {len(gaps) - 20} more</li>" if len(gaps) > 20 else ""
-        return (
-            f'<div class="lb-partial lb-gaps"><strong>{len(gaps)} recorder gap{"s" if len(gaps) != 1 else ""}'
-            f"</strong> ({fmt.esc(fmt.duration(total))} in all): the recorder was not connected, so events of "
-            f"these stretches are missing.<ul>{items}{more}</ul></div>"
-        )
+        return {
+            "count": len(gaps),
+            "total": fmt.duration(total),
+            "lines": [gap_text(g, self.tz) for g in gaps.head(20).itertuples()],
+            "more": max(0, len(gaps) - 20),
+        }
 
-    def _core_html(self) -> str:
+    def _core_html(self) -> markup.Markup:
         s = self.summary
         metrics = CORE_METRICS + (RECORDER_CORE if self.cov.kind == "recorder" else ())
         comp = None
@@ -308,11 +305,11 @@ class SessionDetail:
         for m in metrics:
             value = self.cov.value(m, s.get(m))
             note = self.cov.figure_note(m, s.get(m)) if self.cov.sources != ("events",) else ""
-            sub = versus(comp.loc[m, "diff_pct"]) if comp is not None and not fmt.is_missing(value) else ""
-            sub = "<br>".join(p for p in (sub, source_line(note)) if p)
+            vs = versus(comp.loc[m, "diff_pct"]) if comp is not None and not fmt.is_missing(value) else ""
+            sub = macros(TEMPLATE).card_sub([p for p in (vs, source_line(note)) if p])
             items.append(
                 (
-                    REGISTRY[m].label,
+                    markup.label(m),
                     fmt.metric(m, value, self.currency),
                     sub,
                     self.cov.figure_tooltip(m, s.get(m)),
@@ -370,8 +367,8 @@ class SessionDetail:
         self.downloads.value = self._downloads_html(events=True)
         self.prepare.layout.display = "none"
 
-    def _downloads_html(self, events: bool | None = None) -> str:
-        parts = []
+    def _downloads_html(self, events: bool | None = None) -> markup.Markup:
+        parts: list[dict] = []
         if events is None:
             events = self.event_count() <= AUTO_DOWNLOAD_EVENTS
         items = [(self.comments_payload(), "Download comments", "lb-download-comments")]
@@ -379,14 +376,14 @@ class SessionDetail:
             items.insert(0, (self.events_payload(), "Download events", "lb-download-events"))
         for payload, label, css in items:
             if isinstance(payload, str):
-                parts.append(f'<span class="lb-note {css}-unavailable">{fmt.esc(payload)}</span>')
+                parts.append({"note": payload, "css": css, "link": ""})
             else:
                 data, name, mime = payload
                 ext = name.rsplit(".", 2)[-2:] if name.endswith(".gz") else name.rsplit(".", 1)[-1:]
                 kind = f"(.{'.'.join(ext)})"  # said once, even when the label already names the file type
                 label = f"{label if kind in label else f'{label} {kind}'} · {len(data) / 1024:,.0f} KB"
-                parts.append(download_link(data, name, mime, label, css))
-        return "".join(parts)
+                parts.append({"link": download_link(data, name, mime, label, css)})
+        return macros(TEMPLATE).downloads(parts)
 
     # ------------------------------------------------------------------ trends
 
@@ -404,20 +401,17 @@ class SessionDetail:
         gaps = gaps.assign(minute=((gaps["ts"] - origin).dt.total_seconds() // 60).astype("int64"))
         return pd.concat([m, gaps], ignore_index=True) if len(m) else gaps
 
-    def _legend_html(self) -> str:
+    def _legend_html(self) -> markup.Markup:
         from liveboard.views.format import MARKER_COLORS, MARKER_NAMES
 
         counts = self.markers["kind"].value_counts() if not self.markers.empty else {}
         kinds = [k for k in MARKER_COLORS if k != "gap" or len(self.cov.gaps)]
-        items = "".join(
-            f'<div><span class="lb-bar" style="background:{MARKER_COLORS[k]};width:18px"></span>'
-            f"{fmt.esc(MARKER_NAMES[k])} "
-            f'<span class="lb-muted">({int(counts.get(k, 0)) if len(counts) else 0})</span></div>'
+        items = [
+            {"color": MARKER_COLORS[k], "name": MARKER_NAMES[k], "count": int(counts.get(k, 0)) if len(counts) else 0}
             for k in kinds
-        )
+        ]
         why = self.cov.empty_note("markers")
-        extra = f'<div class="lb-muted">{fmt.esc(why[0].upper() + why[1:])}.</div>' if why else ""
-        return f'<div class="lb-note" style="margin-left:16px">Markers on the time axis:{items}{extra}</div>'
+        return macros(TEMPLATE).legend(items, why[0].upper() + why[1:] if why else "")
 
     def _window(self) -> tuple[int, int]:
         lo, hi = self.range.value
@@ -444,7 +438,7 @@ class SessionDetail:
         self.trend_chart.update(t["ts"], {c: t[c] for c in picked}, markers=m, labels=labels)
         self.impact.value = self._impact_html(lo, hi)
 
-    def _impact_html(self, lo: int, hi: int) -> str:
+    def _impact_html(self, lo: int, hi: int) -> markup.Markup | str:
         if not {"gmv", "online"} <= set(self.trend_cols):
             return ""
         imp = insights.event_impact(self.trend, self.markers)
@@ -461,13 +455,8 @@ class SessionDetail:
             Column("gmv_change", "Change", lambda v: fmt.money(v, cur), True),
             Column("online_change", "Online change", fmt.count, True),
         ]
-        return (
-            '<div class="lb-note">GMV around key moments (5 minutes before against 5 minutes after). If a feature '
-            "or giveaway brings no GMV increase, consider spotlighting other products.</div>"
-            + '<div class="lb-scroll">'
-            + html_table(imp.head(60), cols, "lb-impact-table", empty="No features or giveaways in this range.")
-            + "</div>"
-        )
+        table = html_table(imp.head(60), cols, "lb-impact-table", empty="No features or giveaways in this range.")
+        return macros(TEMPLATE).impact(table)
 
     def _minute_ts(self, minute: int) -> pd.Timestamp:
         start = pd.Timestamp(self.trend["ts"].min()) if not self.trend.empty else pd.Timestamp(0, tz="UTC")
@@ -475,14 +464,14 @@ class SessionDetail:
 
     # ------------------------------------------------------------------ tables
 
-    def _channels_html(self) -> str:
+    def _channels_html(self) -> markup.Markup:
         ch = self.cov.channels(self.sd.channels() if self.cov.has_events else pd.DataFrame())
         self._channels = ch
         why = self.cov.empty_note("channels", ch.empty)
         if why:
             return missing_note(why, "lb-no-channels")
         if ch.empty:
-            return '<div class="lb-note">No traffic recorded.</div>'
+            return markup.components().note("No traffic recorded.")
         cur = self.currency
         cols = [
             Column("channel", "Channel"),
@@ -501,23 +490,19 @@ class SessionDetail:
             share_v = fmt.rate(v / tv if tv else None, 1)
             share_g = fmt.rate(gm / tg if not fmt.is_missing(tg) and tg else None, 1)
             gmv_text = (
-                f"GMV {fmt.esc(fmt.money(gm, cur))} ({fmt.esc(share_g)})"
+                f"GMV {fmt.money(gm, cur)} ({share_g})"
                 if not fmt.is_missing(tg)
                 else "GMV not known: a recorder sees no orders or GMV"
             )
-            items.append((f"{g.capitalize()} views", fmt.count(v), f"{fmt.esc(share_v)} of views · {gmv_text}"))
-        note = (
-            '<div class="lb-note">Views as seen by the recorder, by the entry source it reports.</div>'
-            if self.cov.kind == "recorder"
-            else ""
-        )
-        return note + cards(items) + html_table(ch, cols, "lb-channels-data", empty="No traffic recorded.")
+            items.append((f"{g.capitalize()} views", fmt.count(v), f"{share_v} of views · {gmv_text}"))
+        table = html_table(ch, cols, "lb-channels-data", empty="No traffic recorded.")
+        return macros(TEMPLATE).channels(self.cov.kind == "recorder", cards(items), table)
 
     def _refresh_channels_chart(self) -> None:
         ch = self._channels[self._channels["channel"].notna()] if not self._channels.empty else self._channels
         self.channel_chart.update(list(ch["channel"]) if len(ch) else [], ch["views"] if len(ch) else [])
 
-    def _products_html(self) -> str:
+    def _products_html(self) -> markup.Markup:
         p = self.cov.products(self.sd.products())
         why = self.cov.empty_note("products", p.empty)
         if why:
@@ -546,25 +531,22 @@ class SessionDetail:
                 "the featured time comes only from event logs (times of product pins)", "lb-products-partial"
             )
         tips = insights.product_tips(p) if not p.empty else []
-        tips_html = "".join(
-            f'<div class="lb-tip{" lb-warning" if t.severity == "warning" else ""}"><strong>{fmt.esc(t.title)}</strong> — '
-            f'{fmt.esc(t.advice)}<div class="lb-evidence">{fmt.esc(t.evidence_text())}</div></div>'
-            for t in tips
-        )
-        if not tips_html and not p.empty and p["clicks"].notna().any():
-            tips_html = (
-                '<div class="lb-note">No product tips: too few products were shown and clicked often enough '
-                f"to compare (at least {insights.MIN_IMPRESSIONS} impressions and {insights.MIN_CLICKS} clicks).</div>"
+        no_tips = ""
+        if not tips and not p.empty and p["clicks"].notna().any():
+            no_tips = (
+                "No product tips: too few products were shown and clicked often enough to compare (at least "
+                f"{insights.MIN_IMPRESSIONS} impressions and {insights.MIN_CLICKS} clicks)."
             )
-        return head + html_table(p, cols, "lb-products-data", empty="No products in this session.") + tips_html
+        table = html_table(p, cols, "lb-products-data", empty="No products in this session.")
+        return macros(TEMPLATE).products(head, table, tips, no_tips)
 
-    def _violations_html(self) -> str:
+    def _violations_html(self) -> markup.Markup:
         why = self.cov.empty_note("violations")
         if why:
             return missing_note(why, "lb-no-violations")
         v = self.sd.violations()
         if v.empty:
-            return '<div class="lb-note">No violations in this session.</div>'
+            return markup.components().note("No violations in this session.")
         v = v.assign(advice=[insights.violation_advice(p) for p in v["policy"]])
         cols = [
             Column("ts", "Time", _ts),
@@ -573,15 +555,15 @@ class SessionDetail:
             Column(
                 "severity",
                 "Severity",
-                lambda s: f'<span class="lb-sev-{fmt.esc(s)}">{fmt.esc(s)}</span>',
+                lambda s: macros(TEMPLATE).severity(_text(s)),
                 raw_html=True,
             ),
             Column("detail", "Detail"),
             Column("advice", "Suggested solution"),
         ]
-        return html_table(v, cols, "lb-violations-data") + f'<div class="lb-info">{fmt.esc(insights.APPEAL)}</div>'
+        return macros(TEMPLATE).violations(html_table(v, cols, "lb-violations-data"), insights.APPEAL)
 
-    def _giveaways_html(self) -> str:
+    def _giveaways_html(self) -> markup.Markup:
         why = self.cov.empty_note("giveaways")
         if why:
             return missing_note(why, "lb-no-giveaways")
@@ -598,11 +580,9 @@ class SessionDetail:
             Column("winners_planned", "Planned", fmt.count, True),
             Column("gmv_during", "GMV during", lambda v: fmt.money(v, cur), True),
         ]
-        tip = (
-            '<div class="lb-tip">Prioritise giveaways that boost views and sales; aim them at high-demand items '
-            "with a sales barrier.</div>"
+        return macros(TEMPLATE).giveaways(
+            html_table(g, cols, "lb-giveaways-data", empty="No giveaways in this session.")
         )
-        return html_table(g, cols, "lb-giveaways-data", empty="No giveaways in this session.") + tip
 
     def _refresh_comments(self) -> None:
         why = self.cov.empty_note("comments")
@@ -613,8 +593,8 @@ class SessionDetail:
                 if not fmt.is_missing(self.cov.value("comments", count))
                 else ""
             )
-            self.comments_html.value = missing_note(why, "lb-no-comments") + (
-                f'<div class="lb-note">{fmt.esc(known.strip())}</div>' if known else ""
+            self.comments_html.value = macros(TEMPLATE).comments_unknown(
+                missing_note(why, "lb-no-comments"), known.strip()
             )
             return
         q = str(self.comment_search.value or "")[:200]
@@ -628,24 +608,22 @@ class SessionDetail:
         )
         if self.cov.kind == "recorder":
             note += " · as received by the recorder (it may miss some)"
-        self.comments_html.value = (
-            f'<div class="lb-note">{fmt.esc(note)}</div><div class="lb-scroll">'
-            + html_table(shown, cols, "lb-comments-data", empty="No comments match.")
-            + "</div>"
+        self.comments_html.value = macros(TEMPLATE).comments(
+            note, html_table(shown, cols, "lb-comments-data", empty="No comments match.")
         )
 
-    def _audience_html(self) -> str:
+    def _audience_html(self) -> markup.Markup:
         why = self.cov.empty_note("audience")
         if why:
             return missing_note(why, "lb-no-audience")
         a = self.sd.audience()
         if a.empty:
-            return '<div class="lb-note">No audience profile recorded.</div>'
+            return markup.components().note("No audience profile recorded.")
         dims = [("follower", "Followers"), ("gender", "Gender"), ("age", "Age"), ("region", "Region")]
         blocks = []
         for who, title in (("viewers", "All viewers"), ("customers", "Paying users")):
             sub = a[a["audience"] == who]
-            parts = [f'<h4 class="lb-h">{fmt.esc(title)}</h4>']
+            tables = []
             for dim, dim_label in dims:
                 d = sub[sub["dimension"] == dim].sort_values("share", ascending=False).head(10)
                 cols = [
@@ -653,24 +631,20 @@ class SessionDetail:
                     Column(
                         "share",
                         "Share",
-                        lambda s: (
-                            f'<span class="lb-bar" style="width:{0 if fmt.is_missing(s) else round(float(s) * 120)}px">'
-                            f"</span>{fmt.esc(fmt.rate(s, 1))}"
+                        lambda s: macros(TEMPLATE).share_bar(
+                            0 if fmt.is_missing(s) else round(float(s) * 120), fmt.rate(s, 1)
                         ),
                         raw_html=True,
                     ),
                     Column("users", "Users", fmt.count, True),
                 ]
-                parts.append(html_table(d, cols, f"lb-audience-{dim}", empty="No data."))
-            blocks.append(f'<div class="lb-audience-block" style="flex:1;min-width:320px">{"".join(parts)}</div>')
-        return (
-            '<div class="lb-note">A solid follower base means strong organic reach; grow it with LIVE outreach.</div>'
-            f'<div style="display:flex;gap:24px;flex-wrap:wrap">{"".join(blocks)}</div>'
-        )
+                tables.append(html_table(d, cols, f"lb-audience-{dim}", empty="No data."))
+            blocks.append({"title": title, "tables": tables})
+        return macros(TEMPLATE).audience(blocks)
 
 
 def _filename(session_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", session_id)[:100] or "session"
+    return safe_name(session_id, "session", limit=100)
 
 
 def open_detail(wb, session_id: object, *, peers: pd.DataFrame | None = None, tz: str | None = None) -> W.Widget:

@@ -3,7 +3,8 @@ it (a click opens the session), and the column chooser is a set of checkboxes.
 
 Voilà strips custom JavaScript, so every click must come from a widget; the row's figures stay escaped HTML
 (:func:`liveboard.views.widgets.html_table` builds them) and what a click sends back (a header's key, a row's
-index) is checked here against what the table shows.
+index) is checked here against what the table shows. :class:`SortHeader` and :func:`sort_by_header` are the
+Accounts table's header too.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from collections.abc import Callable, Sequence
 
 import ipywidgets as W
 
+from liveboard import markup
 from liveboard.views import format as fmt
-from liveboard.views.widgets import Column, html_table
+from liveboard.views.widgets import Column, html_table, macros
 
 #: Column widths in pixels: one table per row lines up with the header only with fixed widths.
 TITLE_PX, SOURCES_PX, START_PX, NUMBER_PX = 260, 110, 150, 104
 UNSORTABLE = frozenset({"_sources"})
+TEMPLATE = "analytics/page.html.j2"
 
 
 def width_of(key: str) -> int:
@@ -71,6 +74,76 @@ class ColumnChooser:
             cb(self.value)
 
 
+def sort_by_header(sort: W.Dropdown, order: W.ToggleButtons, key: object, text_keys: Sequence[str]) -> bool:
+    """A header click on ``key``: sort by that column (text A→Z first, figures highest first), or reverse the
+    order when it is the sorted one already. ``key`` comes from the browser: only one of ``sort``'s options is
+    taken (returns False for any other)."""
+    if key not in {v for _l, v in sort.options}:
+        return False
+    if sort.value == key:
+        order.value = "asc" if order.value == "desc" else "desc"
+    else:
+        sort.value = key
+        order.value = "asc" if key in text_keys else "desc"
+    return True
+
+
+class SortHeader:
+    """A table's header as Buttons, one per column: a click calls ``on_sort(key)``; the sorted column shows ▲ or
+    ▼. ``value`` is the same header as an HTML table (what tests and readers see)."""
+
+    def __init__(
+        self,
+        on_sort: Callable[[str], None],
+        *,
+        css_class: str = "lb-sessions-head",
+        table_css: str = "lb-sessions",
+        width: Callable[[str], int] = width_of,
+        unsortable: frozenset[str] = UNSORTABLE,
+    ):
+        self.on_sort = on_sort
+        self.width = width
+        self.unsortable = unsortable
+        self.table_css = table_css
+        self._heads: dict[str, W.Button] = {}
+        self.widget = W.HBox([])
+        self.widget.add_class(css_class)
+        self.value: markup.Markup | str = ""
+
+    def button(self, key: str) -> W.Button:
+        """The header Button of a column (made once, kept while the column comes and goes)."""
+        if key not in self._heads:
+            px = f"{self.width(key)}px"
+            b = W.Button(layout=W.Layout(width=px, min_width=px))
+            b.add_class("lb-head-cell")
+            b.add_class(f"lb-head-{key}")
+            b.on_click(lambda _b, k=key: self.on_sort(k))
+            self._heads[key] = b
+        return self._heads[key]
+
+    def draw(self, columns: Sequence[Column], sort_key: str, ascending: bool) -> None:
+        cells: list[W.Widget] = []
+        heads = []
+        for c in columns:
+            arrow = (" ▲" if ascending else " ▼") if c.key == sort_key else ""
+            heads.append({"label": c.label, "arrow": arrow, "numeric": c.numeric})
+            if c.key in self.unsortable:
+                cells.append(W.HTML(macros(TEMPLATE).head_static(c.label, self.width(c.key))))
+                continue
+            b = self.button(c.key)
+            with b.hold_sync():
+                b.description = c.label + arrow
+                b.tooltip = f"Sort by {c.label}" + (" (click again to reverse)" if arrow else "")
+                for cls, on in (("lb-sorted", bool(arrow)), ("lb-num", c.numeric)):
+                    (b.add_class if on else b.remove_class)(cls)
+            cells.append(b)
+        old = [w for w in self.widget.children if w not in self._heads.values()]
+        self.widget.children = cells
+        for w in old:
+            w.close()
+        self.value = macros(TEMPLATE).head_table(heads, self.table_css)
+
+
 class _Row:
     """One session row: its figures as a one-row HTML table, and a transparent Button over it that opens it."""
 
@@ -90,59 +163,25 @@ class SessionTable:
     def __init__(self, on_sort: Callable[[str], None], on_open: Callable[[str], None], page_size: int):
         self.on_sort = on_sort
         self.on_open = on_open
-        self._heads: dict[str, W.Button] = {}
-        self.head = W.HBox([])
-        self.head.add_class("lb-sessions-head")
+        self.header = SortHeader(on_sort)
+        self._heads = self.header._heads  # the header Buttons by column key (tests click them)
+        self.head = self.header.widget
         self.rows = [_Row(self._open_row, i) for i in range(page_size)]
         self.empty = W.HTML("")
         self.widget = W.VBox([self.head, *(r.box for r in self.rows)])
         self.widget.children = (*self.widget.children, self.empty)
         self.widget.add_class("lb-sessions-table")
         self._ids: list[str] = []
-        self._head_html = ""
 
     # the old HTML widget's interface, read by tests and notebooks
     @property
     def value(self) -> str:
-        shown = "".join(r.cells.value for r in self.rows[: len(self._ids)])
-        return self._head_html + shown + self.empty.value
+        shown = markup.Markup("").join(r.cells.value for r in self.rows[: len(self._ids)])
+        return self.header.value + shown + self.empty.value
 
     @property
     def _dom_classes(self) -> tuple[str, ...]:
         return self.widget._dom_classes
-
-    def _head_button(self, key: str) -> W.Button:
-        if key not in self._heads:
-            b = W.Button(layout=W.Layout(width=f"{width_of(key)}px", min_width=f"{width_of(key)}px"))
-            b.add_class("lb-head-cell")
-            b.add_class(f"lb-head-{key}")
-            b.on_click(lambda _b, k=key: self.on_sort(k))
-            self._heads[key] = b
-        return self._heads[key]
-
-    def _draw_head(self, columns: Sequence[Column], sort_key: str, ascending: bool) -> None:
-        cells: list[W.Widget] = []
-        ths = []
-        for c in columns:
-            arrow = (" ▲" if ascending else " ▼") if c.key == sort_key else ""
-            ths.append(f'<th class="{"lb-num" if c.numeric else ""}">{fmt.esc(c.label)}{arrow}</th>')
-            if c.key in UNSORTABLE:
-                cells.append(
-                    W.HTML(f'<div class="lb-head-static" style="width:{width_of(c.key)}px">{fmt.esc(c.label)}</div>')
-                )
-                continue
-            b = self._head_button(c.key)
-            with b.hold_sync():
-                b.description = c.label + arrow
-                b.tooltip = f"Sort by {c.label}" + (" (click again to reverse)" if arrow else "")
-                for cls, on in (("lb-sorted", bool(arrow)), ("lb-num", c.numeric)):
-                    (b.add_class if on else b.remove_class)(cls)
-            cells.append(b)
-        old = [w for w in self.head.children if w not in self._heads.values()]
-        self.head.children = cells
-        for w in old:
-            w.close()
-        self._head_html = f'<table class="lb-table lb-sessions"><thead><tr>{"".join(ths)}</tr></thead></table>'
 
     def draw(
         self,
@@ -155,7 +194,7 @@ class SessionTable:
         empty: str,
     ) -> None:
         """Show ``records`` (at most one page) under a header of ``columns``; ``ids`` are the rows' sessions."""
-        self._draw_head(columns, sort_key, ascending)
+        self.header.draw(columns, sort_key, ascending)
         self._ids = [str(i) for i in ids][: len(self.rows)]
         widths = [width_of(c.key) for c in columns]
         for i, row in enumerate(self.rows):

@@ -1,6 +1,10 @@
 """Small widget helpers shared by the dashboards: the stylesheet widget, tables and cards (the components of
 :mod:`liveboard.markup`, so they escape by default), downloads, debouncing.
 
+Every helper that makes HTML returns :class:`markupsafe.Markup` (it came from a component or a template); plain
+text passed to them is escaped. Join their results only with other Markup (``Markup + str`` and ``str + Markup``
+both escape the ``str``), or better, pass them to a template.
+
 Nothing here runs custom JavaScript, so it all works the same in Voilà and JupyterLab.
 """
 
@@ -23,6 +27,11 @@ def style() -> W.HTML:
     return W.HTML(markup.style_tag(), layout=W.Layout(height="0px", overflow="hidden", margin="0"))
 
 
+#: The macros of a template under ``liveboard/templates`` (``macros("analytics/detail.html.j2").header(...)``);
+#: each returns Markup, its arguments escaped unless they are Markup.
+macros = markup.macros
+
+
 def html(value: str = "", *classes: str, **layout) -> W.HTML:
     w = W.HTML(value, layout=W.Layout(**layout) if layout else W.Layout())
     for c in classes:
@@ -30,8 +39,8 @@ def html(value: str = "", *classes: str, **layout) -> W.HTML:
     return w
 
 
-def error_html(message: str) -> str:
-    return str(markup.components().error(message))
+def error_html(message: str) -> markup.Markup:
+    return markup.components().error(message)
 
 
 def error_widget(message: str) -> W.HTML:
@@ -43,13 +52,14 @@ NOWRAP = frozenset({"start", "end", "ts", "session_id"})
 
 @dataclass(frozen=True)
 class Column:
-    """A table column: ``key`` in the frame, ``label`` shown, ``render`` value → *plain text* (escaped later)."""
+    """A table column: ``key`` in the frame, ``label`` shown, ``render`` value → *plain text* (escaped by the
+    template), or Markup made by a component or template (``raw_html``: say so; a plain str is still escaped)."""
 
     key: str
     label: str
     render: Callable[[object], str] = lambda v: "" if fmt.is_missing(v) else str(v)
     numeric: bool = False
-    raw_html: bool = False  # render returns HTML it built from escaped parts itself
+    raw_html: bool = False  # render returns Markup (from a component or template)
 
 
 def html_table(
@@ -62,29 +72,28 @@ def html_table(
     empty: str = "Nothing to show.",
     widths: Sequence[int] | None = None,
     head: bool = True,
-) -> str:
+) -> markup.Markup:
     """The ``table`` component over records: each column renders plain text (escaped by the template), or
-    markup it built from escaped parts (``raw_html``)."""
+    Markup from a component or template (``raw_html``)."""
     records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
     cols = [markup.Col(c.key, c.label, c.numeric, c.key in NOWRAP) for c in columns]
     body = [
         [_cell(c, rec.get(c.key)) if c.key in rec or c.key.startswith("_") else fmt.MISSING for c in columns]
         for rec in records
     ]
-    return str(  # str, not Markup, while callers still join HTML by hand (Markup + str escapes the str)
-        markup.components().table(
-            cols, body, css_class, sorted_key, list(row_classes) if row_classes else None, empty, widths, head
-        )
+    return markup.components().table(
+        cols, body, css_class, sorted_key, list(row_classes) if row_classes else None, empty, widths, head
     )
 
 
 def _cell(column: Column, value: object) -> str:
-    text = column.render(value)
-    return markup.Markup(text) if column.raw_html else text
+    """A cell as the template takes it: plain text is escaped there, Markup (from a component) goes in as is."""
+    return column.render(value)
 
 
-def cards(items: Iterable[tuple]) -> str:
-    """Cards of ``(label, value, sub-line as *HTML already escaped*[, tooltip text[, css class]])``.
+def cards(items: Iterable[tuple]) -> markup.Markup:
+    """Cards of ``(label, value, sub-line[, tooltip text[, css class]])``: the sub-line is plain text (escaped)
+    or Markup from a component (a versus arrow, a source line).
 
     The tooltip (plain text) says where the figure came from, or why it is missing.
     """
@@ -92,29 +101,29 @@ def cards(items: Iterable[tuple]) -> str:
     for label, value, sub, *rest in items:
         tip = rest[0] if rest else ""
         css = rest[1] if len(rest) > 1 else ""
-        made.append(markup.Card(label, value, markup.Markup(sub) if sub else "", tip, "", css))
-    return str(markup.cards(made))
+        made.append(markup.Card(label, value, sub or "", tip, "", css))
+    return markup.cards(made)
 
 
-def source_line(text: str) -> str:
+def source_line(text: str) -> markup.Markup:
     """A card's small provenance line (``source: API``, ``as seen by the recorder``, or why it is missing)."""
-    return str(markup.components().source(text)) if text else ""
+    return markup.components().source(text) if text else markup.Markup("")
 
 
-def missing_note(reason: str, css: str = "") -> str:
+def missing_note(reason: str, css: str = "") -> markup.Markup:
     """A plain note that a part of the board is not known, and why."""
-    return str(markup.components().not_known(reason, css))
+    return markup.components().not_known(reason, css)
 
 
-def versus(diff_pct: object) -> str:
+def versus(diff_pct: object) -> markup.Markup:
     """``▲ 12.0% above average`` / ``▼ 8.1% below average`` as markup; missing when unknown."""
-    return str(markup.components().versus(None if fmt.is_missing(diff_pct) else float(diff_pct)))
+    return markup.components().versus(None if fmt.is_missing(diff_pct) else float(diff_pct))
 
 
-def download_link(payload: bytes, filename: str, mime: str, label: str, css_class: str) -> str:
+def download_link(payload: bytes, filename: str, mime: str, label: str, css_class: str) -> markup.Markup:
     """An ``<a download>`` with a base64 data URL: a download straight from the page, without custom JS."""
     b64 = base64.b64encode(payload).decode("ascii")
-    return str(markup.components().download(b64, filename, mime, label, css_class))
+    return markup.components().download(b64, filename, mime, label, css_class)
 
 
 def decode_data_url(href: str) -> bytes:
