@@ -78,6 +78,12 @@ IDENTITY_PROVIDER = "liveboard.page_close.XsrfCookieIdentityProvider"
 STORE_ENV = "LIVEBOARD_STORE"
 
 
+#: The Voilà template the pages use (shipped in the package: lab's, without its CDN stylesheets).
+TEMPLATE = "liveboard"
+#: A Jupyter data directory inside the package: ``voila/templates/liveboard`` is found through JUPYTER_PATH.
+TEMPLATE_ROOT = Path(__file__).resolve().parent / "jupyter"
+
+
 def voila_command(
     notebook_or_dir: Path | str,
     *,
@@ -102,6 +108,7 @@ def voila_command(
         # retries): proxies, bookmarks and the tests' TCP wait all assume the port asked for.
         "--Voila.port_retries=0",
         "--show_tracebacks=False",
+        f"--template={TEMPLATE}",
         *CULL_ARGS,
         f"--Voila.identity_provider_class={IDENTITY_PROVIDER}",
         f"--VoilaConfiguration.multi_kernel_manager_class={KERNEL_MANAGER}",
@@ -122,6 +129,8 @@ def voila_env(store: Path, base: dict[str, str] | None = None) -> dict[str, str]
     """
     env = dict(os.environ if base is None else base)
     env[STORE_ENV] = str(Path(store).expanduser().resolve())
+    paths = [str(TEMPLATE_ROOT), *(p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p)]
+    env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))  # Voilà finds the page template here
     return env
 
 

@@ -296,9 +296,10 @@ def blocked_requests() -> list[str]:
 
 @pytest.fixture
 def page(browser, console_errors: list[str], blocked_requests: list[str]):
-    """A fresh page in its own context that can only reach localhost.
+    """A fresh page in its own context that can only reach localhost; a test whose pages asked for anything
+    else fails (issue "One house": no icon or font from a CDN, what the pages need is shipped).
 
-    Voilà's lab template loads Font Awesome from cdn.jsdelivr.net; offline, the page would wait on it.
+    Voilà's lab template loads Font Awesome from cdn.jsdelivr.net; liveboard's template (serve.TEMPLATE) does not.
     """
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(PAGE_TIMEOUT_MS)
@@ -331,6 +332,7 @@ def page(browser, console_errors: list[str], blocked_requests: list[str]):
         yield page
     finally:
         context.close()
+    assert not blocked_requests, f"the page asked for URLs off localhost: {sorted(set(blocked_requests))}"
 
 
 def open_voila(page, url: str, ready_selector: str, timeout: float = PAGE_TIMEOUT_MS) -> float:

@@ -46,7 +46,7 @@ def test_voila_command_defaults_and_extra(tmp_path: Path) -> None:
 def test_voila_env_sets_absolute_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     env = serve.voila_env(Path("store"), base={"PATH": "/bin"})
-    assert env == {"PATH": "/bin", "LIVEBOARD_STORE": str(tmp_path / "store")}
+    assert env == {"PATH": "/bin", "LIVEBOARD_STORE": str(tmp_path / "store"), "JUPYTER_PATH": str(serve.TEMPLATE_ROOT)}
 
 
 def test_default_notebooks_dir_is_repo_notebooks() -> None:

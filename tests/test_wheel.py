@@ -82,6 +82,15 @@ def test_wheel_ships_every_notebook(installed) -> None:
     names = zipfile.ZipFile(installed["wheel"]).namelist()
     shipped = {Path(n).name for n in names if n.endswith(".ipynb")}
     assert shipped == {p.name for p in (REPO / "notebooks").glob("*.ipynb")}
+    # the presentation layer: every template, the one stylesheet, and the Voilà page template
+    package = REPO / "liveboard"
+    wanted = {
+        p.relative_to(REPO).as_posix()
+        for pattern in ("templates/**/*.j2", "static/*", "jupyter/voila/templates/liveboard/*")
+        for p in package.glob(pattern)
+    }
+    assert "liveboard/static/liveboard.css" in wanted and "liveboard/templates/components.html.j2" in wanted
+    assert wanted <= set(names), sorted(wanted - set(names))
     # the installed package is not the checkout
     where = _run(
         [str(installed["python"]), "-c", "import liveboard, pathlib; print(pathlib.Path(liveboard.__file__).parent)"],

@@ -155,7 +155,7 @@ class LiveBoard:
         self.audience = _html("", "lb-audience")
         controls = []
         if isinstance(self.source, Replay):
-            self.pause = W.ToggleButton(value=False, description="Pause", icon="pause")
+            self.pause = W.ToggleButton(value=False, description="Pause")
             self.pause.observe(self._on_pause, "value")
             self.speed = W.BoundedFloatText(value=self.source.speed, min=1, max=100, step=1, description="Speed ×")
             self.speed.observe(self._on_speed, "value")

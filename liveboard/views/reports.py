@@ -119,7 +119,7 @@ def report_button(
 ) -> W.VBox:
     """A "Generate report" button: ``generate()`` writes the report and returns its path; the failures it
     raises as one-line errors (``failures``) are shown, cleaned of server paths, as "Report failed: …"."""
-    button = W.Button(description="Generate report", icon="file-text", tooltip="Post-LIVE report (HTML)")
+    button = W.Button(description="Generate report", tooltip="Post-LIVE report (HTML)")
     button.add_class("lb-report-button")
     status = W.HTML()
     status.add_class("lb-report-status")
@@ -162,8 +162,8 @@ class ReportList:
         self.table = W.HTML()
         self.table.add_class("lb-report-list")
         self.choice = W.Dropdown(description="Report", options=[], layout=W.Layout(width="520px"))
-        self.refresh_button = W.Button(description="Refresh", icon="refresh")
-        self.view_button = W.Button(description="View", icon="eye")
+        self.refresh_button = W.Button(description="↻ Refresh")
+        self.view_button = W.Button(description="View")
         self.detail = W.HTML()
         self.detail.add_class("lb-report-detail")
         self.refresh_button.on_click(lambda _: self.refresh())
