@@ -10,6 +10,7 @@ channel credit, pins, giveaway windows) are not plain and stay written by hand, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 KINDS = ("count", "sum", "count_distinct", "sum_length")
 #: Fields that are money: summed as DECIMAL (exact), never through HUGEINT.
@@ -68,7 +69,7 @@ def _a(name: str, kind: str, *types: str, field: tuple[str, ...] = (), **kw) -> 
     return Aggregate(name, kind, tuple(types), field, **kw)
 
 
-_PAID = {"over": "paid"}
+_PAID: dict[str, Any] = {"over": "paid"}
 
 #: Every plain aggregate, in the order the session columns list them.
 AGGREGATES: tuple[Aggregate, ...] = (

@@ -8,6 +8,7 @@ import logging
 import os
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -61,6 +62,11 @@ def is_event_log(name: str) -> bool:
     return name.lower().endswith((".jsonl", ".jsonl.gz"))
 
 
+def _kept_in(found: list[Path]) -> Callable[[OSError], None]:
+    """An ``os.walk`` error handler that keeps the path it could not read in ``found``."""
+    return lambda e: found.append(Path(e.filename))
+
+
 def event_log_files(paths: list[Path]) -> list[Path]:
     """The files named on the command line, folders expanded to every event log inside (symlinked folders
     followed once: a loop ends there). Checked before anything is written: a path that does not exist or
@@ -77,9 +83,7 @@ def event_log_files(paths: list[Path]) -> list[Path]:
         found: list[Path] = []
         seen: set[str] = set()
         # an unreadable subfolder is kept as a path: reading it fails, and the failure is reported
-        for root, dirs, names in os.walk(
-            p, followlinks=True, onerror=lambda e, out=found: out.append(Path(e.filename))
-        ):
+        for root, dirs, names in os.walk(p, followlinks=True, onerror=_kept_in(found)):
             real = os.path.realpath(root)
             if real in seen:
                 dirs[:] = []
@@ -213,7 +217,16 @@ def _write_records(frame: pd.DataFrame, fmt: str) -> None:
 
 
 ACCOUNT_MONEY = ("gmv", "gmv_per_hour", "gmv_prev", "gmv_per_hour_prev")
-ACCOUNT_TABLE = ("account_id", "currency", "sessions", "hours_live", "gmv", "gmv_per_hour", "items_sold", "viewers")
+ACCOUNT_TABLE: tuple[str, ...] = (
+    "account_id",
+    "currency",
+    "sessions",
+    "hours_live",
+    "gmv",
+    "gmv_per_hour",
+    "items_sold",
+    "viewers",
+)
 ACCOUNT_TABLE += ("live_ctr", "ctor", "gmv_change")
 
 

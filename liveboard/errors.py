@@ -103,7 +103,8 @@ def os_error_message(exc: OSError, fallback: str | None = None) -> str:
     """One line for an :class:`OSError`: ``<path>: <what is wrong> — <what to do>``."""
     code = exc.errno if exc.errno in OS_ADVICE else _errno_in(str(exc))
     path = _shown_path(exc.filename2 if exc.filename2 and code != errno.ENOENT else exc.filename, fallback)
-    what, todo = OS_ADVICE.get(code, (_first_line(exc.strerror or exc) or type(exc).__name__, "check the path"))
+    unknown = (_first_line(exc.strerror or exc) or type(exc).__name__, "check the path")
+    what, todo = OS_ADVICE.get(code, unknown) if code is not None else unknown
     return f"{path + ': ' if path else ''}{what} — {todo}"
 
 

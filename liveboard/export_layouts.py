@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from liveboard import cells
@@ -139,7 +140,7 @@ def normalise(header: object) -> tuple[str, str | None]:
     text = " ".join(unicodedata.normalize("NFKC", header).split()).strip().rstrip(":").strip()
     m = _PAREN.match(text)
     code = cells.currency_code(m.group(2)) if m else None
-    if code:
+    if m and code:
         return m.group(1).strip().casefold(), code
     return text.casefold(), None
 
@@ -159,7 +160,7 @@ class Columns:
         return len(self.fields)
 
 
-def match(row: list[object], table: dict[str, str]) -> Columns:
+def match(row: Sequence[object], table: dict[str, str]) -> Columns:
     """Map a header row through ``table``; the first of two columns with one meaning wins."""
     out = Columns()
     for i, cell in enumerate(row):
@@ -181,7 +182,7 @@ def match(row: list[object], table: dict[str, str]) -> Columns:
     return out
 
 
-def header_score(row: list[object]) -> int:
+def header_score(row: Sequence[object]) -> int:
     """How much a row looks like the header of a known layout (used to pick the csv delimiter)."""
     return max(match(row, t).score for t in (SESSION_HEADERS, TREND_HEADERS, DATE_HEADERS | SESSION_HEADERS))
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
@@ -90,7 +91,8 @@ class Parsed:
 
 class _Bad:
     def __init__(self, path: Path, grid: sheets.Grid):
-        self.path, self.grid, self.rows = path, grid, []
+        self.path, self.grid = path, grid
+        self.rows: list[dict[str, object]] = []
 
     def add(self, i: int, reason: str) -> None:
         raw = self.grid.raw_text(i)
@@ -267,6 +269,7 @@ def _parse_sessions(path, grid, layout, tz, account, notes) -> Parsed:
         if errors:
             bad.add(i, "; ".join(errors))
             continue
+        assert handle is not None  # else an error above
         rec = {k: v for k, v in rec.items() if k not in _NOT_STORED}
         rec["account_id"] = handle
         key = source_key(handle, rec["start"])
@@ -419,7 +422,8 @@ def _parse_products(path: Path, grid: sheets.Grid, notes: list[str]) -> tuple[pa
         row = grid.rows[i]
         if _blank(row) or _is_total(row):
             continue
-        rec, errors = {}, []
+        rec: dict[str, Any] = {}
+        errors: list[str] = []
         for name, j in cols.fields.items():
             value = row[j] if j < len(row) else None
             kind = "text" if name in ("product_id", "name") else kind_of(name)
@@ -435,6 +439,7 @@ def _parse_products(path: Path, grid: sheets.Grid, notes: list[str]) -> tuple[pa
         if errors:
             bad.add(i, "sheet " + repr(grid.name) + ": " + "; ".join(errors))
             continue
+        assert pid is not None  # else an error above
         out[pid] = rec
         first[pid] = grid.numbers[i]
     names = ["product_id", "name", *figures]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -12,6 +13,11 @@ import pandas as pd
 from liveboard.metrics import REGISTRY
 
 MISSING = "—"
+
+#: A figure as tables hold it: a number (int, float, Decimal, numpy or pandas) or missing (None, NaN, pd.NA).
+#: Typed Any: the cells come from frames and summaries whose types pandas does not state, and a formatter
+#: shows whatever it is given (a missing mark where it is not a number).
+Figure = Any
 
 #: Colours of the time-axis markers, the same on the live board, LIVE Analytics and in reports.
 MARKER_COLORS = {"product": "#2a9d8f", "giveaway": "#e9a23b", "violation": "#d1495b", "gap": "#6b7280"}
@@ -41,9 +47,9 @@ def is_missing(value: object) -> bool:
         return False
 
 
-def money(value: object, currency: object = "USD") -> str:
+def money(value: Figure, currency: object = "USD") -> str:
     """``RM1,234.50``, ``1,234.50 CHF``; an amount whose currency is not known has no symbol."""
-    if is_missing(value):
+    if value is None or is_missing(value):
         return MISSING
     amount = f"{float(value):,.2f}"
     if is_missing(currency) or not str(currency).strip():
@@ -61,20 +67,20 @@ def currency_name(currency: object) -> str:
     return f"{code} ({symbol})" if symbol and symbol != code else code
 
 
-def rate(value: object, digits: int = 2) -> str:
-    return MISSING if is_missing(value) else f"{float(value) * 100:.{digits}f}%"
+def rate(value: Figure, digits: int = 2) -> str:
+    return MISSING if value is None or is_missing(value) else f"{float(value) * 100:.{digits}f}%"
 
 
-def count(value: object) -> str:
-    if is_missing(value):
+def count(value: Figure) -> str:
+    if value is None or is_missing(value):
         return MISSING
     v = float(value)
     return f"{int(round(v)):,}" if v.is_integer() else f"{v:,.1f}"
 
 
-def duration(seconds: object) -> str:
+def duration(seconds: Figure) -> str:
     """``1h 40min``, ``55min``, ``45s`` — the way TikTok's exports write durations."""
-    if is_missing(seconds):
+    if seconds is None or is_missing(seconds):
         return MISSING
     s = int(round(float(seconds)))
     if s < 60:
@@ -105,8 +111,9 @@ def when(value: object, tz: str | None = None, fmt: str = "%Y-%m-%d %H:%M") -> s
     return ts.tz_convert(zone(tz)).strftime(fmt)
 
 
-def metric(name: str, value: object, currency: str = "USD") -> str:
-    """Format a value by its metric's unit from the registry."""
+def metric(name: str, value: Any, currency: str = "USD") -> str:
+    """Format a value by its metric's unit from the registry (a :data:`Figure`, or a time for a datetime metric:
+    which one only the unit says, hence ``Any``)."""
     unit = REGISTRY[name].unit if name in REGISTRY else "count"
     if unit == "currency":
         return money(value, currency)

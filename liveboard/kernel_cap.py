@@ -33,7 +33,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
         help="Most kernels running at once, preheated ones included; a page view beyond gets HTTP 503. 0: no cap.",
     )
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._reserved: set[str] = set()  # kernels being started: counted before they are registered
         self._stopping = False
@@ -42,7 +42,9 @@ class CappedKernelManager(AsyncMappingKernelManager):
         """Kernels running, starting or being started."""
         return len(set(self._kernels) | set(self._pending_kernels) | self._reserved)
 
-    async def start_kernel(self, *, kernel_id: str | None = None, **kwargs) -> str:
+    # jupyter_client types start_kernel, shutdown_kernel and shutdown_all as the sync MultiKernelManager's
+    # (run_sync wrappers); in the async managers this class derives from they are coroutines, as here.
+    async def start_kernel(self, *, kernel_id: str | None = None, **kwargs) -> str:  # type: ignore[override]
         if kernel_id is not None and kernel_id in self:
             return await super().start_kernel(kernel_id=kernel_id, **kwargs)
         if self.max_kernels > 0 and self.kernel_count() >= self.max_kernels:
@@ -55,12 +57,12 @@ class CappedKernelManager(AsyncMappingKernelManager):
         finally:
             self._reserved.discard(kernel_id)
 
-    async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
+    async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):  # type: ignore[override]  # (see above)
         result = await super().shutdown_kernel(kernel_id, *args, **kwargs)
         self._refill_pools()
         return result
 
-    async def shutdown_all(self, *args, **kwargs) -> None:
+    async def shutdown_all(self, *args, **kwargs) -> None:  # type: ignore[override]  # (see above)
         self._stopping = True  # the server stops: no pool is topped up any more
         await super().shutdown_all(*args, **kwargs)
 

@@ -115,6 +115,7 @@ def _trend_target(store, parsed: Parsed) -> tuple[str, pa.Table, str | None]:
     from liveboard.workbench import Workbench
 
     handle, first = parsed.account, parsed.first_t
+    assert handle is not None and first is not None  # a trend with rows has its account and first time
     empty = summaries_table([], [], None)
     exports = [r for r in stored_export_rows(store) if r.get("account_id") == handle and r.get("start")]
     near = sorted(

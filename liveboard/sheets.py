@@ -11,7 +11,7 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +54,7 @@ class Grid:
         return buf.getvalue()
 
 
-def read_grids(path: Path, score: Callable[[list[object]], int]) -> list[Grid]:
+def read_grids(path: Path, score: Callable[[Sequence[object]], int]) -> list[Grid]:
     """Every sheet of ``path``; ``score`` rates a row as a header (it picks the csv delimiter)."""
     try:
         size = path.stat().st_size
@@ -89,6 +89,7 @@ def read_grids(path: Path, score: Callable[[list[object]], int]) -> list[Grid]:
         raise SheetError(f"{path}: an Excel workbook named {path.suffix}: rename it .xlsx")
     data = path.read_bytes()
     text = _decode(path, data, strict=True)
+    assert text is not None  # strict: an error instead of None
     return [read_csv_text(path, text, score)]
 
 
@@ -150,21 +151,23 @@ def _decode(path: Path, data: bytes, *, strict: bool) -> str | None:
     return text
 
 
-def read_csv_text(path: Path, text: str, score: Callable[[list[object]], int]) -> Grid:
+def read_csv_text(path: Path, text: str, score: Callable[[Sequence[object]], int]) -> Grid:
     """Records of a csv text, split with the delimiter (``,``, ``;`` or tab) whose header row scores best."""
     head = "\n".join(text.splitlines()[: HEADER_ROWS + 5])
     best, best_score = ",", -1
     for delim in DELIMITERS:
         try:
-            rows = list(csv.reader(io.StringIO(head), delimiter=delim))
+            sample = list(csv.reader(io.StringIO(head), delimiter=delim))
         except csv.Error:
             continue
-        s = max((score(r) for r in rows[:HEADER_ROWS]), default=0)
+        s = max((score(r) for r in sample[:HEADER_ROWS]), default=0)
         if s > best_score:
             best, best_score = delim, s
     lines = _LineTap(text)
     reader = csv.reader(lines, delimiter=best)
-    rows, numbers, raw = [], [], []
+    rows: list[list[object]] = []
+    numbers: list[int] = []
+    raw: list[str] = []
     try:
         for record in reader:
             if len(rows) >= MAX_ROWS:

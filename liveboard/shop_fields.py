@@ -105,7 +105,9 @@ class Reader:
         if number is None or abs(number) >= _MAX_MONEY:
             self.problem(path, f"an amount was expected, got {_show(value)}")
             return None
-        return number if number.as_tuple().exponent >= -6 else number.quantize(_MICRO)
+        exponent = number.as_tuple().exponent
+        assert isinstance(exponent, int)  # a finite number (_number): not 'n', 'N' or 'F'
+        return number if exponent >= -6 else number.quantize(_MICRO)
 
     def currency(self, obj: object, path: str) -> str | None:
         value = self.raw(obj, path)
@@ -151,8 +153,7 @@ class Reader:
 
 def _number(value: object) -> Decimal | None:
     """A finite number from an int, float or numeric string (``"12.30"``, ``"1,234"``), else None."""
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         text = value.strip()
         if "," in text:
             text = text.replace(",", "")
@@ -162,9 +163,9 @@ def _number(value: object) -> Decimal | None:
             number = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the pattern only lets numbers through
             return None
-    elif kind is int:
+    elif type(value) is int:
         return Decimal(value)
-    elif kind is float:
+    elif type(value) is float:
         number = Decimal(repr(value))
     else:
         return None

@@ -70,7 +70,7 @@ class SyncResult:
                 f"store: new {_n(getattr(rep, 'new', 0))} · changed {len(changed)} · "
                 f"unchanged {_n(getattr(rep, 'unchanged', 0))}"
                 + (f" ({linked} joined sessions already in the store)" if linked else "")
-                + (f" · version {rep.version}" if getattr(rep, "version", None) is not None else "")
+                + (f" · version {version}" if (version := getattr(rep, "version", None)) is not None else "")
             )
             for sid, figures in list(changed.items())[:limit]:
                 out.append(f"changed: {sid}: {', '.join(figures) if figures else 'figures'}")

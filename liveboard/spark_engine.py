@@ -39,12 +39,16 @@ import tempfile
 import threading
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from liveboard import provenance, queries
 from liveboard.errors import EnvironmentProblem, InputError
 from liveboard.events import EVENT_SCHEMA
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 INSTALL_PYSPARK = 'pip install "liveboard[spark]"'
 INSTALL_JAVA = "apt-get install -y --no-install-recommends openjdk-17-jre-headless"
@@ -166,7 +170,7 @@ def check_available() -> None:
 # ------------------------------------------------------------------ the session
 
 _lock = threading.Lock()
-_active: dict[str, object] = {}  # master -> SparkSession (Spark allows one per process)
+_active: dict[str, SparkSession] = {}  # master -> its session (Spark allows one per process)
 
 
 def spark_session(master: str | None = None):

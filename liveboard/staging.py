@@ -43,7 +43,9 @@ class EventStager:
     commit ``version``), with ``seq`` shifted by ``shift``. ``known``: sessions already in the store, with
     their account and start (what places their new events). One thread writes, in the order of the parts."""
 
-    def __init__(self, folder: Path, *, version: int, shift: int, known: dict[str, tuple[str | None, object]]):
+    def __init__(
+        self, folder: Path, *, version: int, shift: int, known: dict[str, tuple[str | None, dt.datetime | None]]
+    ):
         self.folder, self.version, self.shift, self.known = folder, version, shift, known
         self.placed: dict[str, set[Partition]] = defaultdict(set)  # session -> partitions its rows went to
         self.files: list[tables.DataFile] = []

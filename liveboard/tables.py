@@ -101,7 +101,8 @@ def data_file(table_dir: Path, rel: str, stats: str | None = None) -> DataFile:
     """A table's existing file (``rel``: its path in the table's folder, partition folders first) as an
     add: partition from the folders, statistics as given or computed from the file."""
     path = table_dir / rel
-    partition = dict(part.split("=", 1) for part in Path(rel).parts[:-1] if "=" in part)
+    pairs = (part.split("=", 1) for part in Path(rel).parts[:-1] if "=" in part)
+    partition: dict[str, str | None] = {key: value for key, value in pairs}
     meta = pq.read_metadata(path)
     if stats is None:
         names = [n for n in STATS_COLUMNS if n in meta.schema.names]

@@ -24,7 +24,7 @@ from liveboard.errors import InputError
 from liveboard.events import EVENT_SCHEMA
 from liveboard.ids import check_session_id
 from liveboard.metrics import TREND_COLUMNS
-from liveboard.store import Store, default_store_path
+from liveboard.store import Snapshot, Store, default_store_path
 
 #: Columns :meth:`Workbench.sessions` filters on; the cached catalog keeps them in DuckDB too, with each row's
 #: position, so that a filter is the same SQL as ever and only the rows it finds are taken from the frame.
@@ -328,7 +328,7 @@ class _SnapshotCache:
     takes a cursor), the session catalog converted once to the frame :meth:`Workbench.sessions` returns, and
     the latest query results. Nothing here changes while the snapshot is the newest; callers get copies."""
 
-    def __init__(self, key: tuple, con: duckdb.DuckDBPyConnection):
+    def __init__(self, key: Snapshot, con: duckdb.DuckDBPyConnection):
         self.key = key
         self.con = con
         self._lock = threading.Lock()  # the counters and the results
@@ -344,16 +344,21 @@ class _SnapshotCache:
         cur.execute("SET TimeZone = 'UTC'")
         return cur
 
-    def sessions_sql(self, where: str) -> str | None:
-        """The query of :meth:`Workbench.sessions` with condition ``where`` (None: no catalog yet)."""
+    def _column_types(self) -> dict[str, str]:
+        """The catalog's column types (read once; none when there is no catalog)."""
         if self._types is None:
             try:
                 self._types = {r[0]: r[1] for r in self.cursor().execute("DESCRIBE sessions").fetchall()}
             except duckdb.Error:
                 self._types = {}
-        if not {"start", "gmv"} <= self._types.keys():
+        return self._types
+
+    def sessions_sql(self, where: str) -> str | None:
+        """The query of :meth:`Workbench.sessions` with condition ``where`` (None: no catalog yet)."""
+        types = self._column_types()
+        if not {"start", "gmv"} <= types.keys():
             return None
-        select = ", ".join(f'"{c}"' for c in SESSION_COLUMNS + EXTRA_COLUMNS if c in self._types)
+        select = ", ".join(f'"{c}"' for c in SESSION_COLUMNS + EXTRA_COLUMNS if c in types)
         return f"SELECT {select} FROM sessions WHERE {where} ORDER BY {SESSION_ORDER}"
 
     def keeps_catalog(self, filtered: bool) -> bool:
@@ -379,7 +384,8 @@ class _SnapshotCache:
             frame = None
             if sql is not None:
                 frame = cur.execute(sql).df()
-                _freeze_cells(frame, [c for c in frame.columns if self._types[c].endswith("[]")])
+                types = self._column_types()
+                _freeze_cells(frame, [c for c in frame.columns if types[c].endswith("[]")])
                 self._index(cur, frame)
             self._catalog, self._catalog_read = frame, True
             return frame
@@ -394,7 +400,8 @@ class _SnapshotCache:
         )
         cur.register("_incoming_rows", rows)
         try:
-            typed = ", ".join(["_pos"] + [f'CAST("{c}" AS {self._types[c]}) AS "{c}"' for c in cols])
+            types = self._column_types()
+            typed = ", ".join(["_pos"] + [f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in cols])
             cur.execute(f"CREATE OR REPLACE TABLE _session_rows AS SELECT {typed} FROM _incoming_rows")
         finally:
             cur.unregister("_incoming_rows")

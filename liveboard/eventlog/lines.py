@@ -61,7 +61,8 @@ def line_tables(path: Path, on_bytes: Callable[[int], None] | None = None) -> It
         blocks = _gunzip(fh, on_bytes) if gz else _plain(fh, on_bytes)
         try:
             yield from _numbered_lines(blocks, path)
-        except (gzip.BadGzipFile, EOFError, isal_zlib.error) as exc:
+        # isal's stub declares isal_zlib.error as an instance of Exception, not the class it is
+        except (gzip.BadGzipFile, EOFError, isal_zlib.error) as exc:  # type: ignore[misc]
             raise EventLogError(
                 f"{path}: damaged or truncated gzip file ({exc}); nothing imported from it",
                 problem=f"damaged or truncated gzip file ({exc})",
@@ -256,7 +257,8 @@ def _split_lines(raw: bytes, first: int = 1) -> tuple[pa.Table, int]:
 
 def _mark_non_utf8(binary: pa.Array) -> tuple[pa.Array, pa.Array]:
     """The rare slow path: lines that are not UTF-8 become bad rows (their bytes kept visibly escaped)."""
-    texts, reasons = [], []
+    texts: list[str] = []
+    reasons: list[str | None] = []
     for chunk in binary.to_pylist():
         try:
             texts.append(chunk.decode("utf-8"))

@@ -34,12 +34,13 @@ class EventLogError(DataProblem):
 
 def os_problem(path: Path, exc: OSError) -> str:
     """One line saying what is wrong with a path the system refused to read."""
-    why = {
+    known: dict[int | None, str] = {
         errno.ENOENT: "no such file or folder",
         errno.ELOOP: "symlink loop (a link that points back to itself)",
         errno.EACCES: "permission denied",
         errno.EPERM: "permission denied",
         errno.EISDIR: "is a folder, not a file",
         errno.ENOTDIR: "no such file (a part of the path is not a folder)",
-    }.get(exc.errno, f"cannot read ({exc.strerror or exc})")
+    }
+    why = known.get(exc.errno, f"cannot read ({exc.strerror or exc})")
     return f"{path}: {why}"

@@ -161,6 +161,7 @@ class EventLogStream:
             for i, path in enumerate(self.paths):
                 if not _put(out, ("start", i, None), stop):
                     return
+                end: tuple[str, int, BaseException | None]
                 try:
                     for table in line_tables(path, on_bytes):
                         if not _put(out, ("lines", i, table), stop):

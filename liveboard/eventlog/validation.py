@@ -345,7 +345,7 @@ def validated(
         schema=BAD_ROW_SCHEMA,
     )
     ok = out.filter(pc.invert(bad_mask)) if bad.num_rows else out
-    unknown = Counter()
+    unknown: Counter[str] = Counter()
     unk_col = ok["unknown_type"]
     if unk_col.null_count < len(unk_col):
         for row in pc.value_counts(unk_col.drop_null()).to_pylist():

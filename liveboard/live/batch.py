@@ -6,7 +6,7 @@ maps them) keeps each step vectorised and keeps them from disagreeing on the bat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -21,7 +21,8 @@ class Batch:
     """A sorted micro-batch of one session and the per-row arrays the fold steps share.
 
     ``minute``, ``uid``, ``ch`` and ``pid`` are filled in, in fold order, by the steps that compute them
-    (the minute needs the session's origin; ids are assigned in first-seen order).
+    (the minute needs the session's origin; ids are assigned in first-seen order); a step that read one
+    before it is filled in would fail (AttributeError).
     """
 
     table: pa.Table
@@ -33,10 +34,10 @@ class Batch:
     is_t: dict[str, np.ndarray]
     #: the latest ``ts`` before this batch (None for the first)
     prev_max: int | None
-    minute: np.ndarray | None = None
-    uid: np.ndarray | None = None
-    ch: np.ndarray | None = None
-    pid: np.ndarray | None = None
+    minute: np.ndarray = field(init=False, repr=False, compare=False)
+    uid: np.ndarray = field(init=False, repr=False, compare=False)
+    ch: np.ndarray = field(init=False, repr=False, compare=False)
+    pid: np.ndarray = field(init=False, repr=False, compare=False)
 
     @property
     def n(self) -> int:

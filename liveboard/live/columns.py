@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import DTypeLike
 
 from liveboard.live.codes import MIN_US
 from liveboard.queries import TREND_MAX_MINUTES
@@ -78,7 +79,7 @@ class IdMap:
 class GrowableColumns:
     """Growable numpy columns indexed by a dense id."""
 
-    def __init__(self, **spec: tuple[str, object]) -> None:
+    def __init__(self, **spec: tuple[DTypeLike, object]) -> None:
         self.spec = spec
         self.cap = 0
         for name, (dtype, _fill) in spec.items():

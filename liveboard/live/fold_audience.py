@@ -14,9 +14,10 @@ from liveboard.events import AGES, GENDERS
 from liveboard.live.batch import Batch
 from liveboard.live.codes import FOLLOWER
 from liveboard.live.columns import as_numpy, column
+from liveboard.live.fields import StateFields
 
 
-class AudienceFold:
+class AudienceFold(StateFields):
     """Fold steps for the audience (part of :class:`~liveboard.live.state.LiveState`)."""
 
     def _fold_profiles(self, batch: Batch) -> None:

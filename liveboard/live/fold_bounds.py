@@ -11,9 +11,10 @@ import numpy as np
 from liveboard.live.batch import Batch
 from liveboard.live.codes import MIN_US
 from liveboard.live.columns import column
+from liveboard.live.fields import StateFields
 
 
-class BoundsFold:
+class BoundsFold(StateFields):
     """Fold step for the session's bounds and meta (part of :class:`~liveboard.live.state.LiveState`)."""
 
     def _fold_bounds(self, batch: Batch) -> None:

@@ -15,6 +15,7 @@ from liveboard.aggregates import Aggregate
 from liveboard.live.batch import Batch
 from liveboard.live.codes import EVENT_TOTALS, USER_COUNTS, VALUE_COUNTS, rows_of
 from liveboard.live.columns import as_numpy, column
+from liveboard.live.fields import StateFields
 
 
 def user_flag(a: Aggregate) -> str:
@@ -36,7 +37,7 @@ def weights(table: pa.Table, a: Aggregate, rows: np.ndarray) -> np.ndarray:
     return np.where(keep, w, 0)
 
 
-class CountsFold:
+class CountsFold(StateFields):
     """Fold steps for the plain aggregates (part of :class:`~liveboard.live.state.LiveState`)."""
 
     def _fold_counts(self, batch: Batch) -> None:

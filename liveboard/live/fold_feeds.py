@@ -13,9 +13,10 @@ import pyarrow as pa
 from liveboard.live.batch import Batch
 from liveboard.live.codes import COMMENTS_KEPT
 from liveboard.live.columns import column
+from liveboard.live.fields import StateFields
 
 
-class FeedFold:
+class FeedFold(StateFields):
     """Fold steps and snapshots for the feeds (part of :class:`~liveboard.live.state.LiveState`)."""
 
     def _fold_feeds(self, batch: Batch) -> None:

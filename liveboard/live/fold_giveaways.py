@@ -11,9 +11,10 @@ import pyarrow as pa
 
 from liveboard.live.batch import Batch
 from liveboard.live.columns import as_numpy, column
+from liveboard.live.fields import StateFields
 
 
-class GiveawayFold:
+class GiveawayFold(StateFields):
     """Fold steps for giveaways (part of :class:`~liveboard.live.state.LiveState`)."""
 
     def _fold_giveaways(self, batch: Batch) -> None:

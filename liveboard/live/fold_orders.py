@@ -13,13 +13,14 @@ import pyarrow as pa
 from liveboard.live.batch import Batch
 from liveboard.live.codes import ORDER_FLAGS, PAID_TOTALS, UNATTRIBUTED
 from liveboard.live.columns import as_numpy, column
+from liveboard.live.fields import StateFields
 from liveboard.live.money import money_micros
 
 #: The order fields the paid aggregates read, and the order column that holds each (money in micro-units).
 ORDER_FIELDS = {"amount": "amt", "quantity": "qty"}
 
 
-class OrderFold:
+class OrderFold(StateFields):
     """Fold steps for orders and sales (part of :class:`~liveboard.live.state.LiveState`)."""
 
     def _fold_orders(self, batch: Batch) -> None:

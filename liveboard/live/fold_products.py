@@ -12,9 +12,10 @@ import pyarrow as pa
 from liveboard.live.batch import Batch
 from liveboard.live.codes import T
 from liveboard.live.columns import column
+from liveboard.live.fields import StateFields
 
 
-class ProductFold:
+class ProductFold(StateFields):
     """Fold steps for products (part of :class:`~liveboard.live.state.LiveState`)."""
 
     def _map_products(self, batch: Batch) -> np.ndarray:
@@ -65,6 +66,6 @@ class ProductFold:
         if self.cur_pin is None:
             return
         p, start, _ = self.cur_pin
-        end = min(t, self.close_ts) if self.end is not None else t
+        end = min(t, self.end) if self.end is not None else t  # clipped to close_ts (the end)
         self.p.featured_us[p] += max(end - start, 0)
         self.cur_pin = None

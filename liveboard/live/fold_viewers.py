@@ -14,9 +14,10 @@ import pyarrow as pa
 from liveboard.live.batch import Batch
 from liveboard.live.codes import UNATTRIBUTED, USER_LUT
 from liveboard.live.columns import column
+from liveboard.live.fields import StateFields
 
 
-class ViewerFold:
+class ViewerFold(StateFields):
     """Fold steps for viewers and channels (part of :class:`~liveboard.live.state.LiveState`)."""
 
     def _map_users(self, batch: Batch) -> np.ndarray:

@@ -12,9 +12,10 @@ import numpy as np
 
 from liveboard.live.batch import Batch
 from liveboard.live.columns import ceil_minute
+from liveboard.live.fields import StateFields
 
 
-class ViewFold:
+class ViewFold(StateFields):
     """Fold steps for views, PCU and online (part of :class:`~liveboard.live.state.LiveState`)."""
 
     def _fold_views(self, batch: Batch) -> None:
@@ -22,7 +23,8 @@ class ViewFold:
         ts, is_t, uid = batch.ts, batch.is_t, batch.uid
         mk = np.flatnonzero(is_t["viewer_enter"] | is_t["viewer_leave"])
         mk = mk[uid[mk] >= 0]
-        close = self.close_ts
+        close, origin = self.close_ts, self.origin
+        assert close is not None and origin is not None  # the bounds step ran first
         self._flush_pending_end(close)
         if not len(mk):
             self._settle_pcu(np.zeros(0, np.int64), np.zeros(0, np.int64))
@@ -42,7 +44,7 @@ class ViewFold:
         prev_open[first], prev_start[first] = self.u.open[su[first]], self.u.open_vstart[su[first]]
         self._close_views(prev_start[prev_open], st[prev_open], close)
         # views opened by enters
-        self.m.add("starts", ceil_minute(tc_[is_enter], self.origin))
+        self.m.add("starts", ceil_minute(tc_[is_enter], origin))
         self._keep_open_views(su, st, se, first, last)
         # concurrency after each mark, in time order
         delta = np.empty(len(mk), np.int64)
@@ -52,12 +54,14 @@ class ViewFold:
     def _flush_pending_end(self, close: int) -> None:
         """Views that ended at an earlier close count as ended in that minute once the close moved on."""
         if self.pending_end is not None and close > self.pending_end[0]:
+            assert self.origin is not None  # set with the first event
             pt, pn = self.pending_end
             self.m.add("ends", ceil_minute(np.array([pt]), self.origin).repeat(pn))
             self.pending_end = None
 
     def _close_views(self, vs: np.ndarray, ve: np.ndarray, close: int) -> None:
         """Views from ``vs`` to ``ve`` are over: their time, and their end minute (pending at the close)."""
+        assert self.origin is not None  # set with the first event
         ve = np.maximum(ve, vs)
         self.closed_view_us += int((ve - vs).sum())
         done = ve < close
@@ -86,6 +90,7 @@ class ViewFold:
 
     def _settle_pcu(self, t: np.ndarray, delta: np.ndarray) -> None:
         close, max_ts = self.close_ts, self.max_ts
+        assert close is not None and max_ts is not None  # the bounds step ran first
         cands: list[tuple[int, int]] = []
         base = self._open_before_marks(delta)
         if len(t):
@@ -114,4 +119,5 @@ class ViewFold:
         if self.max_ts is None:
             return 0
         close = self.close_ts
+        assert close is not None  # max_ts is not None
         return self.closed_view_us + self.n_open * close - self.sum_open_vstart

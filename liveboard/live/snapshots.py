@@ -14,12 +14,13 @@ import pandas as pd
 from liveboard.aggregates import AGGREGATE, AGGREGATES, SESSION_BASE_COLUMNS
 from liveboard.live.codes import MIN_US, UNATTRIBUTED
 from liveboard.live.columns import timestamp
+from liveboard.live.fields import StateFields
 from liveboard.live.money import CENT, MICRO, MONEY_OUT, money
 from liveboard.metrics import TREND_COLUMNS, apply_derived
 from liveboard.queries import TREND_MAX_MINUTES
 
 
-class Snapshots:
+class Snapshots(StateFields):
     """The live state's frames (part of :class:`~liveboard.live.state.LiveState`)."""
 
     def summary_base(self) -> pd.DataFrame:
@@ -68,6 +69,7 @@ class Snapshots:
         cols = ["minute", "ts", *TREND_COLUMNS]
         if self.max_ts is None:
             return pd.DataFrame(columns=cols)
+        assert self.origin is not None  # set with the first event
         nm = min(int(self._minute(np.array([self.close_ts]))[0]) + 1, TREND_MAX_MINUTES)
         self.m.ensure(nm)
         c = {k: v[:nm] for k, v in self.m.cols.items()}
@@ -106,6 +108,7 @@ class Snapshots:
         close = self.close_ts
         feat = P.featured_us[:n].copy()
         if self.cur_pin is not None:
+            assert close is not None  # a pin is an event
             p, start, _ = self.cur_pin
             feat[p] += max(close - start, 0)
         rows = []

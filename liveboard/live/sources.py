@@ -39,7 +39,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 import numpy as np
 import pyarrow as pa
@@ -103,6 +103,15 @@ class _Source:
     def consume_reset(self) -> bool:
         r, self._reset = self._reset, False
         return r
+
+    def poll(self) -> pa.Table:
+        """The events that arrived since the last poll (each source has its own)."""
+        raise NotImplementedError
+
+    @property
+    def ended(self) -> bool:
+        """True once the source will yield nothing more (each source has its own)."""
+        raise NotImplementedError
 
     async def stream(self, interval: float | None = None) -> AsyncIterator[pa.Table]:
         while True:
@@ -323,7 +332,7 @@ class FollowFile(_Source):
         self.bad = BAD_ROW_SCHEMA.empty_table()
         self.bad_count = 0
         self.lines_read = 0
-        self._fh = None
+        self._fh: BinaryIO | None = None
         self._ino: int | None = None
         self._offset = 0  # bytes consumed into complete lines
         self._partial = b""
@@ -350,7 +359,7 @@ class FollowFile(_Source):
 
     @property
     def elapsed_s(self) -> float:
-        if self._first_ts is None:
+        if self._first_ts is None or self._last_ts is None:  # both are set by the first events
             return 0.0
         return (self._last_ts - self._first_ts) / 1e6
 
@@ -382,6 +391,7 @@ class FollowFile(_Source):
 
     def _read_available(self) -> list[tuple[int, bytes]]:
         """Complete new lines (with their numbers) of the open file."""
+        assert self._fh is not None  # opened by _open
         data = self._fh.read(self.max_bytes)
         if not data:
             return []
@@ -399,6 +409,7 @@ class FollowFile(_Source):
         lines: list[tuple[int, bytes, int]] = []  # (line_no, raw, generation)
         if self._fh is None and not self._open(from_start=False):
             return EVENT_SCHEMA.empty_table()
+        assert self._fh is not None  # open
         lines += [(n, r, self._generation) for n, r in self._read_available()]
         try:
             st = os.stat(self.path)
@@ -522,7 +533,7 @@ class FollowStore(_Source):
 
     @property
     def elapsed_s(self) -> float:
-        if self._first_ts is None:
+        if self._first_ts is None or self._last_ts_us is None:  # both are set by the first events
             return 0.0
         return (self._last_ts_us - self._first_ts) / 1e6
 

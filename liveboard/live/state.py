@@ -30,12 +30,12 @@ each is a running total in ``state.totals`` (``totals["gmv"]``, ``totals["viewer
 The state is one object composed of a fold step class per concern (``fold_bounds``, ``fold_counts``,
 ``fold_viewers``, ``fold_audience``, ``fold_products``, ``fold_giveaways``, ``fold_orders``, ``fold_views``,
 ``fold_feeds`` beside this module) and ``snapshots``; ``fold`` runs the steps in the order they depend on.
+The fields they share are declared, with their types, once (``fields``); ``__init__`` below sets them.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -68,6 +68,7 @@ from liveboard.live.columns import (  # noqa: F401 (re-exported)
     column,
     timestamp,
 )
+from liveboard.live.fields import OrderColumns, ProductColumns, UserColumns
 from liveboard.live.fold_audience import AudienceFold
 from liveboard.live.fold_bounds import BoundsFold
 from liveboard.live.fold_counts import CountsFold, user_flag
@@ -107,19 +108,19 @@ class LiveState(
         self.batches = 0
         self.origin_moved = False
         # bounds and meta
-        self.start: int | None = None
-        self.end: int | None = None
-        self.min_ts: int | None = None
-        self.max_ts: int | None = None
-        self.origin: int | None = None
-        self.meta_key: tuple[int, int] | None = None
-        self.meta: dict = {}
+        self.start = None
+        self.end = None
+        self.min_ts = None
+        self.max_ts = None
+        self.origin = None
+        self.meta_key = None
+        self.meta = {}
         # the plain aggregates (liveboard.aggregates): a running total each (gmv…, viewers…, event_count),
         # the values seen of a distinct count of ids, the users seen per minute of a per-minute user count;
         # customers, a distinct count of paid orders' users, is kept by the orders' own step
-        self.totals: dict[str, int] = {a.name: 0 for a in EVENT_TOTALS + USER_COUNTS + PAID_TOTALS}
+        self.totals = {a.name: 0 for a in EVENT_TOTALS + USER_COUNTS + PAID_TOTALS}
         self.customers = 0
-        self.distinct_values: dict[str, set] = {a.name: set() for a in VALUE_COUNTS}
+        self.distinct_values = {a.name: set() for a in VALUE_COUNTS}
         # ids
         self.users = IdMap()
         self.products_ids = IdMap()
@@ -129,7 +130,7 @@ class LiveState(
             self.channels_ids.index[c] = len(self.channels_ids.names)
             self.channels_ids.names.append(c)
         self.regions = IdMap()
-        self.u = GrowableColumns(
+        self.u = UserColumns(
             **{user_flag(a): (np.bool_, False) for a in USER_COUNTS},
             chmask=(np.int64, 0),
             open=(np.bool_, False),
@@ -154,10 +155,10 @@ class LiveState(
         self.sum_open_vstart = 0
         self.closed_view_us = 0
         self.pcu_confirmed = 0
-        self.pcu_pending: tuple[int, int] | None = None  # (t, open count after all marks at t)
-        self.pending_end: tuple[int, int] | None = None  # (t, views closed at t == close_ts)
+        self.pcu_pending = None  # (t, open count after all marks at t)
+        self.pending_end = None  # (t, views closed at t == close_ts)
         # orders
-        self.o = GrowableColumns(
+        self.o = OrderColumns(
             ts=(np.int64, np.iinfo(np.int64).min),
             seq=(np.int64, np.iinfo(np.int64).min),
             user=(np.int64, -1),
@@ -168,13 +169,13 @@ class LiveState(
             **{flag: (np.bool_, False) for flag in ORDER_FLAGS},
             channel=(np.int64, -1),
         )
-        self.frontier: set[int] = set()  # paid orders whose state ts == max_ts
+        self.frontier = set()  # paid orders whose state ts == max_ts
         # per minute
         # the trend's columns (``online`` comes from view starts and ends) from the one list in metrics
         self.m = MinuteColumns(tuple(c for c in TREND_COLUMNS if c != "online") + ("starts", "ends"))
-        self.minute_users: dict[str, set[int]] = {a.name: set() for a in USER_COUNTS if a.name in self.m.cols}
+        self.minute_users = {a.name: set() for a in USER_COUNTS if a.name in self.m.cols}
         # products
-        self.p = GrowableColumns(
+        self.p = ProductColumns(
             impressions=(np.int64, 0),
             clicks=(np.int64, 0),
             traffic=(np.bool_, False),
@@ -184,17 +185,17 @@ class LiveState(
             pins=(np.int64, 0),
             featured_us=(np.int64, 0),
         )
-        self.p_name: dict[int, tuple[tuple[int, int], str]] = {}
-        self.p_price: dict[int, tuple[tuple[int, int], Decimal]] = {}
-        self.cur_pin: tuple[int, int, int] | None = None  # (product, ts, seq)
+        self.p_name = {}
+        self.p_price = {}
+        self.cur_pin = None  # (product, ts, seq)
         # giveaways
-        self.g: dict[str, dict] = {}
+        self.g = {}
         # audience: (audience, dimension, value) -> users
-        self.aud: dict[tuple[str, str, str], int] = {}
+        self.aud = {}
         # feeds
-        self.comment_feed: deque = deque(maxlen=COMMENTS_KEPT)
-        self.violation_list: list[dict] = []
-        self.marker_list: list[dict] = []
+        self.comment_feed = deque(maxlen=COMMENTS_KEPT)
+        self.violation_list = []
+        self.marker_list = []
 
     @property
     def event_count(self) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 import ipywidgets as W
 
@@ -39,7 +40,7 @@ __all__ = ["LiveAnalytics", "app", "query_account", "query_session", "request_qu
 log = logging.getLogger(__name__)
 
 
-def view(wb: Workbench, **options: object) -> LiveAnalytics:
+def view(wb: Workbench, **options: Any) -> LiveAnalytics:
     """LIVE Analytics over ``wb`` with the reports wired: each session's "Generate report" button and the
     Reports tab list the reports beside the store (``$LIVEBOARD_REPORTS`` else ``reports/``)."""
     tz = options.get("tz")

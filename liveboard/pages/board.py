@@ -84,7 +84,7 @@ def _replay(sid: str, speed_raw: object, root: str | os.PathLike) -> tuple[W.Wid
         except Exception as exc:  # noqa: BLE001 - a page says what went wrong, never a traceback
             return error_widget(f"This session could not be shown ({type(exc).__name__})."), None
     if _being_recorded(sd):  # a LIVE the recorder is writing right now: follow its commits
-        source = FollowStore(Store(root), sid)
+        source: FollowStore | Replay = FollowStore(Store(root), sid)
     else:
         source = Replay(Store(root), sid, spd, events=sd.events())
     board = LiveBoard(source, coverage=cov if cov.kind != "events" else None, known=sd.info)

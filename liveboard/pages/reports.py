@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import ipywidgets as W
 
@@ -89,7 +90,7 @@ def generate_report(
 
 
 def report_button(
-    wb_store: StoreLike, session_id: str, out_dir: str | os.PathLike | None = None, **options: object
+    wb_store: StoreLike, session_id: str, out_dir: str | os.PathLike | None = None, **options: Any
 ) -> W.VBox:
     """A "Generate report" button for one session, with its status and, once done, a download link."""
     if "timezone" in options:  # a display zone from a URL or widget: an unknown one falls back to UTC, as on pages

@@ -65,7 +65,8 @@ def read_input(name: str, table, source: str, required: tuple[str, ...] | None =
         else:
             raw = _flat(table[f.name])
             columns[f.name], bad, too_large[f.name] = _convert(raw, f.type, what, f.name)
-            note(bad, 0, order, functools.partial(_cell_error, raw, bad, f.type, what, f.name))
+            if bad is not None:
+                note(bad, 0, order, functools.partial(_cell_error, raw, bad, f.type, what, f.name))
             if too_large[f.name].size:
                 far = int(too_large[f.name][0])
                 note(far, 0, order, functools.partial(_cell_error, raw, far, f.type, what, f.name), last=True)

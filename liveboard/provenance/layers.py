@@ -142,6 +142,7 @@ def _events_layer(events: SessionEvents, recorder: set[str], layer_schema: pa.Sc
     """Events summaries as layers, labelled "recorder" in a recorder's session (with what it cannot see
     made unknown), else "events"."""
     part = events.table
+    assert part is not None  # called only when some session has events
     is_rec = pc.is_in(part["session_id"], value_set=pa.array(sorted(recorder), pa.string()))
     seen = conform(part, layer_schema)
     if len(recorder):

@@ -7,6 +7,7 @@ other way, when a session's events arrive after its summary. Pairs are found in 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -40,8 +41,8 @@ def _account_codes(*columns: pa.Array) -> list[np.ndarray]:
     return out
 
 
-def _near_pairs(rows: pa.Table, cands: pa.Table) -> list[tuple[int, str, str]]:
-    """``(distance µs, row key, candidate id)`` of every row and candidate of the same account code whose
+def _near_pairs(rows: pa.Table, cands: pa.Table) -> list[tuple[int, Any, str]]:
+    """``(distance µs, row key (of the type of ``rows["key"]``), candidate id)`` of every row and candidate of the same account code whose
     starts lie within :data:`MATCH_WINDOW`, the nearest start of each candidate (SQL over 30-min buckets)."""
     if not rows.num_rows or not cands.num_rows:
         return []

@@ -70,8 +70,7 @@ def plan_put(batch: Batch, stored: SourceTables, catalog: pa.Table, version: int
     pending: list[int] = []
     for i, key in enumerate(keys):
         if i in seen:
-            sid, ver, diff = seen[i]
-            sids[i] = sid
+            sids[i], ver, diff = seen[i]
             versions[i] = version if diff else ver
         elif key in ids:
             sids[i] = key
@@ -83,9 +82,9 @@ def plan_put(batch: Batch, stored: SourceTables, catalog: pa.Table, version: int
     if pending:
         assigned = _match(inc, old, catalog, source, sids, pending)
         for i in pending:
-            sids[i] = assigned.get(i, keys[i])
+            linked = sids[i] = assigned.get(i, keys[i])
             if i in assigned:
-                report.linked.append(sids[i])
+                report.linked.append(linked)
     inc = inc.set_column(inc.schema.get_field_index("session_id"), "session_id", pa.array(sids, pa.string()))
     inc = inc.set_column(inc.schema.get_field_index("version"), "version", pa.array(versions, pa.int64()))
     # side tables replaced per source_key, where they differ from the stored ones
@@ -112,6 +111,7 @@ def plan_put(batch: Batch, stored: SourceTables, catalog: pa.Table, version: int
     any_diff = False
     for i, key in enumerate(keys):
         sid = sids[i]
+        assert sid is not None  # every row was linked above
         report.sessions[key] = sid
         if i not in seen:
             report.new.append(sid)

@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from liveboard.ids import is_session_id
 from liveboard.recorder._lib import RecorderError
@@ -122,7 +123,8 @@ def parse_line(number: int, raw: bytes) -> Message | Gap | BadLine | None:
             return BadLine(number, "field 'gap': needs 'from' and 'to' in epoch milliseconds")
         if gap["to"] < gap["from"]:
             return BadLine(number, "field 'gap': 'to' is before 'from'")
-        reason = gap.get("reason") if isinstance(gap.get("reason"), str) else "unknown"
+        reason = gap.get("reason")
+        reason = reason if isinstance(reason, str) else "unknown"
         return Gap(number, gap["from"], gap["to"], reason[:200])
     method, payload = item.get("method"), item.get("payload")
     if not isinstance(method, str) or not method:
@@ -188,6 +190,7 @@ class CaptureWriter:
     def __init__(self, path: str | os.PathLike, header: Header) -> None:
         self.path = Path(path)
         self.lines = 0
+        self._fh: BinaryIO
         if self.path.exists() and self.path.stat().st_size:
             existing, _ = read_capture(self.path)
             if existing.room_id != header.room_id:

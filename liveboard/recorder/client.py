@@ -22,8 +22,9 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from liveboard.recorder._lib import RecorderError, tiktoklive
 
@@ -51,12 +52,35 @@ class RoomInfo:
     creator_id: str | None
 
 
+class Sink(Protocol):
+    """What :class:`LiveFollower` writes to: a :class:`~liveboard.recorder.sink.RecordingSink` or the like."""
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def store(self) -> Any: ...  # a Store: its root is shown
+
+    @property
+    def recording(self) -> Any: ...  # a Recording: whether it ``ended``
+
+    def message(self, method: str, payload: bytes, received_ms: int) -> None: ...
+
+    def gap(self, start_ms: int, end_ms: int, reason: str) -> None: ...
+
+    def end(self, ts_ms: int) -> None: ...
+
+    def tick(self) -> object: ...
+
+
 def room_details(info: object) -> tuple[str | None, str | None]:
     """Title and creator id from the room info the web API gives (a dict; anything else: unknown)."""
     if not isinstance(info, dict):
         return None, None
-    title = info.get("title") if isinstance(info.get("title"), str) and info.get("title").strip() else None
-    owner = info.get("owner") if isinstance(info.get("owner"), dict) else {}
+    title = info.get("title")
+    title = title if isinstance(title, str) and title.strip() else None
+    owner = info.get("owner")
+    owner = owner if isinstance(owner, dict) else {}
     creator = owner.get("id_str") or owner.get("id") or info.get("owner_user_id")
     creator = str(creator) if isinstance(creator, str | int) and str(creator).isdigit() else None
     return (title.strip()[:200] if title else None), creator
@@ -77,9 +101,9 @@ class LiveFollower:
     def __init__(
         self,
         handle: str,
-        open_sink: Callable[[RoomInfo, int], object],
+        open_sink: Callable[[RoomInfo, int], Sink],
         *,
-        client_factory: Callable[[str], object] | None = None,
+        client_factory: Callable[[str], Any] | None = None,  # a TikTokLive client, or one like it
         backoff: Backoff = Backoff(),
         first_attempts: int = 4,
         offline_checks: int = 3,
@@ -87,7 +111,7 @@ class LiveFollower:
         tick_s: float = 0.25,
         status_s: float = 60.0,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], object] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         rng: Callable[[], float] = random.random,
         say: Callable[[str], None] = print,
     ) -> None:
@@ -105,7 +129,7 @@ class LiveFollower:
         self.sleep = sleep
         self.rng = rng
         self.say = say
-        self.sink = None
+        self.sink: Sink | None = None
         self.connections = 0
         self.ended_reason: str | None = None
         self.delays: list[float] = []
@@ -113,7 +137,7 @@ class LiveFollower:
         self._early: list[tuple[str, bytes, int]] = []
         self._last_raw = None
         self._last_data = 0.0
-        self._client = None
+        self._client: Any = None
         self._stop_ticker = False
         self._gap_from: int | None = None
         self._notes: list[str] = []
@@ -186,12 +210,13 @@ class LiveFollower:
                 last_status = now
                 self.say(status_line(sink))
 
-    def _opened(self, client, title: str | None, creator: str | None, now: int) -> None:
+    def _opened(self, client, title: str | None, creator: str | None, now: int) -> Sink:
         room = str(client.room_id)
-        self.sink = self.open_sink(RoomInfo(room, title, creator), now)
+        sink = self.sink = self.open_sink(RoomInfo(room, title, creator), now)
         early, self._early = self._early, []
         for method, payload, ts in early:
-            self.sink.message(method, payload, ts)
+            sink.message(method, payload, ts)
+        return sink
 
     async def run(self) -> str:
         """Record until the LIVE ends; returns why it stopped. Ctrl-C (cancellation) propagates after cleanup."""
@@ -233,6 +258,7 @@ class LiveFollower:
                 finally:
                     self._client = None
                     await self._discard(client)
+                assert self.sink is not None  # opened by _connected
                 if self.sink.recording.ended:
                     self.ended_reason = "the LIVE ended"
                     return self.ended_reason
@@ -257,10 +283,10 @@ class LiveFollower:
         self.connections += 1
         if self.sink is None:  # messages that arrive meanwhile wait in self._early
             title, creator = await self._room_info(client)
-            self._opened(client, title, creator, now)
+            sink = self._opened(client, title, creator, now)
             self.say(
-                f"recording @{self.handle}: room {self.sink.session_id} into {self.sink.store.root} "
-                f"(session {self.sink.session_id}); Ctrl-C stops, the same command resumes"
+                f"recording @{self.handle}: room {sink.session_id} into {sink.store.root} "
+                f"(session {sink.session_id}); Ctrl-C stops, the same command resumes"
             )
         elif str(client.room_id) != self.sink.session_id:
             return False
@@ -274,6 +300,7 @@ class LiveFollower:
     def _finish(self, why: str, gap_reason: str) -> str:
         """The LIVE is over though no end message came: the gap up to now, then the session's end."""
         now = self._ms()
+        assert self.sink is not None  # only a session being recorded is finished
         self.sink.gap(self._gap_from or now, now, f"connection lost; {gap_reason}")
         self._gap_from = None
         self.sink.end(now)

@@ -104,7 +104,9 @@ def stored_through_ms(store: Store, session_id: str) -> int | None:
     """The time of the session's last stored event (epoch ms), or None."""
     con, _ = store.connect(private=True)
     store.define_events(con, [session_id])
-    value = con.execute("SELECT epoch_ms(max(ts)) FROM ev").fetchone()[0]
+    row = con.execute("SELECT epoch_ms(max(ts)) FROM ev").fetchone()
+    assert row is not None  # an aggregate gives one row
+    value = row[0]
     return int(value) if value is not None else None
 
 

@@ -401,12 +401,12 @@ def column_chart(
     """Vertical columns over a numeric x (volume per minute)."""
     y_fmt = y_fmt or _default_fmt
     pts = [(_num(a), _num(b)) for a, b in zip(x, values, strict=True)]
-    pts = [(a, b) for a, b in pts if a is not None]
-    finite = [b for _, b in pts if b is not None]
+    placed = [(a, b) for a, b in pts if a is not None]
+    finite = [b for _, b in placed if b is not None]
     if not finite:
         return _empty(width, height, title, "No data for this chart")
     ticks = nice_ticks(0.0, max(max(finite), 1.0), 3)
-    x0, x1 = min(a for a, _ in pts), max(a for a, _ in pts) + 1
+    x0, x1 = min(a for a, _ in placed), max(a for a, _ in placed) + 1
     c = _Canvas(width, height, (64, 16, 12, 28))
     ax = c.ax
     ax.set_xlim(x0, x1)
@@ -417,7 +417,7 @@ def column_chart(
     ax.tick_params(axis="x", length=0)
     ax.grid(axis="y", color=GRID, linewidth=1)
     ax.set_axisbelow(True)
-    shown = [(a, b) for a, b in pts if b is not None and b > 0]
+    shown = [(a, b) for a, b in placed if b is not None and b > 0]
     if shown:
         ax.bar(
             [a for a, _ in shown], [b for _, b in shown], width=0.85, align="edge", color=color, gid=c.gid("lb-bar", "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -173,7 +173,7 @@ class ReportData:
         t = self.summary.get("title")
         return self.session.id if fmt.is_missing(t) or not str(t).strip() else str(t)
 
-    def money(self, value: object) -> str:
+    def money(self, value: Any) -> str:
         """Money in the session's currency, as a symbol or a code; negatives read ``−RM33.58``."""
         if fmt.is_missing(value):
             return fmt.MISSING

@@ -93,7 +93,7 @@ def _side_file(session_id: str, meta: dict, options: ReportOptions, html_path: P
         "account_id": text("account_id"),
         "start": None if fmt.is_missing(meta.get("start")) else pd.Timestamp(meta.get("start")).isoformat(),
         "currency": text("currency"),
-        "gmv": None if fmt.is_missing(meta.get("gmv")) else float(meta.get("gmv")),
+        "gmv": None if (gmv := meta.get("gmv")) is None or fmt.is_missing(gmv) else float(gmv),
         "html": html_path.name,
         "notebook": nb_path.name,
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

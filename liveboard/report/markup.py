@@ -8,7 +8,7 @@ scripts and fetches, and the one stylesheet, once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from liveboard import markup
@@ -66,7 +66,7 @@ def _f(v: object) -> float:
         return float("nan")
 
 
-def table(columns: list[Col], rows: list[list[object]], css: str = "") -> Markup:
+def table(columns: list[Col], rows: Sequence[Sequence[object]], css: str = "") -> Markup:
     """The ``table`` component: cells are text (escaped there) or Markup made by a template."""
     return components().table(columns, rows, css)
 

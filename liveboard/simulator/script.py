@@ -60,7 +60,7 @@ def draw_script(draft: SessionDraft) -> Script:
 def _featured_products(draft: SessionDraft) -> tuple[np.ndarray, np.ndarray]:
     """(featured product indices, popularity of every product): featured products are more popular."""
     rng, catalogue_size = draft.rng, len(draft.catalogue)
-    featured_count = int(min(catalogue_size, rng.integers(*FEATURED_RANGE)))
+    featured_count = min(catalogue_size, int(rng.integers(*FEATURED_RANGE)))
     featured = rng.choice(catalogue_size, size=featured_count, replace=False)
     popularity = rng.dirichlet(np.full(catalogue_size, POPULARITY_CONCENTRATION))
     popularity[featured] += FEATURED_POPULARITY / featured_count

@@ -117,18 +117,20 @@ __all__ = [
 
 
 class Store(
-    StoreReading,
-    SessionCatalog,
-    Committing,
-    Appending,
-    AppendChecks,
     BulkImport,
-    EventFileWriting,
+    Appending,
     SourcePuts,
+    SessionCatalog,
     Maintenance,
+    Committing,
+    AppendChecks,
+    EventFileWriting,
+    StoreReading,
 ):
     """A store at ``root`` (default: ``$LIVEBOARD_STORE`` or ``data/store``); ``create`` makes an empty one
-    where there is none. Each concern of it is a class of its own module (see the package's docstring)."""
+    where there is none. Each concern of it is a class of its own module (see the package's docstring), built
+    on the concerns it uses (all on :class:`StoreReading`; the writers on :class:`Committing`); they are
+    listed here users first."""
 
     def __init__(self, root: str | os.PathLike | None = None, *, create: bool = False):
         self.root = Path(root) if root is not None else default_store_path()

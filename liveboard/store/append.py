@@ -12,8 +12,10 @@ import pyarrow.compute as pc
 
 from liveboard import staging
 from liveboard.eventlog import BAD_ROW_SCHEMA
-from liveboard.store.append_checks import _drop, _rejected_rows
+from liveboard.store.append_checks import AppendChecks, _drop, _rejected_rows
+from liveboard.store.catalog import SessionCatalog
 from liveboard.store.commit import _Commit
+from liveboard.store.event_files import EventFileWriting
 from liveboard.store.layout import FILES_SCHEMA
 
 
@@ -49,7 +51,7 @@ class ImportReport:
         return self.bad == 0 and self.refused == 0 and self.conflicts == 0
 
 
-class Appending:
+class Appending(SessionCatalog, AppendChecks, EventFileWriting):
     """``append`` and what every append does once its batch is in the connection (``_append``)."""
 
     def append(

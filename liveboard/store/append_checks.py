@@ -13,13 +13,14 @@ import pyarrow as pa
 
 from liveboard.eventlog import BAD_ROW_SCHEMA, to_json_lines
 from liveboard.events import EVENT_SCHEMA
+from liveboard.store.reading import StoreReading
 from liveboard.store.sql import parquet_source
 
 if TYPE_CHECKING:
     from liveboard.store.append import ImportReport
 
 
-class AppendChecks:
+class AppendChecks(StoreReading):
     """What :meth:`Store.append` rejects, and why (``fresh``: the batch less the rows set aside so far)."""
 
     def _check_stored(

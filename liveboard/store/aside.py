@@ -61,7 +61,7 @@ class Repair:
 
 def _lenient_actions(path: Path) -> list[dict]:
     """The actions of a damaged entry that still parse (its lines one by one)."""
-    out = []
+    out: list[dict] = []
     try:
         text = path.read_bytes().decode("utf-8", errors="replace")
     except OSError:
@@ -81,7 +81,11 @@ def _only_adds(actions: list[dict]) -> list[str] | None:
     says it adds them and removes nothing, however much of the rest is torn; else None."""
     info = actions[0].get("commitInfo") if actions and "commitInfo" in actions[0] else None
     lb = (info or {}).get("liveboard") if isinstance(info, dict) else None
-    if not isinstance(lb, dict) or (info.get("operationParameters") or {}).get("mode") != "Append":
+    if (
+        not isinstance(info, dict)
+        or not isinstance(lb, dict)
+        or (info.get("operationParameters") or {}).get("mode") != "Append"
+    ):
         return None
     stated, adds = lb.get("actions") or {}, lb.get("adds")
     if stated.get("remove") != 0 or not isinstance(adds, list) or len(adds) != stated.get("add"):

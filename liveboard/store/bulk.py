@@ -17,7 +17,7 @@ from liveboard import staging, tables
 from liveboard.eventlog import BAD_ROW_SCHEMA
 from liveboard.events import EVENT_SCHEMA
 from liveboard.quoting import sql_literal
-from liveboard.store.append import ImportReport
+from liveboard.store.append import Appending, ImportReport
 from liveboard.store.layout import HEAD, STAGING
 from liveboard.store.sql import _empty_select, parquet_source
 
@@ -26,7 +26,7 @@ from liveboard.store.sql import _empty_select, parquet_source
 IMPORT_MEMORY = "512MB"
 
 
-class BulkImport:
+class BulkImport(Appending):
     """``append_parts``."""
 
     def append_parts(

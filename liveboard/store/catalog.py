@@ -7,11 +7,11 @@ import duckdb
 import pyarrow as pa
 
 from liveboard import provenance, queries
-from liveboard.store.commit import _Commit
+from liveboard.store.commit import Committing, _Commit
 from liveboard.store.layout import FILES_SCHEMA, Snapshot
 
 
-class SessionCatalog:
+class SessionCatalog(Committing):
     """The catalog's rows, built from events summaries and source rows."""
 
     def catalog_from_summaries(self, events: pa.Table | None, snap: Snapshot | None = None) -> pa.Table:
@@ -121,7 +121,7 @@ class SessionCatalog:
         )
         if fresh.num_rows == 0:
             return provenance.catalog_rows(None, summaries.slice(0, 0), []), []
-        gone = {}
+        gone: dict[str, str] = {}
         if summaries.num_rows:
             arrived = fresh.select(["session_id", "account_id", "start"])
             has_events = set(arrived["session_id"].to_pylist())

@@ -9,7 +9,6 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from filelock import FileLock, Timeout
@@ -18,15 +17,13 @@ from liveboard import tables
 from liveboard.errors import os_error_message
 from liveboard.store.errors import StoreError
 from liveboard.store.layout import COMMITS_SCHEMA, DATA_TABLES, HEAD, STAGING, Snapshot, _partitions, table_schema
-
-if TYPE_CHECKING:
-    from liveboard.store import Store
+from liveboard.store.reading import StoreReading
 
 
 class _Commit:
     """What one store commit does to each table, collected while the writer holds the lock."""
 
-    def __init__(self, store: Store, snap: Snapshot, operation: str, base: dict[str, int]):
+    def __init__(self, store: StoreReading, snap: Snapshot, operation: str, base: dict[str, int]):
         self.store, self.snap, self.operation, self.base = store, snap, operation, base
         self.version = tables.latest_version(store.root / HEAD) + 1  # the writer holds the lock
         self.pending: dict[str, tables.Pending] = {}
@@ -127,10 +124,8 @@ def writer_lock(root: Path, what: str, timeout: float = 30.0) -> Iterator[None]:
         lock.release()
 
 
-class Committing:
+class Committing(StoreReading):
     """The way into a commit: :meth:`_writer` takes the lock and restores what a killed writer left."""
-
-    root: Path
 
     @contextmanager
     def _writer(self, operation: str, timeout: float = 30.0) -> Iterator[_Commit]:

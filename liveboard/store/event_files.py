@@ -17,12 +17,13 @@ from liveboard import staging, tables
 from liveboard.events import DICTIONARY_COLUMNS, EVENT_SCHEMA
 from liveboard.store.commit import _Commit
 from liveboard.store.layout import FILES_SCHEMA, _safe_part
+from liveboard.store.reading import StoreReading
 
 #: Rows per batch (and Parquet row group) of an event file as it is written.
 WRITE_BATCH = 65_536
 
 
-class EventFileWriting:
+class EventFileWriting(StoreReading):
     """A commit's event files."""
 
     def _write_event_files(

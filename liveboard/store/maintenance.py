@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from liveboard import tables
 from liveboard.events import EVENT_SCHEMA
+from liveboard.store.commit import Committing
 from liveboard.store.errors import StoreError
+from liveboard.store.event_files import EventFileWriting
 from liveboard.store.layout import ALL_TABLES, VACUUM_RETAIN_HOURS
 
 
-class Maintenance:
+class Maintenance(Committing, EventFileWriting):
     """``compact`` and ``vacuum``."""
 
     def compact(self, session_ids: list[str]) -> int:

@@ -127,7 +127,8 @@ class StoreReading:
         self, con: duckdb.DuckDBPyConnection, session_ids: list[str] | None, *, since: object = None
     ) -> list[Path]:
         """Files that may hold events of these sessions (by the files' min/max session ids)."""
-        where, params = ["true"], {}
+        where: list[str] = ["true"]
+        params: dict[str, object] = {}
         if session_ids is not None:
             where.append(
                 "EXISTS (SELECT 1 FROM (SELECT unnest($ids) AS s) WHERE s BETWEEN min_session AND max_session)"

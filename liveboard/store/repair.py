@@ -117,7 +117,8 @@ def _salvage(rep: Repair) -> None:
     """Phase 3, as one store commit: the intact event files of moved or rolled-back entries that only added
     files (kept aside by phase 1) put back and committed again, the catalog rows of their sessions recomputed. A live
     LIVE has no file to import again: its events come back from its own data files."""
-    intact, gone = [], []
+    intact: list[tuple[str, dict | None, Path]] = []
+    gone: list[tuple[str, dict | None, Path]] = []
     for rel, line, src in rep.salvage:
         (intact if src.exists() and tables.verify_file(src) is None else gone).append((rel, line, src))
     if not intact:

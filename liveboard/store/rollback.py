@@ -111,13 +111,14 @@ def _roll_head_back(rep: Repair, logs: dict[str, Log], was: int) -> tuple[int, d
     """The head cut back to its newest entry whose named versions all load; that entry and the versions."""
     root = rep.root
     head = logs[HEAD]
-    chosen, named = None, None
+    chosen: int | None = None
+    named: dict[str, int] | None = None
     for v in sorted(head.entries, reverse=True):
         n = _head_names(head.entries[v]) if head.readable(v) else None
         if n is not None and all(logs[t].readable(n[t]) for t in DATA_TABLES):
             chosen, named = v, n
             break
-    if chosen is None:
+    if chosen is None or named is None:  # both are set together
         raise StoreError(f"{root}: no commit of the store names versions that can all be read; cannot repair it")
     if chosen < head.latest:
         _cut(rep, head, chosen, "the versions of the tables they name cannot be read")

@@ -7,10 +7,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from liveboard import provenance
+from liveboard.store.catalog import SessionCatalog
 from liveboard.store.errors import StoreError
 
 
-class SourcePuts:
+class SourcePuts(SessionCatalog):
     """``put_source`` and ``put_summaries``."""
 
     def put_source(

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import bqplot as bq
 import ipywidgets as W
@@ -96,7 +97,7 @@ def _lower(label: str) -> str:
     return label if label.isupper() else label.lower()
 
 
-def change(value: object, note: str) -> dict:
+def change(value: Any, note: str) -> dict:
     """``▲ 12.0%`` / ``▼ 8.1%`` against the previous range, ``— vs before`` when not known: a cell's small line
     (text, css class, tooltip) for the ``account_cells`` template."""
     if fmt.is_missing(value):
@@ -108,7 +109,7 @@ def change(value: object, note: str) -> dict:
     return {"text": f"{arrow} {abs(v) * 100:.1f}%", "css": cls, "title": note}
 
 
-def figure_text(key: str, kind: str, value: object, currency: object, tz: str | None) -> str:
+def figure_text(key: str, kind: str, value: Any, currency: object, tz: str | None) -> str:
     """A figure as plain text: money in the row's currency, rates as %, hours with one decimal."""
     if kind == "money":
         return fmt.money(value, currency)
@@ -173,7 +174,7 @@ class AccountsChart:
     def values(self) -> list[np.ndarray]:
         return [np.asarray(line.y, dtype="float64") for line in self.lines if line.visible]
 
-    def update(self, x: object, series: dict[str, object], ylabel: str, title: str = "") -> None:
+    def update(self, x: object, series: Mapping[str, object], ylabel: str, title: str = "") -> None:
         """Redraw: ``series`` is account label → values over ``x`` (every series as long as ``x``)."""
         xs = plot_values(x)
         idx = thin(len(xs))
@@ -441,13 +442,13 @@ class AccountsTab:
 
     def _cells(self, rec: dict) -> markup.Markup:
         note = self._change_note()
-        n = rec.get("sessions")
+        n: Any = rec.get("sessions")
         # no session in the range before: nothing to compare with (said once, on the sessions)
         new = self._previous is not None and not fmt.is_missing(rec.get("sessions_prev")) and not rec["sessions_prev"]
         cells = []
         for key, _label, kind in COLUMNS:
             extras = []
-            have = rec.get(f"{key}_sessions")
+            have: Any = rec.get(f"{key}_sessions")
             if not fmt.is_missing(have) and not fmt.is_missing(n) and have < n:
                 text = f"{int(have):,} of {int(n):,} sessions" if have else "no session has it"
                 extras.append({"text": text, "css": "", "title": ""})
@@ -532,8 +533,9 @@ class AccountsTab:
         return markup.components().note(" · ".join(parts) + ".")
 
     def _open_row(self, i: int) -> None:
-        if 0 <= i < len(self._page_accounts) and self._page_accounts[i]:
-            self.on_open(self._page_accounts[i])
+        account = self._page_accounts[i] if 0 <= i < len(self._page_accounts) else None
+        if account:
+            self.on_open(account)
 
     # ------------------------------------------------------------------ chart
 

@@ -7,6 +7,7 @@ they show. Money is averaged, charted and summed per currency, never across curr
 
 from __future__ import annotations
 
+import ipywidgets as W
 import numpy as np
 import pandas as pd
 
@@ -30,6 +31,21 @@ def _label(col: str) -> str:
 
 class OverviewTabs:
     """The overview and events tabs; the widgets they fill are built by the page's class."""
+
+    # what the page's class provides (declared for the type checker; LiveAnalytics sets them)
+    tz: str | None
+    df: pd.DataFrame
+    _current: pd.DataFrame
+    _ranged: pd.DataFrame
+    ov_metric: W.Dropdown
+    ov_cards: W.HTML
+    ov_currency_note: W.HTML
+    ov_chart: TimeChart | None
+    ov_charts: list[TimeChart]
+    ov_chart_box: W.VBox
+    ov_table: W.HTML
+    events_html: W.HTML
+    ev_pick: W.Dropdown
 
     # ------------------------------------------------------------------ overview
 

@@ -335,9 +335,10 @@ class LiveBoard:
             else:
                 value = fmt.metric(metric, s.get(metric), cur)
             note = why or ("as seen by the recorder" if self.recorder else "")
-            other = self.coverage.figure_sources.get(metric) if why and self.known is not None else None
-            if other in ("api", "export") and not fmt.is_missing(self.known.get(metric)):
-                note += f" · {SOURCE_NAMES[other]} after the LIVE: {fmt.metric(metric, self.known.get(metric), cur)}"
+            if why and metric and self.coverage is not None and self.known is not None:
+                other, known = self.coverage.figure_sources.get(metric), self.known.get(metric)
+                if other in ("api", "export") and not fmt.is_missing(known):
+                    note += f" · {SOURCE_NAMES[other]} after the LIVE: {fmt.metric(metric, known, cur)}"
             if self._card_shown.get(key) == (value, note):
                 continue  # unchanged: no template rendered, nothing sent
             self._card_shown[key] = (value, note)
@@ -383,8 +384,9 @@ class LiveBoard:
 
     def _elapsed(self) -> str:
         st = self.state
-        if st.start is not None and st.max_ts is not None:
-            secs = (st.close_ts - st.start) / 1e6
+        close = st.close_ts
+        if st.start is not None and st.max_ts is not None and close is not None:
+            secs = (close - st.start) / 1e6
         else:
             secs = self.source.elapsed_s
         s = int(max(secs, 0))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,8 +61,8 @@ RECORDER_UNSEEN.update(
     }
 )
 #: Per-minute columns a recorder cannot see (its events carry no orders, impressions or product clicks).
-RECORDER_UNSEEN_TREND = ("gmv", "sku_orders", "items_sold", "customers", "impressions", "product_impressions")
-RECORDER_UNSEEN_TREND += ("product_clicks",)
+RECORDER_UNSEEN_TREND: tuple[str, ...] = ("gmv", "sku_orders", "items_sold", "customers", "impressions")
+RECORDER_UNSEEN_TREND += ("product_impressions", "product_clicks")
 #: Product columns a recorder cannot see (it sees which product was featured, and for how long).
 RECORDER_UNSEEN_PRODUCTS = ("impressions", "clicks", "ctr", "sku_orders", "ctor", "items_sold", "gmv", "customers")
 
@@ -118,7 +119,7 @@ def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def parse_sources(value: object) -> tuple[str, ...]:
+def parse_sources(value: Any) -> tuple[str, ...]:
     """A ``sources`` cell (list, array, JSON text or comma-separated text) as a tuple of names."""
     if value is None or isinstance(value, float) and np.isnan(value):
         return ()
@@ -132,7 +133,7 @@ def parse_sources(value: object) -> tuple[str, ...]:
         else:
             value = [p.strip() for p in text.split(",")]
     try:
-        items = [str(v) for v in value if v is not None and str(v)]  # type: ignore[union-attr]
+        items = [str(v) for v in value if v is not None and str(v)]
     except TypeError:
         return ()
     order = {s: i for i, s in enumerate(SOURCE_ORDER)}
@@ -177,7 +178,7 @@ class Coverage:
     @classmethod
     def of(cls, row: Mapping | pd.Series, gaps: pd.DataFrame | None = None) -> Coverage:
         sources = sources_of(row)
-        n = row.get("event_count")
+        n: Any = row.get("event_count")
         has_events = ("events" in sources or "recorder" in sources) and (fmt.is_missing(n) or int(n) > 0)
         if row.get("source") == "summary" or (not fmt.is_missing(n) and int(n) == 0):
             has_events = False
@@ -418,7 +419,7 @@ def known_columns(trend: pd.DataFrame, columns: Iterable[str]) -> list[str]:
     return [c for c in columns if c in trend and pd.to_numeric(trend[c], errors="coerce").notna().any()]
 
 
-PRODUCT_COLUMNS = ("product_id", "name", "price", "impressions", "clicks", "ctr", "sku_orders", "ctor")
+PRODUCT_COLUMNS: tuple[str, ...] = ("product_id", "name", "price", "impressions", "clicks", "ctr", "sku_orders", "ctor")
 PRODUCT_COLUMNS += ("items_sold", "gmv", "customers", "featured_s", "pins")
 
 
@@ -502,7 +503,7 @@ def mask_unseen(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def late_updates_text(count: object) -> str:
+def late_updates_text(count: Any) -> str:
     """ "3 orders changed after the LIVE …" for a sealed session that took late order updates; "" for none."""
     try:
         n = int(count)

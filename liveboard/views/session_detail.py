@@ -141,7 +141,9 @@ class SessionDetail:
             "Traffic: " + " and ".join(self._trend_label(c).lower() for c in traffic) if traffic else "Traffic",
             css_class="lb-traffic-chart",
         )
-        picked = tuple(c for c in ("gmv", "views") if c in self.trend_cols) or tuple(self.trend_cols[:2])
+        picked: tuple[str, ...] = tuple(c for c in ("gmv", "views") if c in self.trend_cols) or tuple(
+            self.trend_cols[:2]
+        )
         self.trend_pick = W.SelectMultiple(
             options=[(markup.label(c), c) for c in self.trend_cols],
             value=picked,

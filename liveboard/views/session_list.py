@@ -160,7 +160,7 @@ class SessionTable:
     """Header Buttons that sort, rows that open their session; ``value`` is the shown table as HTML (tests
     and readers see exactly the cells the rows show)."""
 
-    def __init__(self, on_sort: Callable[[str], None], on_open: Callable[[str], None], page_size: int):
+    def __init__(self, on_sort: Callable[[str], None], on_open: Callable[[str], object], page_size: int):
         self.on_sort = on_sort
         self.on_open = on_open
         self.header = SortHeader(on_sort)

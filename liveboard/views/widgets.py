@@ -14,6 +14,7 @@ import asyncio
 import base64
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import ipywidgets as W
 import pandas as pd
@@ -57,7 +58,7 @@ class Column:
 
     key: str
     label: str
-    render: Callable[[object], str] = lambda v: "" if fmt.is_missing(v) else str(v)
+    render: Callable[[Any], str] = lambda v: "" if fmt.is_missing(v) else str(v)
     numeric: bool = False
     raw_html: bool = False  # render returns Markup (from a component or template)
 
@@ -115,7 +116,7 @@ def missing_note(reason: str, css: str = "") -> markup.Markup:
     return markup.components().not_known(reason, css)
 
 
-def versus(diff_pct: object) -> markup.Markup:
+def versus(diff_pct: Any) -> markup.Markup:
     """``▲ 12.0% above average`` / ``▼ 8.1% below average`` as markup; missing when unknown."""
     return markup.components().versus(None if fmt.is_missing(diff_pct) else float(diff_pct))
 
