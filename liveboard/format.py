@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import math
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -126,8 +125,3 @@ def metric(name: str, value: Any, currency: str = "USD") -> str:
     if unit == "viewers" and not is_missing(value):
         return f"{float(value):,.1f}" if not float(value).is_integer() else count(value)
     return count(value)
-
-
-def esc(text: object) -> str:
-    """Escape untrusted text for HTML (comments, titles, nicknames)."""
-    return "" if is_missing(text) else html.escape(str(text), quote=True)

@@ -33,9 +33,10 @@ def stylesheet() -> Markup:
     return Markup(text)
 
 
+@functools.cache
 def style_tag() -> Markup:
     """``<style>`` with the stylesheet: put once at the top of a page, a notebook output or a report."""
-    return Markup("<style>") + stylesheet() + Markup("</style>")
+    return components().style()
 
 
 #: Labels of the per-minute columns that are not metrics of the registry (``online``: the views open at a
