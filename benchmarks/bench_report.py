@@ -38,6 +38,9 @@ from liveboard.store import Store
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADING = "## Post-LIVE reports (issue 5) — `benchmarks/bench_report.py`"
+#: The same script's figures before the report's templates and matplotlib charts (issue "One house"): hand-written
+#: f-string HTML and SVG, run 2026-11-24 15:23 UTC on this machine (load 2.6).
+BEFORE = {"sections": 0.58, "one": 2.10, "per_report_jobs": 1.05, "size_kb": 130.0}
 
 
 def build_store(root: Path, sessions: int, scale: float) -> tuple[Store, int]:
@@ -152,6 +155,11 @@ def main() -> int:
         f"×{fresh_secs / seq_secs:.2f} vs baseline)",
         f"- batch of {n}, `--jobs {args.jobs}` (spawned workers, a reused kernel each): **{par_secs:.1f} s** "
         f"({par_secs / n:.2f} s/report, ×{fresh_secs / par_secs:.2f} vs baseline, ×{seq_secs / par_secs:.2f} vs `--jobs 1`)",
+        f"- against the report before templates and matplotlib charts (hand-written HTML and SVG, 2026-11-24, "
+        f"this script): sections {t_sections:.2f} s vs {BEFORE['sections']:.2f} s "
+        f"(×{t_sections / BEFORE['sections']:.2f}); one report {per:.2f} s vs {BEFORE['one']:.2f} s "
+        f"(×{per / BEFORE['one']:.2f}); `--jobs {args.jobs}` {par_secs / n:.2f} vs {BEFORE['per_report_jobs']:.2f} s/report; "
+        f"median size {size_kb:,.0f} KB vs {BEFORE['size_kb']:,.0f} KB (×{size_kb / BEFORE['size_kb']:.2f})",
         f"- target ≤ 5 s per report: single cold report {'met' if per <= 5 else 'NOT met'}; "
         f"in a `--jobs {args.jobs}` batch {'met' if par_secs / n <= 5 else 'NOT met'} ({par_secs / n:.2f} s)",
     ]

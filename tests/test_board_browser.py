@@ -98,6 +98,7 @@ def test_replay_ends_on_analytics_figures(voila_server, page, open_voila, tmp_pa
     assert seen["cards_bottom"] <= 900 and seen["cards_top"] < seen["traffic_top"], seen
     assert not seen["columns_side_by_side"], seen
     page.screenshot(path=str(artifacts_dir / "board-800.png"), full_page=False)
+    publish_screenshot(artifacts_dir / "board-800.png")
 
 
 #: Where the board's parts are, as the browser laid them out.

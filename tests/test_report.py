@@ -16,6 +16,7 @@ import nbformat
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from conftest import publish_screenshot
 
 import liveboard
 from liveboard import report as rp
@@ -326,6 +327,7 @@ def test_report_html_in_browser_offline(cli_report, hostile_id, page, artifacts_
     assert HOSTILE_TITLE in page.title()
     assert "Takeaways" in body and "Event impact" in body and "GMV per minute" in page.content()
     page.screenshot(path=str(artifacts_dir / "report.png"), full_page=True)
+    publish_screenshot(artifacts_dir / "report.png")
     assert dialogs == [] and requested == []
 
 
