@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pyarrow.compute as pc
@@ -100,9 +101,21 @@ def test_list_search_and_range(module_voila_server, page, open_voila, store, ses
     page.locator(".lb-sessions-head .lb-head-gmv").click()
     page.wait_for_function("() => document.querySelector('.lb-head-gmv').innerText.includes('▲')")
     wait_rows(page, f"rows[0].innerText.includes({in_range_gmv['session_id'].iloc[-1]!r})")
-    # the column chooser is checkboxes: ticking PCU adds its header
-    page.locator(".lb-columns .lb-column-pcu input[type=checkbox]").check()
+    # the column chooser is checkboxes behind a "Columns ▾" toggle (closed at first): ticking PCU adds its header
+    pcu = page.locator(".lb-columns .lb-choice-pcu input[type=checkbox]")
+    assert pcu.is_hidden()
+    closed = page.locator(".lb-columns").bounding_box()
+    assert closed is not None and closed["height"] < 80, closed  # closed, the chooser is one line
+    shown = page.locator(".lb-columns .lb-choice-summary").inner_text()
+    assert re.fullmatch(r"\d+ of \d+ shown", shown), shown
+    page.locator(".lb-columns .lb-choice-toggle").click()
+    pcu.wait_for(state="visible")
+    pcu.check()
     page.wait_for_selector(".lb-sessions-head .lb-head-pcu", state="visible")
+    more = f"{int(shown.split()[0]) + 1} of {shown.split()[2]} shown"
+    page.wait_for_function(
+        "t => document.querySelector('.lb-columns .lb-choice-summary').innerText.includes(t)", arg=more
+    )
     assert page.locator(".lb-columns select[multiple]").count() == 0
 
     # a title links to the session's own page (?session=ID), no custom JS
@@ -190,6 +203,15 @@ def test_session_board(module_voila_server, page, open_voila, store, sessions, a
               .some(r => parseFloat(r.getAttribute('height') || '0') > 0)"""
     )
     assert page.locator(".lb-session-detail .bqplot svg path").count() > 0
+    # the metric picker is checkboxes (no listbox): ticking one more charts it, the summary follows
+    assert page.locator(".lb-session-detail select[multiple]").count() == 0
+    summary = page.locator(".lb-trend-pick .lb-choice-summary").inner_text()
+    assert re.fullmatch(r"2 of \d+ charted", summary), summary
+    page.locator(".lb-trend-pick input[type=checkbox]:not(:checked)").first.check()
+    page.wait_for_function(
+        "t => document.querySelector('.lb-trend-pick .lb-choice-summary').innerText === t",
+        arg=summary.replace("2 of", "3 of", 1),
+    )
 
     # hostile title and comment are literal text, and created no elements
     assert HOSTILE_TITLE in page.locator(".lb-session-title").inner_text()

@@ -499,15 +499,30 @@ def test_column_chooser_is_checkboxes(wb):
     import ipywidgets as W
 
     v = LiveAnalytics(wb, now=NOW, search_delay=0)
-    assert all(isinstance(b, W.Checkbox) for b in v.columns.widget.children)
-    assert not any(isinstance(w, W.SelectMultiple) for w in v.columns.widget.children)
+    assert v.columns.boxes and all(isinstance(b, W.Checkbox) for b in v.columns.boxes.values())
+    assert set(v.columns.grid.children) == set(v.columns.boxes.values())
+    assert not any(isinstance(w, W.SelectMultiple) for w in _tree(v.columns.widget))
     assert v.columns.value == category_columns("key")
+    # collapsed at first, behind a toggle that says how many are shown
+    assert not v.columns.expanded and v.columns.grid.layout.display == "none"
+    total = len(v.columns.options)
+    assert v.columns.summary_label.value == f"{len(category_columns('key'))} of {total} shown"
+    v.columns.toggle.value = True
+    assert v.columns.expanded and v.columns.grid.layout.display != "none"
     v.columns.boxes["pcu"].value = True
     assert ">PCU<" in v.table.value and "pcu" in v.table._heads
     v.columns.boxes["gmv"].value = False
     assert not re.search(">GMV( [▲▼])?<", v.table.value)
     v.columns.value = ("views", "nope")  # unknown keys ignored
     assert v.columns.value == ("views",)
+    assert v.columns.summary_label.value == f"1 of {total} shown"
+
+
+def _tree(w):
+    """A widget and every widget under it (through ``children``)."""
+    yield w
+    for c in getattr(w, "children", ()):
+        yield from _tree(c)
 
 
 def test_download_labels_name_the_file_type_once(wb):

@@ -84,6 +84,14 @@ def test_replay_ends_on_analytics_figures(voila_server, page, open_voila, tmp_pa
     for css in ("lb-products", "lb-channels", "lb-trends", "lb-giveaways", "lb-comments-feed", "lb-alerts"):
         assert page.locator(f".{css}").count() == 1
     assert "<script>" not in page.inner_html(".lb-comments-feed")
+    # the metric picker is checkboxes that wrap (no listbox); ticking one more charts it, the summary follows
+    assert page.locator(".lb-board select[multiple]").count() == 0
+    chosen = int(page.locator(".lb-metric-pick .lb-choice-summary").inner_text().split()[0])
+    page.locator(".lb-metric-pick input[type=checkbox]:not(:checked)").first.check()
+    page.wait_for_function(
+        "t => document.querySelector('.lb-metric-pick .lb-choice-summary').innerText.startsWith(t)",
+        arg=f"{chosen + 1} of",
+    )
     page.set_viewport_size({"width": 1280, "height": 1900})
     page.evaluate(NEXT_FRAMES_JS)  # the re-layout after the resize is painted (the picture is for looking only)
     assert _layout(page)["columns_side_by_side"], "at 1280 px the board has two columns"

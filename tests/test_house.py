@@ -75,3 +75,20 @@ def test_nothing_new_goes_over_and_the_lists_only_shrink(found, listed, what):
     now = found()
     assert not now - listed, f"new {what} (split it): {sorted(now - listed)}"
     assert not listed - now, f"no longer a {what}: take it out of the list in this file: {sorted(listed - now)}"
+
+
+def test_environment_yml_lists_every_dependency():
+    """``environment.yml`` stays in step with ``pyproject.toml``: every run-time dependency is listed by name."""
+    import re
+    import tomllib
+
+    root = PACKAGE.parent
+    deps = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    wanted = {re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0].lower() for d in deps}
+    listed = {
+        m.group(1).lower()
+        for m in re.finditer(
+            r"^\s+- ([A-Za-z0-9_.-]+)\s*(?:#.*)?$", (root / "environment.yml").read_text("utf-8"), re.M
+        )
+    }
+    assert wanted <= listed, sorted(wanted - listed)

@@ -42,8 +42,8 @@ from liveboard.views.analytics_tabs import (
 from liveboard.views.charts import TimeChart
 from liveboard.views.coverage import SOURCE_LONG, SOURCE_NAMES, mask_unseen, sources_of
 from liveboard.views.session_detail import SessionDetail
-from liveboard.views.session_list import ColumnChooser, SessionTable, sort_by_header
-from liveboard.views.widgets import Column, Debouncer, close_tree, error_html, html, macros, style
+from liveboard.views.session_list import SessionTable, sort_by_header
+from liveboard.views.widgets import Column, Debouncer, MultiChoice, close_tree, error_html, html, macros, style
 from liveboard.workbench import Workbench
 
 log = logging.getLogger(__name__)
@@ -159,8 +159,13 @@ class LiveAnalytics(OverviewTabs):
         self.search.add_class("lb-search")
         self.category = W.ToggleButtons(options=[(CATEGORY_LABELS[c], c) for c in CATEGORIES], value="key")
         self.category.add_class("lb-category")
-        self.columns = ColumnChooser(
-            [(_label(c), c) for c in ("start",) + LIST_METRICS + tuple(EXTRA_LABELS)], DEFAULT_COLUMNS
+        self.columns = MultiChoice(
+            [(_label(c), c) for c in ("start",) + LIST_METRICS + tuple(EXTRA_LABELS)],
+            DEFAULT_COLUMNS,
+            title="Columns",
+            collapsible=True,
+            keep_order=True,  # the table's columns in the order chosen (a category's own order)
+            css_class="lb-columns",
         )
         self.sort = W.Dropdown(
             options=[("Title", "title")] + [(_label(c), c) for c in ("start",) + LIST_METRICS + tuple(EXTRA_LABELS)],
@@ -229,7 +234,7 @@ class LiveAnalytics(OverviewTabs):
         for w in (self.account, self.range, self.date_from, self.date_to):
             w.observe(lambda _c: self._filters_changed(), "value")
         self.category.observe(self._category_changed, "value")
-        self.columns.observe(lambda _v: self.refresh_table())
+        self.columns.observe(lambda _c: self.refresh_table(), "value")
         for w in (self.sort, self.order):
             w.observe(lambda _c: None if self._sorting else self.refresh_table(), "value")
         self.prev.on_click(lambda _b: self._turn(-1))
@@ -521,7 +526,7 @@ class LiveAnalytics(OverviewTabs):
                 W.HBox([self.search]),
                 self.category,
                 W.HBox([self.sort, self.order], layout=W.Layout(flex_flow="row wrap")),
-                html(markup.components().note("Columns · click a column header to sort, a row to open it.")),
+                html(markup.components().note("Click a column header to sort, a row to open it.")),
                 self.columns.widget,
                 self.table.widget,
                 W.HBox([self.prev, self.page_label, self.next]),

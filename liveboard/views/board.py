@@ -127,12 +127,14 @@ class LiveBoard:
         self.channels = W.VBox([_html(p.heading("Traffic channels")), self.channel_chart.figure, self.channel_table])
         self.channels.add_class("lb-channels")
         self.trend_columns = tuple(c for c in TREND_COLUMNS if not (self.recorder and c in RECORDER_UNSEEN_TREND))
-        self.metric_pick = W.SelectMultiple(
-            options=[(TREND_LABELS[c], c) for c in self.trend_columns],
-            value=tuple(c for c in DEFAULT_TRENDS if c in self.trend_columns) or self.trend_columns[:2],
-            rows=5,
+        self.metric_pick = widgets.MultiChoice(
+            [(TREND_LABELS[c], c) for c in self.trend_columns],
+            tuple(c for c in DEFAULT_TRENDS if c in self.trend_columns) or self.trend_columns[:2],
+            title="Metrics",
+            verb="charted",
+            max_chosen=MAX_TREND_METRICS,
+            css_class="lb-metric-pick",
         )
-        self.metric_pick.add_class("lb-metric-pick")
         self.metric_pick.observe(self._on_control, "value")
         self.trend_chart = TimeChart("Metric trends", height="260px", css_class="lb-trend-chart")
         marks = (("product pinned", "product"), ("giveaway", "giveaway"), ("violation", "violation"))
@@ -141,7 +143,7 @@ class LiveBoard:
             [
                 _html(p.heading("Metric trends")),
                 W.HBox(
-                    [self.metric_pick, _html(legend)],
+                    [self.metric_pick.widget, _html(legend)],
                     layout=W.Layout(flex_flow="row wrap"),
                 ),
                 self.trend_chart.figure,

@@ -22,6 +22,7 @@ from liveboard.views.coverage import Coverage, gap_markers, gap_text, known_colu
 from liveboard.views.widgets import (
     Column,
     Debouncer,
+    MultiChoice,
     cards,
     download_link,
     error_html,
@@ -44,6 +45,8 @@ PLAIN_DOWNLOAD_BYTES = 8 * 1024 * 1024
 #: Above this many bytes (after gzip for events) a download is not put into the page.
 MAX_DOWNLOAD_BYTES = 16 * 1024 * 1024
 MAX_COMMENTS_SHOWN = 200
+#: At most this many metrics on the metric trends chart at once.
+MAX_TREND_SERIES = 6
 CORE_METRICS = (
     "gmv",
     "direct_gmv",
@@ -144,12 +147,13 @@ class SessionDetail:
         picked: tuple[str, ...] = tuple(c for c in ("gmv", "views") if c in self.trend_cols) or tuple(
             self.trend_cols[:2]
         )
-        self.trend_pick = W.SelectMultiple(
-            options=[(markup.label(c), c) for c in self.trend_cols],
-            value=picked,
-            rows=6,
-            description="Metrics",
-            layout=W.Layout(width="280px"),
+        self.trend_pick = MultiChoice(
+            [(markup.label(c), c) for c in self.trend_cols],
+            picked,
+            title="Metrics",
+            verb="charted",
+            max_chosen=MAX_TREND_SERIES,
+            css_class="lb-trend-pick",
         )
         self.trend_chart = TimeChart("Metric trends", height="300px", css_class="lb-trend-chart")
         self.trend_legend = html(self._legend_html(), "lb-marker-legend")
@@ -204,10 +208,10 @@ class SessionDetail:
             trends = self._section(
                 "Metric trends",
                 "lb-trends",
-                W.HBox([self.trend_pick, self.trend_legend]),
+                W.HBox([self.trend_pick.widget, self.trend_legend], layout=W.Layout(flex_flow="row wrap")),
                 self.trend_chart.figure,
                 self.impact,
-                note="Choose several metrics (Ctrl/⌘-click). Dashed lines mark product features, giveaways, "
+                note="Tick the metrics to chart (up to six). Dashed lines mark product features, giveaways, "
                 "violations and recorder gaps.",
             )
             if not self.traffic_cols:  # the time filter lives with the traffic chart; keep it with the trends
@@ -435,7 +439,7 @@ class SessionDetail:
                 markers=m[m["kind"] == "gap"] if not m.empty else None,
                 labels={c: self._trend_label(c) for c in self.traffic_cols},
             )
-        picked = [c for c in self.trend_pick.value if c in self.trend_cols][:6] or self.trend_cols[:1]
+        picked = [c for c in self.trend_pick.value if c in self.trend_cols][:MAX_TREND_SERIES] or self.trend_cols[:1]
         labels = {c: self._trend_label(c) for c in picked}
         self.trend_chart.update(t["ts"], {c: t[c] for c in picked}, markers=m, labels=labels)
         self.impact.value = self._impact_html(lo, hi)

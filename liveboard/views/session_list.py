@@ -1,5 +1,5 @@
 """The LIVE list's table as widgets: header cells are Buttons (a click sorts), each row carries a Button over
-it (a click opens the session), and the column chooser is a set of checkboxes.
+it (a click opens the session). The column chooser is a :class:`liveboard.views.widgets.MultiChoice`.
 
 Voilà strips custom JavaScript, so every click must come from a widget; the row's figures stay escaped HTML
 (:func:`liveboard.views.widgets.html_table` builds them) and what a click sends back (a header's key, a row's
@@ -26,52 +26,6 @@ TEMPLATE = "analytics/page.html.j2"
 def width_of(key: str) -> int:
     """A column's width in pixels (the header Button and every row's cell share it)."""
     return {"title": TITLE_PX, "_sources": SOURCES_PX, "start": START_PX}.get(key, NUMBER_PX)
-
-
-class ColumnChooser:
-    """The list's columns as checkboxes (not a multi-select listbox): ``value`` is the chosen keys in order."""
-
-    def __init__(self, options: Sequence[tuple[str, str]], value: Sequence[str]):
-        self.keys = tuple(k for _l, k in options)
-        self._callbacks: list[Callable[[tuple[str, ...]], None]] = []
-        self._quiet = False
-        self._order = [k for k in value if k in self.keys]  # the columns in the order they were chosen
-        self.boxes = {
-            k: W.Checkbox(value=k in value, description=label, indent=False, layout=W.Layout(width="180px"))
-            for label, k in options
-        }
-        for k, box in self.boxes.items():
-            box.add_class(f"lb-column-{k}")
-            box.observe(lambda _c: self._changed(), "value")
-        self.widget = W.Box(list(self.boxes.values()))
-        self.widget.add_class("lb-columns")
-
-    @property
-    def value(self) -> tuple[str, ...]:
-        return tuple(self._order)
-
-    @value.setter
-    def value(self, keys: Sequence[str]) -> None:
-        wanted = list(dict.fromkeys(str(k) for k in keys if str(k) in self.boxes))  # unknown keys ignored
-        self._order = wanted
-        self._quiet = True
-        try:
-            for k, box in self.boxes.items():
-                box.value = k in wanted
-        finally:
-            self._quiet = False
-        self._changed()
-
-    def observe(self, callback: Callable[[tuple[str, ...]], None]) -> None:
-        self._callbacks.append(callback)
-
-    def _changed(self) -> None:
-        if self._quiet:
-            return
-        ticked = {k for k, box in self.boxes.items() if box.value is True}
-        self._order = [k for k in self._order if k in ticked] + [k for k in self.keys if k in ticked - set(self._order)]
-        for cb in self._callbacks:
-            cb(self.value)
 
 
 def sort_by_header(sort: W.Dropdown, order: W.ToggleButtons, key: object, text_keys: Sequence[str]) -> bool:

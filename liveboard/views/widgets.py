@@ -18,6 +18,7 @@ from typing import Any
 
 import ipywidgets as W
 import pandas as pd
+import traitlets
 
 from liveboard import markup
 from liveboard.views import format as fmt
@@ -189,3 +190,144 @@ class Debouncer:
     def _fire(self) -> None:
         self._handle = None
         self.fn()
+
+
+class MultiChoice(traitlets.HasTraits):
+    """Choose several of a few options: checkboxes that wrap (not a multi-select listbox, no Ctrl-click).
+
+    ``options`` is a list of ``(label, key)``; ``value`` is the tuple of chosen keys, in the options' order
+    (or, with ``keep_order``, in the order they were set or ticked: a ticked key goes last). Keys that are not
+    options are dropped, and at most ``max_chosen`` are kept (the other boxes are disabled while that many are
+    ticked). ``observe(callback, "value")`` calls ``callback(change)`` when the choice changes, as for any
+    widget; ``boxes`` are the checkboxes by key; ``widget`` is what to place on the page.
+
+    With ``collapsible`` the boxes sit behind a toggle button (``title ▾``), closed at first (``expanded``
+    opens and closes them); a summary beside it says how many are chosen (``summary``: "3 of 12 shown").
+    """
+
+    value = traitlets.Tuple()
+    options: traitlets.List[tuple[str, str]] = traitlets.List()
+
+    def __init__(
+        self,
+        options: Sequence[tuple[str, str]],
+        value: Sequence[str] = (),
+        *,
+        title: str = "",
+        verb: str = "shown",
+        collapsible: bool = False,
+        max_chosen: int | None = None,
+        keep_order: bool = False,
+        css_class: str = "",
+        box_width: str = "180px",
+    ) -> None:
+        super().__init__()
+        self.title = title
+        self.verb = verb
+        self.max_chosen = max_chosen
+        self.keep_order = keep_order
+        self.box_width = box_width
+        self.boxes: dict[str, W.Checkbox] = {}
+        self._syncing = False
+        self.grid = W.Box([])
+        self.grid.add_class("lb-choices")
+        self.summary_label = W.Label("")
+        self.summary_label.add_class("lb-choice-summary")
+        head: list[W.Widget] = []
+        self.toggle: W.ToggleButton | None = None
+        if collapsible:
+            self.toggle = W.ToggleButton(value=False, tooltip=f"Show or hide the choice of {title.lower() or 'items'}")
+            self.toggle.add_class("lb-choice-toggle")
+            self.toggle.observe(lambda _c: self._show(), "value")
+        elif title:
+            head.append(W.Label(title))
+            head[-1].add_class("lb-choice-title")
+        if self.toggle is not None:
+            head.insert(0, self.toggle)
+        self.head = W.HBox([*head, self.summary_label])
+        self.head.add_class("lb-choice-head")
+        self.widget = W.VBox([self.head, self.grid])
+        self.widget.add_class("lb-choice")
+        if css_class:
+            self.widget.add_class(css_class)
+        self.options = [(str(label), str(key)) for label, key in options]
+        self.value = tuple(value)
+        self._show()
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The options' keys, in order."""
+        return tuple(k for _label, k in self.options)
+
+    @property
+    def summary(self) -> str:
+        """How many are chosen, in words: ``3 of 12 shown`` (``, at most 6`` when that many are)."""
+        n, total = len(self.value), len(self.options)
+        at_most = f", at most {self.max_chosen}" if self.max_chosen is not None and n >= self.max_chosen else ""
+        return f"{n} of {total} {self.verb}{at_most}"
+
+    @property
+    def expanded(self) -> bool:
+        """Whether the boxes show (always, unless ``collapsible``)."""
+        return self.toggle is None or bool(self.toggle.value)
+
+    @expanded.setter
+    def expanded(self, show: bool) -> None:
+        if self.toggle is not None:
+            self.toggle.value = bool(show)
+
+    @traitlets.validate("value")
+    def _valid_value(self, proposal: traitlets.Bunch) -> tuple[str, ...]:
+        keys = self.keys
+        wanted = [k for k in dict.fromkeys(str(k) for k in proposal["value"]) if k in keys]
+        if not self.keep_order:
+            wanted = [k for k in keys if k in wanted]
+        return tuple(wanted[: self.max_chosen] if self.max_chosen is not None else wanted)
+
+    @traitlets.observe("options")
+    def _options_changed(self, _change: traitlets.Bunch) -> None:
+        old = self.boxes
+        self.boxes = {}
+        for label, key in self.options:
+            box = W.Checkbox(value=False, description=label, indent=False, layout=W.Layout(width=self.box_width))
+            box.add_class(f"lb-choice-{key}")
+            box.observe(self._box_changed, "value")
+            self.boxes[key] = box
+        self.grid.children = list(self.boxes.values())
+        for box in old.values():
+            box.close()
+        self.value = self.value  # only keys still offered
+        self._sync()
+
+    @traitlets.observe("value")
+    def _value_changed(self, _change: traitlets.Bunch) -> None:
+        self._sync()
+
+    def _box_changed(self, _change: dict) -> None:
+        if self._syncing:
+            return
+        ticked = {k for k, box in self.boxes.items() if box.value is True}
+        kept = [k for k in self.value if k in ticked]
+        self.value = tuple(kept + [k for k in self.keys if k in ticked and k not in kept])
+        self._sync()  # a box the value did not take (past max_chosen) is unticked again
+
+    def _sync(self) -> None:
+        """The boxes, the disabled ones and the summary as ``value`` says."""
+        chosen = set(self.value)
+        full = self.max_chosen is not None and len(chosen) >= self.max_chosen
+        self._syncing = True
+        try:
+            for k, box in self.boxes.items():
+                with box.hold_sync():
+                    box.value = k in chosen
+                    box.disabled = full and k not in chosen
+        finally:
+            self._syncing = False
+        self.summary_label.value = self.summary
+
+    def _show(self) -> None:
+        self.grid.layout.display = "" if self.expanded else "none"
+        if self.toggle is not None:
+            self.toggle.description = f"{self.title or 'Choose'} {'▴' if self.expanded else '▾'}"
