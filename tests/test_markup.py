@@ -25,6 +25,11 @@ def test_card_escapes_text_and_keeps_component_markup():
     assert 'class="lb-card lb-card-gmv"' in html
 
 
+def test_a_long_figure_gets_smaller_type_not_a_break():
+    assert "lb-long" in cards([Card("GMV", "Rp1,515,000.00")])
+    assert "lb-long" not in cards([Card("GMV", "$828.64")])
+
+
 def test_a_missing_value_marks_its_card():
     assert "lb-missing" in cards([Card("GMV", markup.fmt.MISSING)])
     assert "lb-missing" not in cards([Card("GMV", "$0.00")])
