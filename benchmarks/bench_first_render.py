@@ -12,7 +12,7 @@ machine's load falls on both alike. A navigation's time runs from ``goto`` to th
 executing the notebook again, and the first figures of the list show whether it did in time. Kernels of closed
 pages are shut down as the tab closes (``liveboard.page_close``).
 
-Run: ``.venv/bin/python benchmarks/bench_first_render.py [--rounds 5] [--gap 10] [--no-write]``.
+Run: ``.venv/bin/python -m benchmarks.bench_first_render [--rounds 5] [--gap 10] [--no-write]``.
 """
 
 from __future__ import annotations
