@@ -1,4 +1,5 @@
-"""Shared fixtures: an isolated Jupyter environment, Voilà servers, and headless Chromium via Playwright.
+"""Shared fixtures: an isolated Jupyter environment, Voilà servers, headless Chromium via Playwright, and the
+fake Shop API of tests/test_shop_*.py.
 
 Browser tests are marked ``browser`` and need Debian's Chromium at /usr/bin/chromium
 (``apt-get install -y --no-install-recommends chromium``; never ``playwright install``). Without it they
@@ -19,6 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from fake_shop import FakeShop, make_lives
+from shop_helpers import FAST_ENV
 
 from liveboard.serve import find_free_port, stop_process, voila_command, voila_env, wait_for_port
 
@@ -396,3 +399,47 @@ def publish_screenshot(path: Path) -> None:
     if os.environ.get("LIVEBOARD_UPDATE_SCREENSHOTS") == "1":
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
+
+
+# --------------------------------------------------------------------------- the fake Shop API (tests/fake_shop.py)
+
+
+@pytest.fixture
+def fake():
+    with FakeShop(make_lives(8), minute_page=40) as f:
+        yield f
+        assert f.errors == []
+
+
+@pytest.fixture
+def shop_env(monkeypatch, fake):
+    """The environment of a user pointed at the fake, with quick back-off."""
+    for k in ("TIKTOK_SHOP_REFRESH_TOKEN",):
+        monkeypatch.delenv(k, raising=False)
+    for k, v in {**fake.env(), **FAST_ENV}.items():
+        monkeypatch.setenv(k, v)
+    return fake
+
+
+# --------------------------------------------------------------------------- what a failed browser test shows
+
+#: Lines of each Voilà server's log shown with a failed test.
+LOG_TAIL_LINES = 60
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A failed test that used a Voilà server or a page shows the tail of each server's log and the page's
+    console errors: a page that never renders on a loaded CI machine is otherwise a bare timeout."""
+    report = yield
+    if report.failed and call.when == "call":
+        funcargs = getattr(item, "funcargs", {})
+        for name in ("voila_server", "module_voila_server"):
+            servers = funcargs.get(name)
+            for url, path in getattr(servers, "logs", {}).items():
+                lines = path.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
+                report.sections.append((f"voila log {url} (last {len(lines)} lines)", "\n".join(lines)))
+        errors = funcargs.get("console_errors")
+        if errors:
+            report.sections.append(("browser console errors", "\n".join(errors)))
+    return report

@@ -1,5 +1,6 @@
 """The Accounts tab of LIVE Analytics, without a browser: what opens first, rows, sort, search, paging, the
-click that opens an account's sessions, the chart, escaping, and values a client could send."""
+click that opens an account's sessions, the chart, escaping, and values a client could send (the table is
+liveboard.views.session_list's, its figures read as liveboard.format has them)."""
 
 from __future__ import annotations
 

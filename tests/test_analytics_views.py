@@ -1,4 +1,5 @@
-"""LIVE Analytics widgets on a simulated store, without a browser."""
+"""LIVE Analytics widgets on a simulated store, without a browser (liveboard.views.analytics and its tabs,
+liveboard.views.analytics_tabs)."""
 
 from __future__ import annotations
 

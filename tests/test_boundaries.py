@@ -1,13 +1,11 @@
-"""One convention at each boundary: one error hierarchy and what the CLI makes of it, one atomic writer, one
-writer lock (filelock), one SQL quoter and one safe-name rule."""
+"""One convention at each boundary: what the CLI makes of a liveboard error, and one writer lock (filelock).
+
+The error hierarchy is tested in tests/test_errors.py, the atomic writer in tests/test_atomic.py, the SQL
+quoter and the safe-name rule in tests/test_quoting.py."""
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import os
-import pkgutil
-import re
 import signal
 import subprocess
 import sys
@@ -16,61 +14,14 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 import liveboard
-from liveboard import atomic, cli
-from liveboard.errors import DataProblem, EnvironmentProblem, InputError, LiveboardError, UserError
-from liveboard.quoting import safe_name, sql_literal
+from liveboard import cli
+from liveboard.errors import DataProblem, EnvironmentProblem, InputError, UserError
 from liveboard.store import StoreError, writer_lock
 
 PACKAGE = Path(liveboard.__file__).parent
-#: Exceptions that never leave their module: control flow between a function and its caller.
-PRIVATE = {"liveboard.recorder._lib.UnknownMethod", "liveboard.recorder._lib.Undecodable"}
-
-
-def _exception_classes() -> list[type[BaseException]]:
-    found = []
-    for info in pkgutil.walk_packages(liveboard.__path__, "liveboard."):
-        if info.name.endswith("__main__"):
-            continue
-        module = importlib.import_module(info.name)
-        for obj in vars(module).values():
-            if inspect.isclass(obj) and issubclass(obj, BaseException) and obj.__module__ == module.__name__:
-                found.append(obj)
-    return found
-
-
-# --------------------------------------------------------------------------- the hierarchy
-
-
-def test_every_exception_class_is_a_liveboard_error_or_private() -> None:
-    classes = _exception_classes()
-    assert len(classes) > 20
-    stray = [
-        f"{c.__module__}.{c.__name__}"
-        for c in classes
-        if not issubclass(c, LiveboardError)
-        and not c.__name__.startswith("_")
-        and f"{c.__module__}.{c.__name__}" not in PRIVATE
-    ]
-    assert stray == []
-
-
-def test_bases_callers_rely_on_are_kept() -> None:
-    from liveboard import cells, export_reader, provenance, sheets, shop_api
-    from liveboard.live import sources
-    from liveboard.recorder import RecorderError
-
-    for cls in (InputError, cells.CellError, sources.SourceError, provenance.SourceError):
-        assert issubclass(cls, ValueError), cls
-    for cls in (InputError, cli.UsageError, export_reader.ExportError, sheets.SheetError, RecorderError):
-        assert issubclass(cls, UserError) and cls.exit_code == 2, cls
-    assert shop_api.ShopConfigError.exit_code == 2 and issubclass(shop_api.ShopConfigError, shop_api.ShopStop)
-    assert shop_api.ShopStop.exit_code == 1
-    for cls in (StoreError, EnvironmentProblem, DataProblem, liveboard.eventlog.EventLogError):
-        assert cls.exit_code == 1, cls
 
 
 # --------------------------------------------------------------------------- the CLI's entry
@@ -141,56 +92,6 @@ def test_an_unexpected_error_goes_to_the_log_file(monkeypatch, capsys, tmp_path)
     assert err.count("\n") == 1 and "Traceback" not in err and str(log) in err
     text = log.read_text()
     assert "Traceback (most recent call last):" in text and "KeyError: 'lb_private_helper'" in text
-
-
-# --------------------------------------------------------------------------- the atomic writer
-
-
-def _temporaries(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
-
-
-def test_atomic_write_replaces_whole_and_keeps_the_usual_mode(tmp_path) -> None:
-    target = tmp_path / "deep" / "a.json"
-    atomic.write_text(target, "one")
-    atomic.write_bytes(target, [b"tw", memoryview(b"o")])
-    assert target.read_text() == "two" and _temporaries(target.parent) == []
-    umask = os.umask(0)
-    os.umask(umask)
-    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
-
-
-def test_a_write_that_fails_midway_leaves_the_old_file(tmp_path) -> None:
-    target = tmp_path / "report.html"
-    target.write_text("old")
-
-    def chunks():
-        yield b"half of the new"
-        raise OSError(28, "No space left on device")
-
-    with pytest.raises(OSError, match="No space"):
-        atomic.write_bytes(target, chunks())
-    assert target.read_text() == "old" and _temporaries(tmp_path) == []
-
-
-def test_a_failed_fsync_leaves_the_old_file(tmp_path, monkeypatch) -> None:
-    target = tmp_path / "x.jsonl"
-    target.write_text("old")
-    monkeypatch.setattr(atomic.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(5, "Input/output error")))
-    with pytest.raises(OSError, match="Input/output"):
-        atomic.write_text(target, "new")
-    assert target.read_text() == "old" and _temporaries(tmp_path) == []
-
-
-def test_an_atomic_file_is_discarded_unless_published(tmp_path) -> None:
-    with atomic.AtomicFile(tmp_path / "part", suffix=".tmp") as pending:
-        pending.path.write_bytes(b"data")
-        assert pending.path.name.startswith(".part.") and _temporaries(tmp_path) == [pending.path.name]
-    assert list(tmp_path.iterdir()) == []
-    with atomic.AtomicFile(tmp_path / "part") as pending:
-        pending.path.write_bytes(b"data")
-        final = pending.publish(tmp_path / "part-abc.parquet")  # a name known once the file is whole
-    assert [p.name for p in tmp_path.iterdir()] == ["part-abc.parquet"] and final.read_bytes() == b"data"
 
 
 # --------------------------------------------------------------------------- the writer lock
@@ -274,47 +175,3 @@ def test_a_store_folder_that_is_gone_is_not_made_anew(tmp_path) -> None:
         with writer_lock(tmp_path / "gone", "write to"):
             pass
     assert not (tmp_path / "gone").exists()
-
-
-# --------------------------------------------------------------------------- one quoter, one safe name
-
-
-@pytest.mark.parametrize("text", ["plain", "it's", "''", "a'b'c", "/tmp/o'brien/x.parquet", "ünï ‘q’"])
-def test_sql_literal_reads_back_as_itself(text) -> None:
-    assert duckdb.connect().execute(f"SELECT {sql_literal(text)}").fetchone()[0] == text
-
-
-def test_safe_name() -> None:
-    assert safe_name("acct-1@shop.my", "_unknown") == "acct-1@shop.my"
-    assert safe_name("../../etc/passwd", "x") == "_.._etc_passwd"
-    assert safe_name("...", "_unknown") == "_unknown" and safe_name("", "session") == "session"
-    assert len(safe_name("a" * 500, "x")) == 80
-
-
-#: Copies still in modules other work owns now (to be switched over to liveboard.quoting).
-_NOT_YET: set[str] = set()
-
-
-def test_one_quoter_and_one_safe_name_rule() -> None:
-    quoter = re.compile(r"""replace\(\s*["']'["']\s*,\s*["']''["']\s*\)""")
-    name_rule = re.compile(r"""re\.(sub|compile)\(\s*r?["']\[\^A-Za-z0-9""")
-    holders = []
-    for path in PACKAGE.rglob("*.py"):
-        rel = path.relative_to(PACKAGE).as_posix()
-        text = path.read_text(encoding="utf-8")
-        if rel != "quoting.py" and rel not in _NOT_YET and (quoter.search(text) or name_rule.search(text)):
-            holders.append(rel)
-    assert holders == []
-
-
-def test_one_atomic_writer() -> None:
-    """``os.replace`` of a written file happens in liveboard/atomic.py only (moves of whole files are not writes)."""
-    moves = {"store/event_files.py", "store/aside.py"}  # staged files put into place, damaged files set aside
-    holders = [
-        p.relative_to(PACKAGE).as_posix()
-        for p in PACKAGE.rglob("*.py")
-        if "os.replace(" in p.read_text(encoding="utf-8")
-        and p.relative_to(PACKAGE).as_posix() not in {"atomic.py", *moves}
-        and not p.relative_to(PACKAGE).as_posix().startswith("views/")
-    ]
-    assert holders == []

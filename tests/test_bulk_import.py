@@ -1,6 +1,6 @@
 """A bulk import (``liveboard import``: parts staged to disk, checked out of core, files written unsorted in one
 pass) gives the store exactly what one in-memory batch (``Store.append``) gives: the same events, catalog,
-quarantine and counts, whatever the size of the parts."""
+quarantine and counts, whatever the size of the parts (staged by liveboard.staging)."""
 
 from __future__ import annotations
 

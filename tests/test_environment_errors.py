@@ -20,8 +20,6 @@ from pathlib import Path
 import pytest
 from logbuilder import LogBuilder, write_lines
 
-from liveboard import errors
-
 DROP_DAC = ["--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
 
 
@@ -267,44 +265,6 @@ def test_truncated_catalog_file(store) -> None:
     catalog = next((store / "sessions").glob("*.parquet"))
     catalog.write_bytes(catalog.read_bytes()[:100])
     one_line(run("sessions", "--store", store), str(catalog), "damaged", rc=1)
-
-
-# --------------------------------------------------------------------------- the message builder itself
-
-
-def test_real_duckdb_errors_are_classified() -> None:
-    import duckdb
-
-    con = duckdb.connect()
-    with pytest.raises(duckdb.Error) as bug:
-        con.sql("SELECT no_such_column FROM range(3)")
-    assert errors.environment_message(bug.value) is None  # our bug: stays a traceback
-    with pytest.raises(duckdb.Error) as missing:
-        con.sql("SELECT * FROM read_parquet('/nonexistent/x.parquet')")
-    msg = errors.environment_message(missing.value, store="/data/store")
-    assert msg is not None and "/nonexistent/x.parquet" in msg and "no such file" in msg
-
-
-def test_plain_bugs_are_not_environment_errors() -> None:
-    assert errors.environment_message(ValueError("x")) is None
-    assert errors.environment_message(KeyError("x")) is None
-    assert "out of memory" in errors.environment_message(MemoryError())
-
-
-def test_os_error_messages_name_the_path_and_what_to_do() -> None:
-    for code, words in [
-        (errno.ENOSPC, "no space left"),
-        (errno.EROFS, "read-only"),
-        (errno.EACCES, "permission denied"),
-        (errno.ENOTDIR, "not a folder"),
-        (errno.EISDIR, "a folder"),
-        (errno.ELOOP, "symbolic links"),
-    ]:
-        msg = errors.os_error_message(OSError(code, os.strerror(code), "/srv/data/x"))
-        assert msg.startswith("/srv/data/x: ") and words in msg and " — " in msg, msg
-    # a temporary file of an atomic write is named by the file being written
-    tmp = OSError(errno.ENOSPC, "No space left on device", "/srv/out/.s1.jsonl.k2j3.tmp")
-    assert errors.os_error_message(tmp, "/srv/out/s1.jsonl").startswith("/srv/out/s1.jsonl: ")
 
 
 # --------------------------------------------------------------------------- server paths in the browser

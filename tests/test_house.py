@@ -1,7 +1,10 @@
-"""House rules a machine can check (docs/DEVELOPING.md): no module over 700 lines, no function over 120.
+"""House rules a machine can check (docs/DEVELOPING.md): no module over 700 lines, no function over 120, and
+tests that mirror the modules (``liveboard/x.py`` → ``tests/test_x.py``).
 
-The modules and functions still over the limits are listed by name. The lists may only shrink: a test fails
-when something new goes over, and another when a listed one has come under (so its entry is taken out).
+The modules and functions still over the limits, and the modules still tested in a file named otherwise, are
+listed by name. The lists may only shrink: a test fails when something new goes over (or a new module has no
+test file of its own), and another when a listed one has come under (or got its own test file), so its entry
+is taken out.
 """
 
 from __future__ import annotations
@@ -92,3 +95,102 @@ def test_environment_yml_lists_every_dependency():
         )
     }
     assert wanted <= listed, sorted(wanted - listed)
+
+
+# --------------------------------------------------------------------------- tests mirror the modules
+
+TESTS = PACKAGE.parent / "tests"
+#: Subpackages tested as one unit: every module in them is covered by ``tests/test_<subpackage>*.py``.
+UNITS = {"eventlog", "live", "provenance", "recorder", "report", "simulator", "store"}
+
+#: Modules (or units, as ``name/``) without a test file named after them, with the file that tests them today.
+#: The list may only shrink: give a module its own ``tests/test_<module>.py`` and take its entry out.
+TESTED_ELSEWHERE: dict[str, str] = {
+    "__main__.py": "tests/test_cli.py",
+    "aggregates.py": "tests/test_glossary.py",
+    "columns.py": "tests/test_sources_store.py",
+    "events.py": "tests/test_eventlog.py",
+    "export_layouts.py": "tests/test_seller_center.py",
+    "export_reader.py": "tests/test_seller_center.py",
+    "format.py": "tests/test_accounts_views.py",
+    "insights.py": "tests/test_board_templates.py",
+    "pages/analytics.py": "tests/test_analytics_views.py",
+    "pages/board.py": "tests/test_board_views.py",
+    "pages/params.py": "tests/test_analytics_views.py",
+    "pages/reports.py": "tests/test_report.py",
+    "provenance/": "tests/test_sources_store.py",
+    "queries.py": "tests/test_glossary.py",
+    "sheets.py": "tests/test_seller_center.py",
+    "spark_engine.py": "tests/test_spark.py",
+    "staging.py": "tests/test_bulk_import.py",
+    "store_admin.py": "tests/test_store_damage.py",
+    "tables.py": "tests/test_store.py",
+    "views/analytics_tabs.py": "tests/test_analytics_views.py",
+    "views/board_static.py": "tests/test_board_templates.py",
+    "views/coverage.py": "tests/test_partial_sessions.py",
+    "views/format.py": "tests/test_accounts_views.py",
+    "views/reports.py": "tests/test_analytics_views.py",
+    "views/session_detail.py": "tests/test_analytics_views.py",
+    "views/session_list.py": "tests/test_accounts_views.py",
+}
+
+
+def _units() -> set[str]:
+    """Every module of the package (``__init__.py`` aside), a subpackage of UNITS as one ``name/``."""
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE)
+        if rel.name == "__init__.py":
+            continue
+        found.add(f"{rel.parts[0]}/" if rel.parts[0] in UNITS else rel.as_posix())
+    return found
+
+
+def _own_test_files(unit: str) -> list[Path]:
+    """The test files named after a unit: ``test_<m>.py`` / ``test_<m>_*.py`` for a module ``m.py`` or a unit
+    ``m/``; for ``pkg/m.py`` also ``test_<pkg>_<m>*.py``, ``test_<m>_<pkg>*.py`` or ``test_<m>.py``."""
+    parts = unit.removesuffix("/").removesuffix(".py").split("/")
+    if len(parts) == 1:
+        patterns = [f"test_{parts[0]}.py", f"test_{parts[0]}_*.py"]
+    else:
+        pkg, name = parts[-2], parts[-1]
+        patterns = [f"test_{pkg}_{name}*.py", f"test_{name}_{pkg}*.py", f"test_{name}.py"]
+    return sorted({p for pattern in patterns for p in TESTS.glob(pattern)})
+
+
+def _mentions(text: str, unit: str) -> bool:
+    """Whether a test file names the unit: ``liveboard.a.b`` or ``from liveboard.a import b`` (``python -m
+    liveboard`` for ``__main__.py``)."""
+    import re
+
+    parts = ["liveboard", *unit.removesuffix("/").removesuffix(".py").split("/")]
+    if parts[-1] == "__main__":
+        return bool(re.search(r"""-m["',\s]+liveboard\b""", text))
+    dotted = re.escape(".".join(parts))
+    parent, name = re.escape(".".join(parts[:-1])), re.escape(parts[-1])
+    imported = rf"from {parent} import (?:\([^)]*\b{name}\b[^)]*\)|[^\n(]*\b{name}\b)"
+    return bool(re.search(rf"\b{dotted}\b", text) or re.search(imported, text))
+
+
+def test_the_mirror_checker_reads_names_as_it_says():
+    assert _mentions("from liveboard import cells, sheets\n", "sheets.py")
+    assert _mentions("from liveboard.views import (\n    charts,\n    widgets,\n)\n", "views/widgets.py")
+    assert _mentions("import liveboard.provenance.plan\n", "provenance/")
+    assert not _mentions("from liveboard import cells\nx = '{}'.format(1)\n", "format.py")
+    assert not _mentions("from liveboard.views import format\n", "format.py")
+    assert [p.name for p in _own_test_files("views/board.py")] == ["test_board_views.py"]
+
+
+def test_every_module_has_a_test_file_named_after_it_or_is_listed():
+    units = _units()
+    bare = sorted(u for u in units if not _own_test_files(u) and u not in TESTED_ELSEWHERE)
+    assert not bare, f"modules without tests/test_<module>.py (write one, or list it in TESTED_ELSEWHERE): {bare}"
+    mirrored = sorted(u for u in TESTED_ELSEWHERE if _own_test_files(u))
+    assert not mirrored, f"these have their own test file now: take them out of TESTED_ELSEWHERE: {mirrored}"
+    assert not set(TESTED_ELSEWHERE) - units, f"no such module: {sorted(set(TESTED_ELSEWHERE) - units)}"
+    wrong = {
+        u: f
+        for u, f in TESTED_ELSEWHERE.items()
+        if not (PACKAGE.parent / f).is_file() or not _mentions((PACKAGE.parent / f).read_text(encoding="utf-8"), u)
+    }
+    assert not wrong, f"listed test files that are missing or do not name their module: {wrong}"

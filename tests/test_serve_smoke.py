@@ -1,19 +1,19 @@
-"""Smoke tests of ``liveboard.serve``: the Voilà command line, and a real Voilà server driven by Chromium."""
+"""Smoke tests of ``liveboard.serve``: the Voilà command line, a real Voilà server driven by Chromium, and
+stopping it. The kernel cap is tested in tests/test_kernel_cap.py, the close-page shutdown in
+tests/test_page_close.py."""
 
 from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from voila_helpers import SMOKE, TRACEBACK_MARKERS, _kernels, _wait_until
 
 from liveboard import serve
 
-SMOKE = "smoke_widgets.ipynb"
 ERROR = "smoke_error.ipynb"
-TRACEBACK_MARKERS = ("Traceback", "ValueError", "lb-traceback-marker", "lb_private_helper", 'File "')
 
 
 # --------------------------------------------------------------------------- unit: the command line
@@ -69,24 +69,6 @@ PREHEAT = pytest.mark.parametrize("preheat", [True, False], ids=["preheat", "col
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_closed_tab_shuts_its_kernel_down(voila_server, page, open_voila, fixture_notebooks, tmp_path) -> None:
-    """Voilà's close-page shutdown carries the ``_xsrf`` cookie (liveboard.page_close), so it is not refused
-    with 403 and the kernel stops at once, rather than holding a place under the kernel cap until culled."""
-    base = voila_server(fixture_notebooks, store=tmp_path / "store", preheat=False)
-    open_voila(page, f"{base}/voila/render/{SMOKE}", ".lb-smoke", timeout=180_000)
-    assert "_xsrf" in {c["name"] for c in page.context.cookies()}
-    kernel = page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
-    page.close(run_before_unload=True)
-    log = voila_server.log(base)
-    deadline = time.monotonic() + 30  # the beacon's answer comes after the kernel has stopped
-    while f"Kernel shutdown: {kernel}" not in log and "403 POST" not in log and time.monotonic() < deadline:
-        log = voila_server.log(base)
-    assert "403 POST" not in log, log[-2000:]
-    assert f"Kernel shutdown: {kernel}" in log, log[-2000:]
-
-
-@pytest.mark.browser
-@pytest.mark.slow
 @PREHEAT
 def test_smoke_widgets_render(
     voila_server, page, open_voila, fixture_notebooks, artifacts_dir, console_errors, tmp_path, preheat
@@ -133,9 +115,7 @@ def test_error_notebook_hides_traceback(
         assert marker not in html, f"{marker!r} sent to the browser"
 
 
-# --------------------------------------------------------------------------- stopping, and the kernel cap
-
-KERNEL_MARK = "ipykernel"
+# --------------------------------------------------------------------------- stopping
 
 
 def test_voila_command_caps_kernels(tmp_path: Path) -> None:
@@ -143,37 +123,6 @@ def test_voila_command_caps_kernels(tmp_path: Path) -> None:
     assert f"--VoilaConfiguration.multi_kernel_manager_class={serve.KERNEL_MANAGER}" in cmd
     assert f"--CappedKernelManager.max_kernels={serve.DEFAULT_MAX_KERNELS}" in cmd
     assert "--CappedKernelManager.max_kernels=3" in serve.voila_command(tmp_path, port=9999, max_kernels=3)
-
-
-def _kernels(pid: int) -> list:
-    import psutil
-
-    try:
-        kids = psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-    out = []
-    for p in kids:
-        try:
-            if any(KERNEL_MARK in part for part in p.cmdline()):
-                out.append(p)
-        except psutil.Error:
-            continue
-    return out
-
-
-def _wait_until(condition, timeout: float, what: str):
-    """Poll ``condition`` until it returns something truthy; fail (naming ``what``) after ``timeout`` s."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what}")
-        time.sleep(0.2)
 
 
 def _port_free(port: int) -> bool:
@@ -248,94 +197,6 @@ def test_serve_stops_voila_and_its_kernels(tmp_path: Path, signum: int, page: bo
         assert "liveboard/serve.py" not in text and "liveboard/cli.py" not in text, text
     finally:
         serve.stop_process_tree(proc)  # after a failure: the CLI, Voilà below it and every kernel
-
-
-def _start_voila(tmp_path: Path, notebooks: Path, *, preheat: bool, max_kernels: int, extra=()) -> tuple:
-    import subprocess
-
-    port = serve.find_free_port()
-    cmd = serve.voila_command(notebooks, port=port, preheat=preheat, max_kernels=max_kernels)
-    # traitlets refuses a setting given twice: the test's own cull timing replaces the default one
-    cmd = [a for a in cmd if not a.startswith(("--MappingKernelManager.cull_idle", "--MappingKernelManager.cull_int"))]
-    cmd.extend(extra)
-    log_path = tmp_path / f"voila-{port}.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            cmd, env=serve.voila_env(tmp_path / "store", base=dict(os.environ)), stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        serve.wait_for_port("127.0.0.1", port, timeout=90, proc=proc)
-    except (TimeoutError, RuntimeError):
-        serve.stop_process_tree(proc)
-        raise AssertionError(f"voila did not start:\n{log_path.read_text(errors='replace')}") from None
-    return proc, f"http://127.0.0.1:{port}", log_path
-
-
-def _stop_and_check(proc) -> None:
-    """:func:`serve.stop_process_tree`, then every process Voilà had is gone."""
-    import psutil
-
-    try:
-        tree = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        tree = []
-    serve.stop_process_tree(proc)
-    _gone, alive = psutil.wait_procs(tree, timeout=15)
-    assert alive == [], [p.pid for p in alive]
-
-
-#: Idle kernels are culled after 3 s (checked every second), so that a test sees the cap free up again.
-FAST_CULL = ("--MappingKernelManager.cull_idle_timeout=3", "--MappingKernelManager.cull_interval=1")
-
-
-@pytest.mark.slow
-def test_kernel_cap_refuses_page_views_beyond_it(tmp_path: Path, fixture_notebooks: Path) -> None:
-    import httpx
-
-    proc, base, log_path = _start_voila(tmp_path, fixture_notebooks, preheat=False, max_kernels=2, extra=FAST_CULL)
-    url = f"{base}/voila/render/{SMOKE}"
-    try:
-        with httpx.Client(timeout=300) as client:
-            assert [client.get(url).status_code for _ in range(2)] == [200, 200]
-            busy = client.get(url)
-            if busy.status_code == 200:  # one of the first two was culled already: the cap was never hit
-                pytest.fail("a kernel was culled before the third page view; the cap was not tested")
-            assert busy.status_code == 503, busy.text[:500]
-            assert "Too many dashboards open" in busy.text
-            assert not any(m in busy.text for m in TRACEBACK_MARKERS)
-            assert len(_kernels(proc.pid)) <= 2
-            # once idle kernels are culled, page views work again
-            _wait_until(lambda: client.get(url).status_code == 200, 120, "a page view works after culling")
-        assert "kernels running (the cap)" in log_path.read_text(errors="replace")
-    finally:
-        _stop_and_check(proc)
-
-
-@pytest.mark.slow
-def test_kernel_cap_counts_preheated_kernels_and_refills_the_pool(tmp_path: Path, fixture_notebooks: Path) -> None:
-    """Folder mode preheats one kernel per notebook (2 here): with a cap of 2, the first page view uses its
-    pooled kernel, the pool cannot be refilled (the next view gets 503), and once the used kernel is culled
-    the pool is topped up and page views work again."""
-    import httpx
-
-    proc, base, log_path = _start_voila(tmp_path, fixture_notebooks, preheat=True, max_kernels=2, extra=FAST_CULL)
-    url = f"{base}/voila/render/{SMOKE}"
-    try:
-        _wait_until(lambda: len(_kernels(proc.pid)) == 2, 120, "two preheated kernels")
-        with httpx.Client(timeout=300) as client:
-            first = client.get(url)
-            assert first.status_code == 200, first.text[:500]
-            second = client.get(url)
-            assert second.status_code in (503, 200), second.text[:500]
-            if second.status_code == 200:
-                pytest.fail("the second view got a kernel: the first one was culled already, the cap was not tested")
-            assert "Too many dashboards open" in second.text
-            assert len(_kernels(proc.pid)) <= 2
-            _wait_until(lambda: client.get(url).status_code == 200, 180, "page views work again after culling")
-        assert len(_kernels(proc.pid)) <= 2
-        assert "kernels running (the cap)" in log_path.read_text(errors="replace")
-    finally:
-        _stop_and_check(proc)
 
 
 STUBBORN = r"""

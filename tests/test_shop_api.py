@@ -1,4 +1,8 @@
-"""``liveboard sync shop`` against tests/fake_shop.py: a real HTTP server that signs, pages, throttles and fails."""
+"""Tests of liveboard/shop_api.py (signing, requests, retries, secrets, the rate limit) against tests/fake_shop.py:
+a real HTTP server that signs, pages, throttles and fails.
+
+The sync itself is tested in tests/test_shop_sync.py, the mapping in tests/test_shop_mapping.py, the fields in
+tests/test_shop_fields.py and the printed lines in tests/test_shop_report.py."""
 
 from __future__ import annotations
 
@@ -7,12 +11,11 @@ import logging
 import random
 import socket
 import traceback
-from decimal import Decimal
 
 import pytest
-from fake_shop import DELETE, FakeShop, expected_sign, make_lives
+from fake_shop import FakeShop, expected_sign, make_lives
+from shop_helpers import FAST, fetch, ids
 
-import liveboard
 from liveboard import aio
 from liveboard.cli import main
 from liveboard.shop_api import (
@@ -30,44 +33,9 @@ from liveboard.shop_sync import (
     PER_MINUTE_PATH,
     PRODUCTS_PATH,
     SESSIONS_PATH,
-    date_range,
-    fetch_shop,
     sync_shop,
 )
 from liveboard.store import Store
-
-FAST = RetryPolicy(attempts=3, base_s=0.01, max_s=0.05, jitter_s=0.01)
-SINCE, UNTIL = dt.date(2026, 11, 1), dt.date(2026, 12, 31)
-FAST_ENV = {"LIVEBOARD_SHOP_BACKOFF_S": "0.01", "LIVEBOARD_SHOP_ATTEMPTS": "3"}
-
-
-def fetch(fake: FakeShop, since=SINCE, until=UNTIL, env: dict | None = None, **options):
-    """One sync's reading (no store): (Fetched, ClientStats)."""
-    options.setdefault("policy", FAST)
-    config = ShopConfig.from_env(fake.env(**(env or {})))
-    return aio.run(fetch_shop(config, since, until, **options))
-
-
-def ids(fake: FakeShop) -> list[str]:
-    return list(fake.lives)
-
-
-@pytest.fixture
-def fake():
-    with FakeShop(make_lives(8), minute_page=40) as f:
-        yield f
-        assert f.errors == []
-
-
-@pytest.fixture
-def shop_env(monkeypatch, fake):
-    """The environment of a user pointed at the fake, with quick back-off."""
-    for k in ("TIKTOK_SHOP_REFRESH_TOKEN",):
-        monkeypatch.delenv(k, raising=False)
-    for k, v in {**fake.env(), **FAST_ENV}.items():
-        monkeypatch.setenv(k, v)
-    return fake
-
 
 # --------------------------------------------------------------------------- signing and requests
 
@@ -109,106 +77,6 @@ def test_requests_carry_what_the_api_wants(fake):
     assert aio.run(shops())[0]["cipher"] == fake.cipher
     shop_calls = [r for r in fake.requests if r.api == "shops"]
     assert shop_calls[0].status == 200 and "shop_cipher" not in shop_calls[0].query
-
-
-def test_until_is_inclusive_and_paging_follows_tokens():
-    lives = make_lives(230, spacing_s=600, affiliate_every=1)  # affiliates: list pages only
-    with FakeShop(lives) as fake:
-        last_day = dt.datetime.fromtimestamp(lives[-1].start, dt.UTC).date()
-        fetched, _ = fetch(fake, since=SINCE, until=last_day)
-        lists = [r for r in fake.requests if r.api == "sessions"]
-        assert [r.query["page_size"] for r in lists] == ["100"] * 3
-        assert lists[0].query["end_date_lt"] == (last_day + dt.timedelta(days=1)).isoformat()
-        assert "page_token" not in lists[0].query and lists[1].query["page_token"]
-        assert len(fetched.summaries) == 230  # the last day's sessions are in
-        assert fake.count("per_minute") == 0  # affiliates: summary only
-
-
-def test_an_empty_range_says_so(shop_env, capsys, tmp_path):
-    assert main(["sync", "shop", "--since", "2025-01-01", "--until", "2025-01-31", "--store", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert "api: 0 session(s) from 2025-01-01 to 2025-01-31" in out and "no LIVE sessions in this date range" in out
-
-
-def test_date_range_defaults_and_checks():
-    assert date_range(None, None, today=dt.date(2026, 12, 1)) == (dt.date(2026, 11, 1), dt.date(2026, 12, 1))
-    assert date_range("2026-11-05", "2026-11-05") == (dt.date(2026, 11, 5), dt.date(2026, 11, 5))
-    with pytest.raises(liveboard.errors.InputError, match="--since"):
-        date_range("2026-11-06", "2026-11-05")
-    with pytest.raises(liveboard.errors.InputError, match="--until.*YYYY-MM-DD"):
-        date_range(None, "5 Nov")
-
-
-# --------------------------------------------------------------------------- mapping
-
-
-def test_mapping_of_sessions_minutes_and_products(fake):
-    lives = list(fake.lives.values())
-    lives[7].ended = False  # still live: summary only, asked again at the next sync
-    fetched, _ = fetch(fake)
-    assert fetched.live == {lives[7].id} and fetched.summaries[lives[7].id]["end"] is None
-    assert not any(lives[7].id in r.path for r in fake.requests)
-    assert fetched.latest_available == "2026-12-01"
-    official, affiliate = lives[0], lives[6]
-    assert affiliate.affiliate and not official.affiliate
-    s = fetched.summaries[official.id]
-    assert s["account_id"] == "mayshop.my" and fetched.summaries[lives[1].id]["account_id"] == "beauty.hub"
-    assert s["start"] == dt.datetime.fromtimestamp(official.start, dt.UTC)
-    assert s["duration_s"] == 60 * len(official.minutes)
-    assert s["gmv"] == official.total("gmv") and s["currency"] == "MYR"
-    assert s["views"] == official.total("views") and s["avg_view_duration_s"] == 46.0
-    assert s["ctor"] is None  # recomputed from the counts by the store
-    # items_sold under each of its three names
-    for live in lives[:3]:
-        assert fetched.summaries[live.id]["items_sold"] == live.total("items_sold"), live.items_key
-    # direct GMV = the products' direct GMV
-    assert s["direct_gmv"] == sum(p["direct_gmv"] for p in official.products)
-    assert s["direct_gmv"] < s["gmv"]
-    # affiliates: interaction figures unknown, not 0; the rate kept since its counts are unknown
-    a = fetched.summaries[affiliate.id]
-    for name in ("views", "viewers", "pcu", "acu", "comments", "likes", "product_clicks", "avg_view_duration_s"):
-        assert a[name] is None, name
-    assert a["gmv"] == affiliate.total("gmv") and a["ctor"] is not None and 0 <= a["ctor"] <= 1
-    assert affiliate.id in fetched.affiliates and affiliate.id not in fetched.trends
-    # minutes: all pages (40 per page), 60 s each
-    trend = sorted(fetched.trends[official.id], key=lambda r: r["t"])
-    assert len(trend) == len(official.minutes) > 40
-    assert {r["interval_s"] for r in trend} == {60}
-    assert sum(r["gmv"] for r in trend) == official.total("gmv")
-    assert trend[5]["likes"] == official.minutes[5]["likes"]
-    assert trend[5]["impressions"] == official.minutes[5]["impressions"]
-    # products: clicks are produt_clicks, never add_to_cart_count
-    products = {p["product_id"]: p for p in fetched.products[official.id]}
-    for p in official.products:
-        assert products[p["id"]]["clicks"] == p["clicks"] != p["add_to_cart"]
-        assert products[p["id"]]["name"] == p["name"] and products[p["id"]]["gmv"] == p["direct_gmv"]
-    tables = fetched.summary_table(), fetched.trend_table(), fetched.product_table()
-    detailed = [v for v in lives if not v.affiliate and v.ended]
-    assert [t.num_rows for t in tables] == [
-        8,
-        sum(len(v.minutes) for v in detailed),
-        sum(len(v.products) for v in detailed),
-    ]
-
-
-def test_bad_fields_are_named_and_the_rest_goes_on(fake):
-    a, b, c, d = ids(fake)[:4]
-    fake.lives[a].patches.append(("sales_performance.gmv.amount", "abc"))
-    fake.lives[b].patches.append(("username", DELETE))
-    fake.lives[c].product_patches.append((0, "traffic.produt_clicks", {"n": 1}))
-    fake.lives[d].patches.append(("interaction_performance.views", -4))
-    fetched, _ = fetch(fake)
-    text = "\n".join(map(str, fetched.problems))
-    assert (
-        f"{SESSIONS_PATH}, session {a}: field sales_performance.gmv.amount: an amount was expected, got 'abc'" in text
-    )
-    assert f"session {b}: field username: missing" in text
-    assert f"{PRODUCTS_PATH}, session {c}: field products[0].traffic.produt_clicks: a whole number was expected" in text
-    assert f"session {d}: field interaction_performance.views: a count cannot be negative" in text
-    assert fetched.summaries[a]["gmv"] is None and fetched.summaries[a]["items_sold"] is not None
-    assert b not in fetched.summaries
-    assert fetched.summaries[d]["views"] is None
-    assert len(fetched.summaries) == 7 and len(fetched.trends) == 6  # 8 sessions, 1 affiliate, 1 left out
 
 
 def test_huge_and_non_json_bodies_are_refused_for_that_session_only(fake):
@@ -446,79 +314,6 @@ def test_token_bucket_slows_down_on_429_and_recovers():
     assert bucket.rate == 40  # back to the configured rate, never above
 
 
-# --------------------------------------------------------------------------- into the store
-
-
-def test_sync_into_store_end_to_end(shop_env, capsys, tmp_path):
-    fake = shop_env
-    broken = ids(fake)[3]
-    fake.broken_minutes.add(broken)
-    store = tmp_path / "store"
-    argv = ["sync", "shop", "--since", "2026-11-01", "--until", "2026-12-31", "--store", str(store)]
-    assert main(argv) == 1  # partial: one session has no trend
-    out = capsys.readouterr()
-    assert "api: 8 session(s) from 2026-11-01 to 2026-12-31" in out.out
-    last = out.err.strip().splitlines()
-    assert (
-        last[-2].startswith(f"missing: session {broken} (@") and "per-minute trend: HTTP 500 code 98001001" in last[-2]
-    )
-    assert last[-1].startswith("partial sync: 1 session(s) with missing data")
-
-    wb = liveboard.open(store)
-    sessions = wb.sessions()
-    assert len(sessions) == 8
-    first = fake.lives[ids(fake)[0]]
-    row = sessions.set_index("session_id").loc[first.id]
-    assert Decimal(str(row["gmv"])) == first.total("gmv") and row["account_id"] == "mayshop.my"
-    assert row["views"] == first.total("views")
-    session = wb.session(first.id)
-    trend = session.trend()
-    assert len(trend) == len(first.minutes) and set(trend["interval_s"]) == {60}
-    products = session.products()
-    assert sorted(products["product_id"]) == sorted(p["id"] for p in first.products)
-    assert wb.session(broken).trend().empty and not wb.session(broken).products().empty
-    affiliate = sessions.set_index("session_id").loc[ids(fake)[6]]
-    assert pd_isna(affiliate["views"]) and pd_isna(affiliate["comments"])
-
-    # the same figures again: nothing changes
-    assert main(argv) == 1
-    again = capsys.readouterr().out
-    assert "store: new 0 · changed 0 · unchanged 8" in again
-
-    # the API's figures change: the newer win, and the sync says which sessions changed
-    fake.broken_minutes.clear()
-    fake.change(first.id, gmv="50.00")
-    assert main(argv) == 0
-    out = capsys.readouterr().out
-    assert f"changed: {first.id}: " in out and "gmv" in out.split(f"changed: {first.id}: ")[1].splitlines()[0]
-    assert f"changed: {broken}: trend" in out
-    assert Decimal(str(liveboard.open(store).sessions().set_index("session_id").loc[first.id, "gmv"])) == first.total(
-        "gmv"
-    )
-    assert len(liveboard.open(store).session(broken).trend()) == len(fake.lives[broken].minutes)
-
-
-def test_failed_products_keep_the_direct_gmv_of_the_last_sync(shop_env, capsys, tmp_path):
-    fake = shop_env
-    first = ids(fake)[0]
-    argv = ["sync", "shop", "--since", "2026-11-01", "--until", "2026-12-31", "--store", str(tmp_path / "s")]
-    assert main(argv) == 0
-    expected = sum(p["direct_gmv"] for p in fake.lives[first].products)
-    fake.garbage.add(("products", first))
-    assert main(argv) == 1
-    out = capsys.readouterr()
-    assert "changed 0 · unchanged 8" in out.out and f"missing: session {first} (@" in out.err
-    wb = liveboard.open(tmp_path / "s")
-    assert Decimal(str(wb.sessions().set_index("session_id").loc[first, "direct_gmv"])) == expected
-    assert len(wb.session(first).products()) == len(fake.lives[first].products)  # the last sync's rows stay
-
-
-def pd_isna(value) -> bool:
-    import pandas as pd
-
-    return bool(pd.isna(value))
-
-
 def test_parser_has_sync_shop():
     from liveboard.cli import build_parser
 
@@ -547,8 +342,3 @@ def test_fake_refuses_an_unsigned_or_token_in_query_request(fake):
     )
     assert r.json()["code"] == 0 and len(r.json()["data"]["live_stream_sessions"]) == 8
     assert PER_MINUTE_PATH.format(live_id="1").endswith("/1/performance_per_minutes")
-
-
-def test_sync_shop_refuses_a_store_without_put_source(shop_env):
-    with pytest.raises(ShopStop, match="put_source"):
-        sync_shop(object(), since="2026-11-01")

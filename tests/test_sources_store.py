@@ -1,4 +1,5 @@
-"""One LIVE, one session: Store.put_source links rows of the API, an export and a recorder to one session.
+"""One LIVE, one session: Store.put_source links rows of the API, an export and a recorder to one session
+(checked against the session table's columns, liveboard.columns; figures merged by liveboard.provenance).
 
 Matching (either order), precedence of figures, derived metrics, missing stays missing, idempotency,
 what a change reports, and the reads (trend, products, gaps) of sessions known by their sources.
