@@ -23,7 +23,19 @@ from markupsafe import Markup
 from liveboard import format as fmt
 from liveboard.metrics import REGISTRY
 
-__all__ = ["Card", "Col", "Markup", "cards", "components", "render", "stylesheet", "style_tag", "label"]
+__all__ = [
+    "Card",
+    "Col",
+    "Markup",
+    "cards",
+    "columns",
+    "components",
+    "header",
+    "label",
+    "render",
+    "stylesheet",
+    "style_tag",
+]
 
 
 @functools.cache
@@ -48,6 +60,65 @@ def label(metric: str) -> str:
     """A metric's label from the registry (the one name every surface shows); the key itself if unknown."""
     m = REGISTRY.get(metric)
     return m.label if m is not None else NOT_METRICS.get(metric, metric)
+
+
+#: The tables that the LIVE Board, LIVE Analytics' session page and the report all show, and the header of each
+#: of their columns, named once here: a column that is a registry metric has its label; the others (a
+#: product's own impressions, clicks and CTR are not the session's metrics) are named in this one place.
+TABLE_HEADERS: dict[str, dict[str, str]] = {
+    "channels": {
+        "channel": "Channel",
+        "group": "Group",
+        "impressions": "Impressions",
+        **{m: label(m) for m in ("views", "viewers", "enter_room_rate", "gmv")},
+        "gmv_share": "GMV share",
+    },
+    "products": {
+        "title": "Product",
+        "product_id": "Product id",
+        "price": "Price",
+        "impressions": "Impressions",
+        "clicks": "Clicks",
+        "ctr": "CTR",
+        **{m: label(m) for m in ("sku_orders", "items_sold", "gmv", "ctor")},
+        "featured_s": "Featured time",
+        "tip": "Tip",
+    },
+    "giveaways": {
+        "prize": "Prize",
+        "start": "Start time",
+        "end": "End time",
+        "status": "Status",
+        "duration": "Duration",
+        "view_uv": "View UV",
+        "click_uv": "Click UV",
+        "participants": "Participants",
+        "winners": "Winners",
+        "winners_planned": "Planned winners",
+        "gmv_during": "GMV during",
+    },
+    "violations": {
+        "time": "Time",
+        "minute": "Minute",
+        "policy": "Policy",
+        "severity": "Severity",
+        "detail": "Detail",
+        "fix": "Suggested fix",
+    },
+}
+#: Columns of those tables that hold text, not numbers (they are not right-aligned).
+TEXT_COLUMNS = frozenset({"channel", "group", "title", "product_id", "tip", "prize", "start", "end", "status"})
+TEXT_COLUMNS |= {"time", "policy", "severity", "detail", "fix"}
+
+
+def header(table: str, key: str) -> str:
+    """The header of a column of one of :data:`TABLE_HEADERS`' tables (a KeyError names a column not there)."""
+    return TABLE_HEADERS[table][key]
+
+
+def columns(table: str, keys: Iterable[str]) -> list[Col]:
+    """The ``table`` component's columns for those keys of one of :data:`TABLE_HEADERS`' tables, in that order."""
+    return [Col(k, header(table, k), numeric=k not in TEXT_COLUMNS) for k in keys]
 
 
 @functools.cache

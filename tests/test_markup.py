@@ -121,3 +121,41 @@ def test_no_html_is_written_in_python():
         name = path.relative_to(package).as_posix()
         assert not tag.search(source), (name, tag.search(source))
         assert "html.escape" not in source and "esc(" not in source, name
+
+
+#: The modules that draw the channel, product, giveaway and violation tables (board, session page, report).
+TABLE_MODULES = ("views/board_static.py", "views/board.py", "views/session_detail.py", "report/sections.py")
+
+
+def test_shared_tables_take_their_headers_from_one_place():
+    """A column of those tables gets its header from markup.TABLE_HEADERS, never a string typed beside it: the
+    same figure is named alike on the board, in LIVE Analytics and in the report."""
+    import ast
+
+    keys = {k for headers in markup.TABLE_HEADERS.values() for k in headers}
+    package = Path(markup.__file__).parent
+    typed = []
+    for rel in TABLE_MODULES:
+        for node in ast.walk(ast.parse((package / rel).read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or getattr(node.func, "id", getattr(node.func, "attr", "")) not in {
+                "Col",
+                "Column",
+            }:
+                continue
+            key, head = (node.args + [None, None])[:2]
+            if isinstance(key, ast.Constant) and key.value in keys and isinstance(head, ast.Constant):
+                typed.append(f"{rel}:{node.lineno}: {key.value!r} → {head.value!r}")
+    assert not typed, f"headers typed by hand (use markup.header / markup.columns): {typed}"
+
+
+def test_table_columns_read_their_headers_and_alignment():
+    cols = markup.columns("products", ("title", "impressions", "sku_orders", "featured_s"))
+    assert [(c.key, c.label, c.numeric) for c in cols] == [
+        ("title", "Product", False),
+        ("impressions", "Impressions", True),
+        ("sku_orders", markup.label("sku_orders"), True),
+        ("featured_s", "Featured time", True),
+    ]
+    assert markup.header("violations", "fix") == "Suggested fix"
+    with pytest.raises(KeyError):
+        markup.header("products", "no_such_column")

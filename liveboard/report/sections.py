@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from liveboard import insights
-from liveboard.markup import Col, label
+from liveboard import insights, markup
 from liveboard.report import charts
 from liveboard.report.comments import comment_emoji, comment_words
 from liveboard.report.data import ReportData
@@ -64,13 +63,9 @@ class DetailSections(ReportData):
             else ""
         )
         gmv_why = "a recorder sees no orders or GMV" if self.cov.kind == "recorder" else "no GMV per channel"
-        columns = [
-            Col("channel", "Channel"),
-            Col("group", "Group"),
-            Col("impressions", "Impressions", numeric=True),
-            *(Col(m, label(m), numeric=True) for m in ("views", "viewers", "enter_room_rate", "gmv")),
-            Col("gmv_share", "GMV share", numeric=True),
-        ]
+        columns = markup.columns(
+            "channels", ("channel", "group", "impressions", "views", "viewers", "enter_room_rate", "gmv", "gmv_share")
+        )
         paid = float(ch.loc[ch["group"] == "promoted", "views"].sum()) / total_views if total_views else float("nan")
         note = (
             f"Organic channels brought {fmt.rate(1 - paid, 0) if not np.isnan(paid) else fmt.MISSING} of views, paid "
@@ -121,15 +116,10 @@ class DetailSections(ReportData):
             )
         else:
             chart_why = "GMV by product not known: no product sales figures."
-        columns = [
-            Col("title", "Product"),
-            Col("price", "Price", numeric=True),
-            Col("impressions", "Impressions", numeric=True),
-            Col("clicks", "Clicks", numeric=True),
-            Col("ctr", "CTR", numeric=True),
-            *(Col(m, label(m), numeric=True) for m in ("sku_orders", "items_sold", "gmv", "ctor")),
-            Col("featured", "Featured", numeric=True),
-        ]
+        columns = markup.columns(
+            "products",
+            ("title", "price", "impressions", "clicks", "ctr", "sku_orders", "items_sold", "gmv", "ctor", "featured_s"),
+        )
         judged = bool(pr["clicks"].astype(float).notna().any())  # nothing to judge products by: no tips, no claim
         note = (
             f"Tips judge products shown at least {insights.MIN_IMPRESSIONS} times and clicked at least "
@@ -159,8 +149,9 @@ class DetailSections(ReportData):
                     self.money(r.gmv_during),
                 ]
             )
-        numbers = ("Duration", "View UV", "Click UV", "Participants", "Winners", "GMV during")
-        columns = [Col("title", "Prize"), Col("start", "Start"), *(Col(h, h, numeric=True) for h in numbers)]
+        columns = markup.columns(
+            "giveaways", ("prize", "start", "duration", "view_uv", "click_uv", "participants", "winners", "gmv_during")
+        )
         chart = charts.bar_chart(
             [f"{self.when(r.start, '%H:%M')} {r.prize}" for r in gv.sort_values("start").itertuples()],
             gv.sort_values("start")["participants"].astype(float).tolist(),
@@ -197,8 +188,7 @@ class DetailSections(ReportData):
         ]
         counts = vi["policy"].value_counts()
         repeat = [str(p) for p, n in counts.items() if n > 1]
-        columns = [Col("time", "Time"), Col("policy", "Policy"), Col("severity", "Severity")]
-        columns += [Col("detail", "Detail"), Col("fix", "Suggested fix")]
+        columns = markup.columns("violations", ("time", "policy", "severity", "detail", "fix"))
         return str(details().violations(table(columns, rows), repeat, insights.APPEAL))
 
     def comments_section(self) -> str:

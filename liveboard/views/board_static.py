@@ -60,38 +60,15 @@ def text(value: object) -> str:
     return "" if fmt.is_missing(value) else str(value)
 
 
-#: The tables' columns: (key, header, numeric).
-CHANNEL_COLUMNS = [
-    ("channel", "Channel", False),
-    ("group", "Group", False),
-    ("impressions", "Impressions", True),
-    ("views", "Views", True),
-    ("viewers", "Viewers", True),
-    ("gmv", "GMV", True),
-]
-PRODUCT_COLUMNS = [
-    ("title", "Product", False),
-    ("price", "Price", True),
-    ("impressions", "Impr.", True),
-    ("clicks", "Clicks", True),
-    ("ctr", "CTR", True),
-    ("sku_orders", "Orders", True),
-    ("items_sold", "Items", True),
-    ("gmv", "GMV", True),
-    ("ctor", "CTOR", True),
-    ("featured_s", "Featured", True),
-    ("tip", "Tip", False),
-]
-GIVEAWAY_COLUMNS = [
-    ("prize", "Prize", False),
-    ("start", "Start", False),
-    ("status", "Status", False),
-    ("view_uv", "View UV", True),
-    ("click_uv", "Click UV", True),
-    ("participants", "Participants", True),
-    ("winners", "Winners", True),
-    ("gmv_during", "GMV during", True),
-]
+#: The tables' columns (their headers are :data:`liveboard.markup.TABLE_HEADERS`', as in the report).
+CHANNEL_COLUMNS = markup.columns("channels", ("channel", "group", "impressions", "views", "viewers", "gmv"))
+PRODUCT_COLUMNS = markup.columns(
+    "products",
+    ("title", "price", "impressions", "clicks", "ctr", "sku_orders", "items_sold", "gmv", "ctor", "featured_s", "tip"),
+)
+GIVEAWAY_COLUMNS = markup.columns(
+    "giveaways", ("prize", "start", "status", "view_uv", "click_uv", "participants", "winners", "gmv_during")
+)
 
 
 def _n(v) -> str:
@@ -106,12 +83,9 @@ def _html(value: str = "", css: str | tuple[str, ...] = ()) -> W.HTML:
     return w
 
 
-def table(
-    columns: list[tuple[str, str, bool]], rows: list[list], row_classes: list[str] | None = None
-) -> markup.Markup:
-    """The table component: ``columns`` are ``(key, label, numeric)``; cells are text (escaped) or Markup."""
-    cols = [markup.Col(key, label, numeric) for key, label, numeric in columns]
-    return markup.components().table(cols, rows, "", None, row_classes if row_classes and any(row_classes) else None)
+def table(columns: list[markup.Col], rows: list[list], row_classes: list[str] | None = None) -> markup.Markup:
+    """The table component; cells are text (escaped) or Markup."""
+    return markup.components().table(columns, rows, "", None, row_classes if row_classes and any(row_classes) else None)
 
 
 def error_widget(message: str) -> W.HTML:

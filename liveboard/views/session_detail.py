@@ -35,6 +35,9 @@ from liveboard.views.widgets import (
 )
 from liveboard.workbench import InputError, SessionData
 
+#: A header of one of the tables every surface shows (liveboard.markup.TABLE_HEADERS).
+_h = markup.header
+
 __all__ = ["MAX_SESSION_ID", "SessionDetail", "open_detail", "validate_session_id"]
 #: Up to this many events the events download is built when the session opens; above, on a button click.
 AUTO_DOWNLOAD_EVENTS = 50_000
@@ -480,12 +483,10 @@ class SessionDetail:
             return markup.components().note("No traffic recorded.")
         cur = self.currency
         cols = [
-            Column("channel", "Channel"),
-            Column("group", "Group"),
-            Column("impressions", "Impressions", fmt.count, True),
-            Column("views", "Views", fmt.count, True),
-            Column("viewers", "Viewers", fmt.count, True),
-            Column("gmv", "GMV", lambda v: fmt.money(v, cur), True),
+            Column("channel", _h("channels", "channel")),
+            Column("group", _h("channels", "group")),
+            *(Column(k, _h("channels", k), fmt.count, True) for k in ("impressions", "views", "viewers")),
+            Column("gmv", _h("channels", "gmv"), lambda v: fmt.money(v, cur), True),
         ]
         groups = ch.groupby("group", dropna=False)[["views", "gmv"]].sum(min_count=1)
         tv, tg = groups["views"].sum(min_count=1), groups["gmv"].sum(min_count=1)
@@ -515,16 +516,15 @@ class SessionDetail:
             return missing_note(why, "lb-no-products")
         cur = self.currency
         cols = [
-            Column("name", "Product", lambda v: fmt.MISSING if fmt.is_missing(v) else str(v)),
-            Column("product_id", "Product id"),
-            Column("impressions", "Impressions", fmt.count, True),
-            Column("clicks", "Clicks", fmt.count, True),
-            Column("ctr", "CTR", fmt.rate, True),
-            Column("sku_orders", "Orders", fmt.count, True),
-            Column("ctor", "CTOR", fmt.rate, True),
-            Column("items_sold", "Items sold", fmt.count, True),
-            Column("gmv", "GMV", lambda v: fmt.money(v, cur), True),
-            Column("featured_s", "Featured time", fmt.duration, True),
+            Column("name", _h("products", "title"), lambda v: fmt.MISSING if fmt.is_missing(v) else str(v)),
+            Column("product_id", _h("products", "product_id")),
+            *(Column(k, _h("products", k), fmt.count, True) for k in ("impressions", "clicks")),
+            Column("ctr", _h("products", "ctr"), fmt.rate, True),
+            Column("sku_orders", _h("products", "sku_orders"), fmt.count, True),
+            Column("ctor", _h("products", "ctor"), fmt.rate, True),
+            Column("items_sold", _h("products", "items_sold"), fmt.count, True),
+            Column("gmv", _h("products", "gmv"), lambda v: fmt.money(v, cur), True),
+            Column("featured_s", _h("products", "featured_s"), fmt.duration, True),
         ]
         head = ""
         if self.cov.kind == "recorder":
@@ -555,17 +555,17 @@ class SessionDetail:
             return markup.components().note("No violations in this session.")
         v = v.assign(advice=[insights.violation_advice(p) for p in v["policy"]])
         cols = [
-            Column("ts", "Time", _ts),
-            Column("minute", "Minute", fmt.count, True),
-            Column("policy", "Policy"),
+            Column("ts", _h("violations", "time"), _ts),
+            Column("minute", _h("violations", "minute"), fmt.count, True),
+            Column("policy", _h("violations", "policy")),
             Column(
                 "severity",
-                "Severity",
+                _h("violations", "severity"),
                 lambda s: macros(TEMPLATE).severity(_text(s)),
                 raw_html=True,
             ),
-            Column("detail", "Detail"),
-            Column("advice", "Suggested solution"),
+            Column("detail", _h("violations", "detail")),
+            Column("advice", _h("violations", "fix")),
         ]
         return macros(TEMPLATE).violations(html_table(v, cols, "lb-violations-data"), insights.APPEAL)
 
@@ -576,15 +576,13 @@ class SessionDetail:
         g = self.sd.giveaways()
         cur = self.currency
         cols = [
-            Column("prize", "Prize"),
-            Column("start", "Start time", _ts),
-            Column("end", "End time", _ts),
-            Column("view_uv", "View UV", fmt.count, True),
-            Column("click_uv", "Click UV", fmt.count, True),
-            Column("participants", "Participants", fmt.count, True),
-            Column("winners", "Winners", fmt.count, True),
-            Column("winners_planned", "Planned", fmt.count, True),
-            Column("gmv_during", "GMV during", lambda v: fmt.money(v, cur), True),
+            Column("prize", _h("giveaways", "prize")),
+            *(Column(k, _h("giveaways", k), _ts) for k in ("start", "end")),
+            *(
+                Column(k, _h("giveaways", k), fmt.count, True)
+                for k in ("view_uv", "click_uv", "participants", "winners", "winners_planned")
+            ),
+            Column("gmv_during", _h("giveaways", "gmv_during"), lambda v: fmt.money(v, cur), True),
         ]
         return macros(TEMPLATE).giveaways(
             html_table(g, cols, "lb-giveaways-data", empty="No giveaways in this session.")
