@@ -47,14 +47,17 @@ def is_missing(value: object) -> bool:
 
 
 def money(value: Figure, currency: object = "USD") -> str:
-    """``RM1,234.50``, ``1,234.50 CHF``; an amount whose currency is not known has no symbol."""
+    """``RM1,234.50``, ``1,234.50 CHF``, ``−$14.38`` (the sign before the symbol, never ``$-14.38``); an amount
+    whose currency is not known has no symbol."""
     if value is None or is_missing(value):
         return MISSING
-    amount = f"{float(value):,.2f}"
+    v = float(value)
+    sign = "−" if v < 0 else ""
+    amount = f"{sign}{abs(v):,.2f}"
     if is_missing(currency) or not str(currency).strip():
         return amount
     symbol = CURRENCY_SYMBOLS.get(str(currency).upper())
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+    return f"{sign}{symbol}{abs(v):,.2f}" if symbol else f"{amount} {currency}"
 
 
 def currency_name(currency: object) -> str:

@@ -181,7 +181,7 @@ class ReportData:
         sign = "−" if v < 0 else ""
         if self.options.currency_display == "code" and self.currency:
             return f"{sign}{abs(v):,.2f} {self.currency}"
-        return sign + fmt.money(abs(v), self.currency)
+        return fmt.money(v, self.currency)
 
     def metric(self, name: str, value: object) -> str:
         unit = REGISTRY[name].unit if name in REGISTRY else "count"
