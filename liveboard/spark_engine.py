@@ -273,7 +273,7 @@ def _rule_hugeint(node):
 #: exactly (``M`` a BIGINT, ``s = 57 - floor(log2 |x|)``: a few off still works), ``k`` by integer division of
 #: ``M · 10^n`` by ``2^s`` in DECIMAL(38, 0) and a comparison of the remainder with half of ``2^s``. When the double
 #: ``x · 10^n`` reaches 2^52 it is an integer, and DuckDB takes it as ``k``; below 1e-15 the result is a signed
-#: zero; a product that overflows keeps ``x`` (as DuckDB does). tests/test_spark.py checks this against DuckDB.
+#: zero; a product that overflows keeps ``x`` (as DuckDB does). tests/test_spark_engine.py checks this against DuckDB.
 _ROUND_TEMPLATE = """
 CASE WHEN {x} IS NULL OR isnan({x}) OR abs({x} * {scale}D) > 1.7976931348623157E308D THEN {x}
      WHEN abs({x} * {scale}D) >= 4503599627370496D THEN ({x} * {scale}D) / {scale}D

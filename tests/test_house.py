@@ -107,29 +107,13 @@ UNITS = {"eventlog", "live", "provenance", "recorder", "report", "simulator", "s
 #: The list may only shrink: give a module its own ``tests/test_<module>.py`` and take its entry out.
 TESTED_ELSEWHERE: dict[str, str] = {
     "__main__.py": "tests/test_cli.py",
-    "aggregates.py": "tests/test_glossary.py",
-    "columns.py": "tests/test_sources_store.py",
-    "events.py": "tests/test_eventlog.py",
-    "export_layouts.py": "tests/test_seller_center.py",
-    "export_reader.py": "tests/test_seller_center.py",
-    "insights.py": "tests/test_board_templates.py",
     "pages/analytics.py": "tests/test_analytics_views.py",
     "pages/board.py": "tests/test_board_views.py",
-    "pages/params.py": "tests/test_analytics_views.py",
     "pages/reports.py": "tests/test_report.py",
     "provenance/": "tests/test_sources_store.py",
-    "queries.py": "tests/test_glossary.py",
-    "sheets.py": "tests/test_seller_center.py",
-    "spark_engine.py": "tests/test_spark.py",
-    "staging.py": "tests/test_bulk_import.py",
-    "store_admin.py": "tests/test_store_damage.py",
-    "tables.py": "tests/test_store.py",
     "views/analytics_tabs.py": "tests/test_analytics_views.py",
-    "views/board_static.py": "tests/test_board_templates.py",
-    "views/coverage.py": "tests/test_partial_sessions.py",
     "views/reports.py": "tests/test_analytics_views.py",
     "views/session_detail.py": "tests/test_analytics_views.py",
-    "views/session_list.py": "tests/test_accounts_views.py",
 }
 
 

@@ -1,139 +1,24 @@
 """Seller Center exports (``liveboard import FILE.xlsx|.csv``): one tiny fixture per edge case, end to end
 through ``liveboard.cli.main`` into a temporary store, read back with ``liveboard.open``.
 
-End to end, these test liveboard.seller_center, liveboard.sheets (the grid of cells),
-liveboard.export_layouts (which export it is) and liveboard.export_reader (its rows); the cells themselves
-are tested in tests/test_cells.py."""
+End to end, these test liveboard.seller_center (an export's rows into the store, joined to their sessions);
+the sheets, the reading of an export and its layouts have their own tests (tests/test_sheets.py,
+tests/test_export_reader.py, tests/test_export_layouts.py), the cells theirs in tests/test_cells.py."""
 
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import openpyxl
 import pandas as pd
 import pytest
 from logbuilder import LogBuilder
+from seller_center_helpers import HEADERS, KL, ROW_A, ROW_B, imp, info, run, sessions, write_csv, write_xlsx
 
 import liveboard
-from liveboard import cells, seller_center, sheets
-from liveboard.cli import main
-
-HEADERS = [
-    "Creator ID",
-    "Creator",
-    "Nickname",
-    "Launched Time",
-    "Duration",
-    "LIVE gross merchandise value (RM)",
-    "Products added",
-    "Different Products Sold",
-    "Created SKU orders",
-    "LIVE SKU orders",
-    "LIVE items sold",
-    "Unique customers",
-    "Average Price (RM)",
-    "Click-to-order rate (LIVE)",
-    "LIVE attributed GMV (RM)",
-    "Viewers",
-    "Views",
-    "Average viewing duration (LIVE streams)",
-    "Comments",
-    "Shares",
-    "LIVE likes",
-    "New followers (Creator video)",
-    "Product Impressions",
-    "Product Clicks",
-    "CTR",
-]
-#: A row as the Malaysian export writes it: every cell text.
-ROW_A = [
-    "7123456789012345678",
-    "Ann Bee",
-    "annb",
-    "2026/04/18/ 22:14",
-    "1h 40min",
-    "444.23",
-    "12",
-    "5",
-    "40",
-    "36",
-    "41",
-    "30",
-    "10.83",
-    "8.33%",
-    "512.10",
-    "5120",
-    "14254",
-    "107",
-    "321",
-    "12",
-    "4567",
-    "45",
-    "9876",
-    "432",
-    "3.03%",
-]
-ROW_B = (
-    ["7123456789012345678", "Ann Bee", "annb", "2026/04/17/ 20:00", "45min"]
-    + [""] * 10
-    + ["100", "200", "65s"]
-    + [""] * 7
-)
-KL = "Asia/Kuala_Lumpur"
-
-
-def csv_text(rows: list[list[str]], sep: str = ",", title: bool = True) -> str:
-    def cell(c: str) -> str:
-        return f'"{c}"' if (sep in c or '"' in c) else c
-
-    lines = ["Date Range: 2026-04-12 ~ 2026-04-18", ""] if title else []
-    lines += [sep.join(cell(c) for c in HEADERS)] + [sep.join(cell(c) for c in r) for r in rows]
-    return "\n".join(lines) + "\n"
-
-
-def write_csv(path: Path, rows: list[list[str]], sep: str = ",", bom: bool = False, title: bool = True) -> Path:
-    data = csv_text(rows, sep, title).encode()
-    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
-    return path
-
-
-def write_xlsx(path: Path, sheets_rows: dict[str, list[list[object]]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets_rows.items():
-        ws = wb.create_sheet(name)
-        for r in rows:
-            ws.append(r)
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # text that looks like a formula, as a re-saved export holds it
-    wb.save(path)
-    return path
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    capsys.readouterr()
-    rc = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def imp(capsys, store: Path, *paths, tz: str | None = KL, extra=()) -> tuple[int, str, str]:
-    return run(capsys, "import", *paths, "--store", store, *(["--tz", tz] if tz else []), *extra)
-
-
-def sessions(store: Path):
-    return liveboard.open(store).sessions().set_index("session_id")
-
-
-def info(store: Path, sid: str):
-    return liveboard.open(store).session(sid).info
-
+from liveboard import seller_center
 
 # ------------------------------------------------------------------ the LIVE analysis export, end to end
 
@@ -228,15 +113,6 @@ def test_bom_semicolons_and_decimal_commas(tmp_path, capsys):
     assert seller_center.parse_export(f, tz=ZoneInfo(KL)).summaries["ctor"][0].as_py() == pytest.approx(0.0833)
 
 
-def test_utf16_tab_separated_text(tmp_path, capsys):
-    """Excel's "Unicode Text" save: UTF-16 with a byte-order mark, tab-separated."""
-    f = tmp_path / "live.csv"
-    f.write_bytes(csv_text([ROW_A], sep="\t").encode("utf-16"))
-    rc, _, err = imp(capsys, tmp_path / "st", f)
-    assert rc == 0, err
-    assert list(sessions(tmp_path / "st").index) == ["annb-20260418T1414Z"]
-
-
 def test_quoted_dollar_amounts_in_csv(tmp_path, capsys):
     row = list(ROW_A)
     row[HEADERS.index("LIVE attributed GMV (RM)")] = "RM1,234.50"
@@ -304,130 +180,6 @@ def test_duplicates_and_totals_rows(tmp_path, capsys):
     assert "row 6: same account and launch time as row 4, with other figures" in err
     assert "row 7 is a totals row" in err
     assert "duplicate rows 1" in out and "1 session(s)" in out
-
-
-def test_thai_per_day_export_is_refused(tmp_path, capsys):
-    header = ["วันที่", "GMV ที่มาจาก LIVE (฿)", "GMV จาก LIVE (฿)", "GMV โดยอ้อมจาก LIVE (฿)", "ยอดการดูไลฟ์"]
-    f = write_xlsx(tmp_path / "th.xlsx", {"Sheet1": [header, ["2026-04-18", "100", "80", "20", "1000"]]})
-    rc, _, err = imp(capsys, tmp_path / "st", f)
-    assert rc == 2
-    assert "a per-day export (one row per date, no 'Launched Time' per session)" in err
-    assert sessions(tmp_path / "st").empty
-
-
-def test_english_per_day_export_is_refused(tmp_path, capsys):
-    f = tmp_path / "days.csv"
-    f.write_text("Date,LIVE attributed GMV ($),Views,Viewers\n2026-04-18,10.00,100,50\n")
-    rc, _, err = imp(capsys, tmp_path / "st", f)
-    assert rc == 2 and "per-day export" in err
-
-
-def test_unknown_layout_names_expected_and_found_columns(tmp_path, capsys):
-    f = tmp_path / "orders.csv"
-    f.write_text("Order ID,SKU,Quantity\n1,abc,2\n")
-    rc, _, err = imp(capsys, tmp_path / "st", f)
-    assert rc == 2
-    assert "not a Seller Center LIVE export" in err
-    assert "expected columns: Creator ID, Creator, Nickname, Launched Time" in err
-    assert "found: Order ID, SKU, Quantity" in err
-    assert err.count("\n") == 1
-
-
-def test_missing_and_unknown_time_zone(tmp_path, capsys):
-    f = write_csv(tmp_path / "live.csv", [ROW_A])
-    rc, _, err = imp(capsys, tmp_path / "st", f, tz=None)
-    assert rc == 2
-    assert "pass --tz with the shop's time zone, e.g. --tz Asia/Kuala_Lumpur (the amounts are in MYR)" in err
-    rc, _, err = imp(capsys, tmp_path / "st", f, tz="Mars/Olympus_Mons")
-    assert rc == 2 and "--tz 'Mars/Olympus_Mons': not a time zone" in err
-    assert sessions(tmp_path / "st").empty
-
-
-def test_two_currencies_are_refused(tmp_path, capsys):
-    f = tmp_path / "mixed.csv"
-    f.write_text(
-        "Nickname,Launched Time,LIVE attributed GMV (RM),Average Price ($)\nannb,2026/04/18/ 22:14,1.00,1.00\n"
-    )
-    rc, _, err = imp(capsys, tmp_path / "st", f)
-    assert rc == 2 and "2 currencies (MYR, USD" in err
-
-
-@pytest.mark.parametrize(
-    "name, content, message",
-    [
-        ("junk.xlsx", bytes(range(256)) * 20, "not an Excel workbook"),
-        ("junk.csv", bytes(range(256)) * 20, "not UTF-8 text"),
-        ("empty.xlsx", b"", "empty file"),
-        ("page.xls", b"<html><body><table></table></body></html>", "a web page (HTML), not a spreadsheet"),
-        (
-            "latin1.csv",
-            "Nickname;Launched Time\ncafé;2026/04/18/ 22:14\n".encode("cp1252"),
-            'save the file as "CSV UTF-8"',
-        ),
-    ],
-)
-def test_unreadable_files_one_line(tmp_path, capsys, name, content, message):
-    f = tmp_path / name
-    f.write_bytes(content)
-    rc, _, err = imp(capsys, tmp_path / "st", f)
-    assert rc == 2
-    assert message in err and str(f) in err
-    assert err.count("\n") == 1 and "Traceback" not in err
-
-
-def test_truncated_xlsx_one_line_no_traceback(tmp_path):
-    full = write_xlsx(tmp_path / "full.xlsx", {"S": [HEADERS, ROW_A, ROW_B]})
-    cut = tmp_path / "cut.xlsx"
-    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
-    proc = subprocess.run(
-        [sys.executable, "-m", "liveboard", "import", str(cut), "--tz", KL, "--store", str(tmp_path / "st")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 2
-    assert "cannot read this workbook" in proc.stderr and "download the export again" in proc.stderr
-    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
-
-
-def test_csv_text_named_xlsx_is_read_as_csv(tmp_path, capsys):
-    f = tmp_path / "live.xlsx"
-    f.write_text(csv_text([ROW_A]))
-    rc, _, err = imp(capsys, tmp_path / "st", f)
-    assert rc == 0 and "holds CSV text: read as CSV" in err
-    assert len(sessions(tmp_path / "st")) == 1
-
-
-def test_row_cap_and_cell_cap(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(sheets, "MAX_ROWS", 50)
-    many = [list(ROW_A) for _ in range(60)]
-    rc, _, err = imp(capsys, tmp_path / "st", write_csv(tmp_path / "many.csv", many))
-    assert rc == 2 and "more than 50 rows; export a shorter date range" in err
-    rc, _, err = imp(capsys, tmp_path / "st", write_xlsx(tmp_path / "many.xlsx", {"S": [HEADERS, *many]}))
-    assert rc == 2 and "more than 50 rows" in err
-    long = list(ROW_A)
-    long[HEADERS.index("Creator")] = "x" * (cells.MAX_CELL_CHARS + 1)
-    rc, _, err = imp(capsys, tmp_path / "st", write_csv(tmp_path / "long.csv", [long]))
-    assert rc == 1 and "field 'Creator': cell too long (10,001 characters; at most 10,000)" in err
-
-
-def test_a_million_and_one_rows_are_refused(tmp_path, capsys):
-    f = tmp_path / "huge.csv"
-    with f.open("w") as fh:
-        fh.write(",".join(HEADERS) + "\n")
-        fh.write("\n".join(["1"] * sheets.MAX_ROWS) + "\n")
-    rc, _, err = imp(capsys, tmp_path / "st", f)
-    assert rc == 2 and "more than 1,000,000 rows" in err
-
-
-def test_no_nickname_column_needs_account(tmp_path, capsys):
-    f = tmp_path / "live.csv"
-    f.write_text("Launched Time,Duration,LIVE attributed GMV (RM),Views\n2026/04/18/ 22:14,2h,10.00,100\n")
-    rc, _, err = imp(capsys, tmp_path / "st", f)
-    assert rc == 2 and "no 'Nickname' column" in err and "--account" in err
-    rc, _, err = imp(capsys, tmp_path / "st", f, extra=["--account", "@AnnB"])
-    assert rc == 0, err
-    assert list(sessions(tmp_path / "st").index) == ["annb-20260418T1414Z"]
 
 
 def test_folder_with_event_logs_and_exports(tmp_path, capsys):
@@ -565,16 +317,6 @@ def test_a_launch_time_corrected_by_a_minute_updates_the_same_session(tmp_path, 
 def test_five_minute_export_needs_an_account(tmp_path, capsys):
     rc, _, err = imp(capsys, tmp_path / "st", trend_file(tmp_path / "board.xlsx", products=False))
     assert rc == 2 and "does not say whose LIVE it is: pass --account HANDLE" in err
-
-
-def test_parser_tables_without_a_store(tmp_path):
-    p = seller_center.parse_export(write_csv(tmp_path / "l.csv", [ROW_A, ROW_B]), tz=ZoneInfo(KL))
-    assert p.kind == "sessions" and p.currency == "MYR"
-    t = p.summaries
-    assert t.column_names[:4] == ["source_key", "account_id", "start", "end"]
-    assert "creator_name" not in t.column_names and "title" not in t.column_names
-    assert t["ctor"].to_pylist()[0] == pytest.approx(0.0833) and t["live_ctr"].to_pylist()[0] == pytest.approx(0.0303)
-    assert t["sku_orders"].to_pylist() == [36, None]
 
 
 def test_a_missing_export_leaves_no_store_behind(tmp_path, capsys):
