@@ -52,12 +52,11 @@ def money(value: Figure, currency: object = "USD") -> str:
     if value is None or is_missing(value):
         return MISSING
     v = float(value)
-    sign = "−" if v < 0 else ""
-    amount = f"{sign}{abs(v):,.2f}"
+    sign, digits = ("−" if v < 0 else ""), f"{abs(v):,.2f}"
     if is_missing(currency) or not str(currency).strip():
-        return amount
+        return sign + digits
     symbol = CURRENCY_SYMBOLS.get(str(currency).upper())
-    return f"{sign}{symbol}{abs(v):,.2f}" if symbol else f"{amount} {currency}"
+    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"
 
 
 def currency_name(currency: object) -> str:

@@ -107,8 +107,10 @@ TABLE_HEADERS: dict[str, dict[str, str]] = {
     },
 }
 #: Columns of those tables that hold text, not numbers (they are not right-aligned).
-TEXT_COLUMNS = frozenset({"channel", "group", "title", "product_id", "tip", "prize", "start", "end", "status"})
-TEXT_COLUMNS |= {"time", "policy", "severity", "detail", "fix"}
+TEXT_COLUMNS = frozenset(
+    {"channel", "group", "title", "product_id", "tip", "prize", "start", "end", "status"}
+    | {"time", "policy", "severity", "detail", "fix"}
+)
 
 
 def header(table: str, key: str) -> str:

@@ -175,13 +175,9 @@ class ReportData:
 
     def money(self, value: Any) -> str:
         """Money in the session's currency, as a symbol or a code; negatives read ``−RM33.58``."""
-        if fmt.is_missing(value):
-            return fmt.MISSING
-        v = float(value)
-        sign = "−" if v < 0 else ""
-        if self.options.currency_display == "code" and self.currency:
-            return f"{sign}{abs(v):,.2f} {self.currency}"
-        return fmt.money(v, self.currency)
+        if self.options.currency_display == "code" and self.currency and not fmt.is_missing(value):
+            return f"{fmt.money(value, None)} {self.currency}"
+        return fmt.money(value, self.currency)
 
     def metric(self, name: str, value: object) -> str:
         unit = REGISTRY[name].unit if name in REGISTRY else "count"
