@@ -108,26 +108,13 @@ def main() -> int:
             secs, res = timed(rp.run_batch, one, tmp / f"single{i}", store.root, jobs=1, progress=False)
             assert res[0].ok, res[0].error
             singles.append(secs)
-        env = {**os.environ}
-        cli_secs, proc = timed(
-            subprocess.run,
-            [
-                sys.executable,
-                "-m",
-                "liveboard",
-                "report",
-                sid,
-                "--store",
-                str(store.root),
-                "--out",
-                str(tmp / "cli"),
-                "--quiet",
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-        )
-        assert proc.returncode == 0, proc.stderr
+        commands = []
+        for i in range(args.repeat):
+            cmd = [sys.executable, "-m", "liveboard", "report", sid, "--store", str(store.root)]
+            secs, proc = timed(subprocess.run, [*cmd, "--out", str(tmp / f"cli{i}"), "--quiet"], capture_output=True)
+            assert proc.returncode == 0, proc.stderr
+            commands.append(secs)
+        cli_secs = statistics.median(commands)
         fresh_secs, fresh = timed(
             rp.run_batch, sessions, tmp / "fresh", store.root, jobs=1, progress=False, reuse_kernels=False
         )
@@ -148,7 +135,10 @@ def main() -> int:
         f"- HTML export (nbconvert, no inputs): {t_export:.2f} s; median report size {size_kb:,.0f} KB",
         f"- **one report**, cold (kernel start + papermill + export + atomic writes, median of {args.repeat}): "
         f"**{per:.2f} s** "
-        f"(runs: {', '.join(f'{s:.2f}' for s in singles)}); `liveboard report ID` as a command: {cli_secs:.2f} s",
+        f"(runs: {', '.join(f'{s:.2f}' for s in singles)})",
+        f"- **`liveboard report ID`** as a user runs it (a new process: its imports, the store opened, the kernel "
+        f"started, the report), median of {args.repeat}: **{cli_secs:.2f} s** "
+        f"(runs: {', '.join(f'{s:.2f}' for s in commands)})",
         f"- batch of {n}, one by one, a fresh papermill kernel per report (baseline): **{fresh_secs:.1f} s** "
         f"({fresh_secs / n:.2f} s/report)",
         f"- batch of {n}, one by one, one reused kernel (`--jobs 1`): **{seq_secs:.1f} s** ({seq_secs / n:.2f} s/report, "
@@ -160,7 +150,8 @@ def main() -> int:
         f"(×{t_sections / BEFORE['sections']:.2f}); one report {per:.2f} s vs {BEFORE['one']:.2f} s "
         f"(×{per / BEFORE['one']:.2f}); `--jobs {args.jobs}` {par_secs / n:.2f} vs {BEFORE['per_report_jobs']:.2f} s/report; "
         f"median size {size_kb:,.0f} KB vs {BEFORE['size_kb']:,.0f} KB (×{size_kb / BEFORE['size_kb']:.2f})",
-        f"- target ≤ 5 s per report: single cold report {'met' if per <= 5 else 'NOT met'}; "
+        f"- target ≤ 5 s per report: `liveboard report ID` {'met' if cli_secs <= 5 else 'NOT met'} ({cli_secs:.2f} s); "
+        f"single cold report in a running process {'met' if per <= 5 else 'NOT met'}; "
         f"in a `--jobs {args.jobs}` batch {'met' if par_secs / n <= 5 else 'NOT met'} ({par_secs / n:.2f} s)",
     ]
     header = [

@@ -371,10 +371,14 @@ def cmd_report(args) -> int:
     report.parse_since(args.since, "--since")
     report.parse_since(args.until, "--until")
     store = args.store or default_store_path()
-    wb = Workbench(Store(store))
-    sessions = report.select_sessions(wb, args.session_ids, since=args.since, until=args.until, account=args.account)
     _writable_folder(args.out, "--out")
-    results = report.run_batch(sessions, args.out, store, options, jobs=args.jobs, progress=not args.quiet)
+    # Reports made in this process (one by one, or a single one) start their kernel before the store is read.
+    with report.kernel_started(args.out, enabled=args.jobs == 1 or len(args.session_ids) == 1):
+        wb = Workbench(Store(store))
+        sessions = report.select_sessions(
+            wb, args.session_ids, since=args.since, until=args.until, account=args.account
+        )
+        results = report.run_batch(sessions, args.out, store, options, jobs=args.jobs, progress=not args.quiet)
     failed = [r for r in results if not r.ok]
     for r in failed:
         print(f"liveboard: report failed for {r.session_id}: {r.error}", file=sys.stderr)

@@ -533,3 +533,50 @@ def test_gmv_drop_periods_use_the_live_rule(store_path, sessions):
     for (_, b1, _), (a2, _, _) in zip(periods, periods[1:], strict=False):
         assert a2 - b1 > w  # distinct periods do not overlap
     assert ("GMV fell while traffic held" in rep.section("trends")) == bool(periods)
+
+
+def test_chart_labels_with_emoji_draw_without_font_warnings():
+    """A prize or product with an emoji the layout font lacks: the text stays in the SVG (the browser draws it),
+    and matplotlib's missing-glyph warning does not reach the executed notebook's stderr."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        svg = str(charts.bar_chart(["Mystery box 📦", "Voucher"], [3, 2], title="Giveaways 📦"))
+    assert "Mystery box 📦" in svg and "Giveaways 📦" in svg
+    assert not [w for w in seen if "Glyph" in str(w.message)], [str(w.message) for w in seen]
+
+
+def test_reused_kernel_boots_with_the_charts_renderer_imported(tmp_path):
+    """The kernel imports matplotlib as it boots (``kernels.WARM_UP``), not at the report's first chart."""
+    from nbclient import NotebookClient
+
+    kernel = rp.ReusedKernel(cwd=tmp_path)
+    try:
+        kernel.prepare()
+        nb = nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_code_cell("import sys; print('matplotlib.backends.backend_svg' in sys.modules)")]
+        )
+        NotebookClient(nb, km=kernel.km, kc=kernel.kc, timeout=60).execute()
+        assert nb.cells[0].outputs[0]["text"].strip() == "True"
+    finally:
+        kernel.close()
+
+
+def test_kernel_started_early_serves_the_batch_and_is_closed_after_a_failure(store_path, sessions, tmp_path):
+    """``liveboard report`` boots its kernel before reading the store: the batch inside runs in that kernel,
+    and the kernel is shut down on leaving, also when picking the sessions fails."""
+    from liveboard.report import batch
+
+    with rp.kernel_started(tmp_path / "out"):
+        early = batch._PROCESS_KERNEL.kernel
+        assert early is not None and early.km.is_alive()
+        results = rp.run_batch(sessions.iloc[[0]], tmp_path / "out", store_path, jobs=1, progress=False)
+        assert results[0].ok, results[0].error
+        assert early.runs == 1  # the report ran in the kernel started early, not in a new one
+    assert batch._PROCESS_KERNEL.kernel is None and not early.km.is_alive()
+
+    with pytest.raises(InputError, match="unknown session"), rp.kernel_started(tmp_path / "out"):
+        failed = batch._PROCESS_KERNEL.kernel
+        rp.select_sessions(liveboard.open(store_path), ["20990101-0000-nobody"])
+    assert batch._PROCESS_KERNEL.kernel is None and not failed.km.is_alive()

@@ -14,7 +14,7 @@ Two halves live here:
   stopping the batch) and :func:`write_index`. ``liveboard report`` and the dashboards'
   :func:`liveboard.pages.reports.generate_report` call these.
 
-Parameters are validated in Python before any kernel starts (:func:`check_options`, :func:`select_sessions`).
+Parameters are validated in Python before any notebook runs (:func:`check_options`, :func:`select_sessions`).
 They end up in the executed notebook's metadata, so they never hold secrets: a session id, a store path,
 display options.
 
@@ -30,7 +30,7 @@ together in :mod:`~liveboard.report.session_report`), :mod:`~liveboard.report.co
 from __future__ import annotations
 
 from liveboard.report import charts
-from liveboard.report.batch import ProcessKernel, run_batch
+from liveboard.report.batch import ProcessKernel, kernel_started, run_batch
 from liveboard.report.comments import STOP_WORDS, comment_emoji, comment_words
 from liveboard.report.data import ReportData
 from liveboard.report.files import list_reports, report_name, write_index
@@ -61,6 +61,7 @@ __all__ = [
     "STOP_WORDS",
     "TEMPLATE",
     "ProcessKernel",
+    "kernel_started",
     "ReportData",
     "ReportError",
     "ReportOptions",

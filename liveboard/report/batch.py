@@ -7,8 +7,10 @@ and its jobs share state only through their process, so that holder is the one p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -44,6 +46,20 @@ class ProcessKernel:
 
 
 _PROCESS_KERNEL = ProcessKernel()
+
+
+@contextlib.contextmanager
+def kernel_started(cwd: str | os.PathLike, enabled: bool = True) -> Iterator[None]:
+    """Boot this process's reused kernel now, so that it starts while the caller goes on (opens the store, picks
+    the sessions): ``liveboard report ID`` pays its start-up alongside that work instead of after it. A
+    :func:`run_batch` inside uses the kernel; it is closed on leaving, whatever happened."""
+    if enabled:
+        Path(cwd).mkdir(parents=True, exist_ok=True)  # the reports' folder, which run_batch makes too
+        _PROCESS_KERNEL.get(str(cwd))
+    try:
+        yield
+    finally:
+        _PROCESS_KERNEL.close()
 
 
 def _worker(job: Job) -> ReportResult:

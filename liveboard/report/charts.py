@@ -26,6 +26,7 @@ import hashlib
 import io
 import math
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -127,8 +128,9 @@ def _empty(width: int, height: int, title: str, message: str) -> Markup:
 
 
 @cache
-def _mpl() -> tuple[Any, Any, Any]:
-    """matplotlib imported on the first chart (not with :mod:`liveboard.report`: the dashboards import that)."""
+def matplotlib_modules() -> tuple[Any, Any, Any]:
+    """matplotlib imported on the first chart, or as a report kernel boots (:data:`~liveboard.report.kernels.WARM_UP`);
+    not with :mod:`liveboard.report`: the dashboards import that."""
     import matplotlib
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
@@ -141,7 +143,7 @@ class _Canvas:
     texts of the artists given a ``gid`` here."""
 
     def __init__(self, width: float, height: float, box: tuple[float, float, float, float]) -> None:
-        matplotlib, figure, _ = _mpl()
+        matplotlib, figure, _ = matplotlib_modules()
         self._rc = matplotlib.rc_context(RC)
         self._rc.__enter__()
         self.width, self.height = width, height
@@ -172,7 +174,13 @@ class _Canvas:
     def svg(self, title: str, extra_class: str = "") -> Markup:
         try:
             buf = io.StringIO()
-            _mpl()[2](self.fig).print_svg(buf, metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+            with warnings.catch_warnings():
+                # Text stays text (svg.fonttype none): the browser draws an emoji the layout font lacks (a
+                # prize "Mystery box 📦"), so matplotlib's missing-glyph warning is noise in the notebook.
+                warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+                matplotlib_modules()[2](self.fig).print_svg(
+                    buf, metadata={"Date": None, "Creator": None, "Format": None, "Type": None}
+                )
         finally:
             self._rc.__exit__(None, None, None)
         return _page_svg(buf.getvalue(), self.width, self.height, title, extra_class, self.tips)

@@ -35,6 +35,11 @@ def _quiet_kernel_stderr() -> Iterator[None]:
             os.close(saved)
 
 
+#: What a reused kernel imports as it boots: the report package and the charts' matplotlib (its first chart
+#: would import it otherwise, in the middle of the report).
+WARM_UP = "import liveboard.report.charts\nliveboard.report.charts.matplotlib_modules()"
+
+
 class ReusedKernel:
     """One kernel kept for many reports in one process (batches).
 
@@ -59,9 +64,9 @@ class ReusedKernel:
             self.km.start_kernel(cwd=str(cwd) if cwd else None)
         self.kc = self.km.client()
         self.kc.start_channels()
-        # The kernel boots and imports the report module while this process goes on importing papermill and
-        # nbconvert: ready is awaited in prepare(), just before the first report.
-        self.kc.execute("import liveboard.report", silent=True, store_history=False)
+        # The kernel boots and imports the report module and matplotlib while this process goes on (reads the
+        # store, imports papermill and nbconvert): ready is awaited in prepare(), just before the first report.
+        self.kc.execute(WARM_UP, silent=True, store_history=False)
         self.ready = False
 
     @property

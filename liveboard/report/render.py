@@ -113,6 +113,7 @@ def render_report(
         raise ReportError(session_id, _one_line(f"{type(exc).__name__}: {exc}")) from None
     tmp_nb = pending_nb.path
     params = {"session_id": str(session_id), "store": store, **options.parameters()}
+    _exporter()  # nbconvert imported while a reused kernel may still be booting, not after the run
     with pending_nb:
         try:
             _execute(template, tmp_nb, params, out, kernel=kernel, kernel_name=kernel_name, timeout=timeout)
