@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow.compute as pc
 import pytest
+from analytics_helpers import HOSTILE_COMMENTS, HOSTILE_TITLE, build_store
 from conftest import publish_screenshot
-from test_analytics_views import HOSTILE_COMMENTS, HOSTILE_TITLE, build_store
 
 import liveboard
 from liveboard.eventlog import read_event_log

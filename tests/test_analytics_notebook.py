@@ -10,7 +10,7 @@ import json
 
 import papermill as pm
 import pytest
-from test_analytics_views import build_store
+from analytics_helpers import build_store
 
 from liveboard.serve import NOTEBOOKS_DIR
 

@@ -1,53 +1,24 @@
-"""LIVE Analytics widgets on a simulated store, without a browser (liveboard.views.analytics and its tabs,
-liveboard.views.analytics_tabs)."""
+"""LIVE Analytics widgets on a simulated store, without a browser (liveboard.views.analytics): the sessions
+list, its filters, sorting and columns, and opening a session. The overview and events tabs are in
+tests/test_analytics_tabs_views.py, a session's page in test_session_detail_views.py, the page's entry point in
+test_analytics_pages.py."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from datetime import UTC, datetime
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
+from analytics_helpers import NOW, build_store, hostile_id
 
 import liveboard
-from liveboard.eventlog import read_event_log
 from liveboard.pages.analytics import app
 from liveboard.pages.params import query_session
 from liveboard.simulator import simulate
 from liveboard.store import Store
 from liveboard.views import format as fmt
 from liveboard.views.analytics import LiveAnalytics, category_columns
-from liveboard.views.session_detail import SessionDetail, open_detail, validate_session_id
-from liveboard.views.widgets import decode_data_url
+from liveboard.views.session_detail import open_detail, validate_session_id
 from liveboard.workbench import InputError
-
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
-HOSTILE_COMMENTS = ["<b>bold</b> hello", '=HYPERLINK("http://x","y")', "+SUM(1)"]
-
-
-def hostile_comments(table: pa.Table, texts: list[str] = HOSTILE_COMMENTS) -> pa.Table:
-    """Overwrite the first comments of a simulated session with hostile text."""
-    idx = pc.indices_nonzero(pc.equal(table["type"], "comment")).to_pylist()[: len(texts)]
-    text = table["text"].to_pylist()
-    for i, t in zip(idx, texts, strict=False):
-        text[i] = t
-    col = table.schema.get_field_index("text")
-    return table.set_column(col, table.schema.field("text"), pa.array(text, table.schema.field("text").type))
-
-
-def build_store(path, *, sessions=12, accounts=3, scale=0.02, now=NOW, seed=0):
-    store = Store(path, create=True)
-    for table in simulate(seed, accounts=accounts, sessions=sessions, scale=scale, now=now):
-        title = table.filter(pc.equal(table["type"], "session_start"))["title"][0].as_py()
-        if HOSTILE_TITLE in title:
-            table = hostile_comments(table)
-        store.append(table)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +38,6 @@ def view(wb):
 
 def rows(view: LiveAnalytics) -> int:
     return view.table.value.count("<tr") - 1 - ("No LIVE sessions match" in view.table.value)
-
-
-def hostile_id(wb) -> str:
-    df = wb.sessions()
-    return df.loc[df["title"].str.contains(HOSTILE_TITLE, regex=False), "session_id"].iloc[0]
 
 
 def test_builds_with_all_sessions_and_default_columns(view, wb):
@@ -154,36 +120,6 @@ def test_hostile_title_and_comments_escaped(view, wb):
     assert "&lt;img" in view.ov_table.value
 
 
-def test_session_detail_sections(wb):
-    sid = hostile_id(wb)
-    d = SessionDetail(wb.session(sid), peers=wb.sessions())
-    for cls in (
-        "lb-session-detail",
-        "lb-core",
-        "lb-traffic",
-        "lb-channels",
-        "lb-trends",
-        "lb-products",
-        "lb-violations",
-        "lb-giveaways",
-        "lb-comments",
-        "lb-audience",
-    ):
-        assert any(cls in w._dom_classes for w in [d.widget, *d.widget.children]), cls
-    assert "lb-core-data" in d.core._dom_classes and "GMV" in d.core.value and "average" in d.core.value
-    assert "organic" in d.channels_html.value.lower() and "promoted" in d.channels_html.value.lower()
-    assert len(d.traffic_chart.lines[0].x) > 0
-    d.trend_pick.value = ("gmv", "views", "online")
-    assert sum(line.visible for line in d.trend_chart.lines) == 3
-    d.range.value = (5, 10)
-    assert len(d.traffic_chart.lines[0].x) == 6
-    assert "CTOR" in d.products_html.value
-    if wb.session(sid).violations().empty:
-        assert "No violations" in d.violations_html.value
-    else:
-        assert "appeal" in d.violations_html.value.lower()
-
-
 def test_query_string_and_id_validation(view, wb):
     assert query_session("") is None
     assert query_session("session=abc&x=1") == "abc"
@@ -223,131 +159,6 @@ def test_one_session_id_rule_in_analytics(view, wb, store_path, monkeypatch):
     assert app(store_path, session=hostile).children[-1].children[0].children[0].value.count("lb-error")
     sid = hostile_id(wb)  # a real id still opens
     assert view.open_session(sid) is True
-
-
-def test_app_reads_query_string(store_path, monkeypatch, wb):
-    sid = hostile_id(wb)
-    monkeypatch.setenv("QUERY_STRING", f"session={sid}")
-    w = app(store_path)
-    assert "lb-analytics" in w._dom_classes
-    body = w.children[-1]
-    detail = body.children[0].children[-1]
-    assert "lb-session-detail" in detail._dom_classes
-    monkeypatch.setenv("QUERY_STRING", "session=" + "y" * 300)
-    w = app(store_path)
-    assert "at most 128" in w.children[-1].children[0].children[0].value
-
-
-def test_app_without_store(tmp_path):
-    w = app(tmp_path / "missing")
-    text = w.children[-1].value
-    assert "lb-error" in text and "liveboard simulate" in text and "liveboard import" in text
-
-
-def test_downloads_decode(wb, tmp_path):
-    sid = hostile_id(wb)
-    d = SessionDetail(wb.session(sid))
-    links = dict(re.findall(r'class="(lb-download-\w+)"[^>]*href="([^"]+)"', d.downloads.value))
-    assert set(links) == {"lb-download-events", "lb-download-comments"}
-    events = decode_data_url(links["lb-download-events"])
-    path = tmp_path / "events.jsonl"
-    path.write_bytes(events)
-    back = read_event_log(path)
-    assert back.bad.num_rows == 0
-    assert back.events.num_rows == wb.session(sid).events().num_rows
-    assert set(back.events["session_id"].to_pylist()) == {sid}
-    texts = set(back.events.filter(pc.equal(back.events["type"], "comment"))["text"].to_pylist())
-    assert set(HOSTILE_COMMENTS) <= texts
-    comments = list(csv.DictReader(io.StringIO(decode_data_url(links["lb-download-comments"]).decode("utf-8"))))
-    assert len(comments) == len(wb.session(sid).comments())
-    got = {r["text"] for r in comments}
-    assert '\'=HYPERLINK("http://x","y")' in got and "'+SUM(1)" in got and "<b>bold</b> hello" in got
-    assert not any(r["text"].startswith(("=", "+", "-", "@")) for r in comments)
-
-
-def test_downloads_bounded(wb, monkeypatch, tmp_path):
-    from liveboard.views import session_detail
-
-    sid = hostile_id(wb)
-    # a large session: the events download is built on request, then (smaller limit) refused with the CLI
-    monkeypatch.setattr(session_detail, "AUTO_DOWNLOAD_EVENTS", 10)
-    d = SessionDetail(wb.session(sid))
-    assert "lb-download-events" not in d.downloads.value and "lb-download-comments" in d.downloads.value
-    assert d.prepare.layout.display == "" and "events" in d.prepare.description
-    monkeypatch.setattr(session_detail, "PLAIN_DOWNLOAD_BYTES", 1000)  # → gzip
-    d.prepare.click()
-    assert d.prepare.layout.display == "none"
-    link = re.search(r'class="lb-download-events" download="([^"]+)" href="([^"]+)"', d.downloads.value)
-    assert link and link.group(1) == f"{sid}.jsonl.gz"
-    path = tmp_path / "e.jsonl.gz"
-    path.write_bytes(decode_data_url(link.group(2)))
-    assert read_event_log(path).events.num_rows == wb.session(sid).events().num_rows
-    monkeypatch.setattr(session_detail, "MAX_DOWNLOAD_EVENTS", 10)
-    d = SessionDetail(wb.session(sid))
-    d.prepare.click()
-    assert "too many to download" in d.downloads.value and "liveboard export" in d.downloads.value
-
-
-def test_overview_and_events(view, wb):
-    df = wb.sessions()
-    view.nav.value = "overview"
-    view.account.value = df["account_id"].iloc[0]
-    assert (
-        "Avg. GMV" in view.ov_cards.value
-        and fmt.MISSING not in re.findall(r'lb-card-value">([^<]*)<', view.ov_cards.value)[1:2]
-    )
-    assert view.ov_currency_note.value == ""  # one account, one currency
-    assert "above average" in view.ov_table.value or "below average" in view.ov_table.value
-    view.ov_metric.value = "ctor"
-    assert "CTOR per session" == view.ov_chart.figure.title
-    view.account.value = ""
-    assert "lb-events" not in view.events_html.value  # refreshed only when shown
-    view.nav.value = "events"
-    html = view.events_html.value
-    multi = df[df["live_event_id"].notna()]
-    assert len(multi) >= 2
-    assert f"LIVE event {multi['live_event_id'].iloc[0]} · {len(multi)} sessions" in html
-    assert html.count("lb-nested") == len(multi)
-    assert ">Featured products<" in html and ">Winners<" in html
-
-
-def test_overview_never_mixes_currencies(view, wb):
-    """All accounts (RM, ฿ and $ shops): money is averaged and charted per currency, and each session is
-    compared with its own account's average — never with a mix of currencies."""
-    df = wb.sessions()
-    currencies = sorted(df["currency"].unique())
-    assert len(currencies) == 3  # the simulator's RM, ฿ and $ shops
-    view.nav.value = "overview"
-    assert view.account.value == "" and "3 currencies" in view.ov_currency_note.value
-    assert "never across currencies" in view.ov_currency_note.value
-    labels = re.findall(r'lb-card-label">([^<]*)<', view.ov_cards.value)
-    values = re.findall(r'lb-card-value">([^<]*)<', view.ov_cards.value)
-    shown = dict(zip(labels, values, strict=True))
-    for cur in currencies:
-        mean = df.loc[df["currency"] == cur, "gmv"].astype(float).mean()
-        assert shown[f"Avg. GMV · {fmt.currency_name(cur)}"] == fmt.money(mean, cur)
-    assert "Avg. GMV" not in shown  # no average over all currencies
-    # one chart per currency, each with only its own currency's sessions
-    charts = view.ov_chart_box.children
-    assert len(charts) == 3
-    for fig, cur in zip(charts, currencies, strict=True):
-        assert fig.title == f"GMV per session · {fmt.currency_name(cur)}"
-        line = next(m for m in fig.marks if getattr(m, "labels", None) == ["GMV"])
-        assert len(line.x) == int((df["currency"] == cur).sum())
-    # a count is fine across currencies: one chart
-    view.ov_metric.value = "items_sold"
-    assert len(view.ov_chart_box.children) == 1 and view.ov_chart.figure.title == "Items sold per session"
-    view.ov_metric.value = "gmv"
-    # each row against its own account's average (in its currency)
-    table = view.ov_table.value
-    assert "its own account" in table
-    row = df.iloc[0]
-    own = df.loc[df["account_id"] == row["account_id"], "gmv"].astype(float).mean()
-    first = re.search(r"<tbody><tr>(.*?)</tr>", table).group(1)
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", first)
-    assert cells[3] == fmt.money(row["gmv"], row["currency"]) and cells[4] == fmt.money(own, row["currency"])
-    symbols = {fmt.CURRENCY_SYMBOLS[c] for c in currencies}
-    assert sum(s in cells[4] for s in symbols) == 1
 
 
 def test_single_account_hides_selector(tmp_path):
@@ -399,35 +210,6 @@ def test_failures_show_a_message_not_a_traceback(view, wb, monkeypatch, store_pa
     assert "could not be read (RuntimeError)" in w.children[-1].value
 
 
-def test_product_tips_show_their_evidence(wb, monkeypatch):
-    import pandas as pd
-
-    from liveboard.workbench import SessionData
-
-    products = pd.DataFrame(
-        {
-            "product_id": ["p1", "p2", "p3"],
-            "name": ["Star serum", "<i>Lure</i> lipstick", "Plain soap"],
-            "price": [10.0, 20.0, 5.0],
-            "impressions": [1000, 1000, 1000],
-            "clicks": [200, 200, 50],
-            "ctr": [0.2, 0.2, 0.05],
-            "sku_orders": [60, 5, 10],
-            "items_sold": [60, 5, 10],
-            "gmv": [600.0, 100.0, 50.0],
-            "ctor": [0.3, 0.025, 0.2],
-            "featured_s": [900.0, 600.0, 300.0],
-            "pins": [2, 1, 1],
-        }
-    )
-    monkeypatch.setattr(SessionData, "products", lambda self: products)
-    d = SessionDetail(wb.session(hostile_id(wb)))
-    h = d.products_html.value
-    assert "Star serum: high CTR and CTOR" in h and "Extend its display time" in h
-    assert "&lt;i&gt;Lure&lt;/i&gt; lipstick: high CTR, low CTOR" in h and "<i>" not in h
-    assert "CTR 20.00% (median 20.00%)" in h and "CTOR 2.50% (median 20.00%)" in h and "featured 15min" in h
-
-
 def test_opening_another_session_frees_the_previous_board(view, wb):
     from ipywidgets.widgets.widget import _instances
 
@@ -439,25 +221,6 @@ def test_opening_another_session_frees_the_previous_board(view, wb):
     assert first.widget.comm is None and first.traffic_chart.figure.comm is None
     assert first.traffic_chart.lines[0].comm is None
     assert len(_instances) <= before + 5  # the new board replaces the old one, it does not pile up
-
-
-def test_reports_tab_lists_generated_reports(tmp_path):
-    from liveboard.pages.analytics import view as live_analytics
-    from liveboard.pages.reports import generate_report
-    from liveboard.simulator import simulate_session
-
-    store = tmp_path / "store"
-    start = datetime(2026, 3, 1, 12, tzinfo=UTC)
-    Store(store, create=True).append(simulate_session("r1", "shop", start, 600, seed=1, scale=0.05, title="<b>T</b>"))
-    view = live_analytics(liveboard.open(store))
-    view.nav.value = "reports"
-    listing = view.views["reports"].children[1]
-    assert "No reports" in listing.children[0].value
-    generate_report(store, "r1")  # reports/ beside the store: what the tab lists
-    view.nav.value = "list"
-    view.nav.value = "reports"  # listed afresh when the tab opens again
-    table = listing.children[0].value
-    assert "r1" in table and "&lt;b&gt;T&lt;/b&gt;" in table and "<b>T" not in table
 
 
 def _shown_ids(view: LiveAnalytics) -> list[str]:
@@ -524,39 +287,3 @@ def _tree(w):
     yield w
     for c in getattr(w, "children", ()):
         yield from _tree(c)
-
-
-def test_download_labels_name_the_file_type_once(wb):
-    v = LiveAnalytics(wb, now=NOW, search_delay=0)
-    v.open_session(v.pick.value)
-    labels = re.findall(r">(Download [^<]*)<", v.detail.downloads.value)
-    assert any(t.startswith("Download comments (.csv) · ") for t in labels), labels
-    assert all(t.count("(.") == 1 for t in labels), labels
-
-
-def test_report_list_frame_and_store_message_escape_text(tmp_path):
-    """The templates of the Reports tab and of the page's messages escape what they show."""
-    from liveboard.pages.analytics import store_missing_message
-    from liveboard.views.reports import ReportList, report_frame
-
-    page = tmp_path / "r.html"
-    page.write_text('<p title="a&b">x</p><script>alert(1)</script>', encoding="utf-8")
-    listing = pd.DataFrame(
-        {
-            "html": ["r.html"],
-            "title": [HOSTILE_TITLE],
-            "session_id": ["s1"],
-            "start": [pd.Timestamp("2026-10-01", tz="UTC")],
-            "gmv": [12.5],
-            "currency": ["USD"],
-            "generated_at": ["2026-10-02T00:00:00Z"],
-        }
-    )
-    lst = ReportList(lambda _folder: listing, tmp_path)
-    assert "&lt;img src=x onerror=alert(1)&gt;" in lst.table.value and "<img" not in lst.table.value
-    assert "lb-table" in lst.table.value and "$12.50" in lst.table.value
-    frame = report_frame(page)
-    assert frame.startswith('<iframe class="lb-report-frame" sandbox=""') and "<script" not in frame
-    assert "&lt;script&gt;" in frame and "&amp;" in frame
-    msg = store_missing_message("<b>/x&y</b>")
-    assert "&lt;b&gt;/x&amp;y&lt;/b&gt;" in msg and "<b>" not in msg and "liveboard simulate" in msg

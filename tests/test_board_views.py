@@ -1,135 +1,91 @@
-"""The LIVE Board without a browser: the demo LIVE never touches the user's store, and one session-id rule."""
+"""liveboard/views/board.py: the LIVE Board's widgets over a stored session replayed, without a browser — what it
+shows is what the store says of the session, and its controls (pause, resume, seek, speed) drive the replay.
+
+The replay's clock is the source's own ``clock`` argument, moved by hand: no waiting. The page that builds a
+board (the demo LIVE, the session-id rule, following a recording) is tested in tests/test_board_pages.py.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
+import re
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
 
 import liveboard
-from liveboard.pages.board import build_page
+from liveboard.live.sources import Replay
 from liveboard.simulator import simulate_session
 from liveboard.store import Store
+from liveboard.views import format as fmt
+from liveboard.views.board import LiveBoard
 
-HOSTILE = "../../etc/x' OR '1'='1"
+SID = "glowlab-20260301"
 
 
-@pytest.fixture
-def user_store(tmp_path) -> Path:
-    """A user's store with one session of their own."""
-    path = tmp_path / "user-store"
-    ev = simulate_session("mine-1", "glowlab.official", dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC), 600, seed=3)
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory) -> Path:
+    """A store of one simulated 20-minute LIVE of a ringgit shop."""
+    path = tmp_path_factory.mktemp("board-views") / "store"
+    start = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    ev = simulate_session(SID, "glowlab.official", start, 1200, seed=4, currency="MYR", scale=0.5)
     Store(path, create=True).append(ev)
     return path
 
 
-def _files(path: Path) -> dict[str, int]:
-    return {str(p.relative_to(path)): p.stat().st_size for p in sorted(path.rglob("*")) if p.is_file()}
+def _words(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def _run_demo(board, seconds_ahead: float = 900.0) -> None:
-    """Poll the demo LIVE as the page loop does, with its clock moved ahead (no waiting), then commit."""
-    start = time.time()
-    board.source.clock = lambda: start + seconds_ahead
-    for _ in range(5):
-        board.tick()
+def test_a_replay_played_to_its_end_shows_what_the_store_says_of_the_session(store_path):
+    sd = liveboard.open(store_path).session(SID)
+    row = liveboard.open(store_path).sessions().set_index("session_id").loc[SID]
+    cur = row["currency"]
+    board = LiveBoard(Replay(Store(store_path), SID, 100))
+    board.source.seek(board.source.duration_s + 1)
+    while board.tick():
+        pass
     board.redraw(force=True)
-    assert board.state.event_count > 0  # the demo did produce events
-    board.writer.flush()
+    assert board.state.event_count == sd.events().num_rows
+    # the cards: the figures the store's query computed, formatted as everywhere else
+    assert _words(board.cards["gmv"].value) == f"GMV {fmt.money(row['gmv'], cur)}"
+    assert fmt.count(row["items_sold"]) in _words(board.cards["items"].value)
+    assert _words(board.cards["comments"].value).endswith(fmt.count(row["comments"]))
+    status = _words(board.status.value)
+    assert "ended" in status and f"events: {sd.events().num_rows:,}" in status and f"session: {SID}" in status
+    # the products table: each named product that sold, with its GMV
+    sold = sd.products().dropna(subset=["name"])
+    sold = sold[sold["gmv"] > 0]
+    assert len(sold) >= 1
+    table = _words(board.products.value)
+    for product in sold.itertuples():
+        assert f"{product.name}" in table and fmt.money(product.gmv, cur) in table
 
 
-def test_demo_never_writes_into_the_users_store(user_store, monkeypatch):
-    monkeypatch.delenv("LIVEBOARD_DEMO_PERSIST", raising=False)
-    monkeypatch.setenv("LIVEBOARD_DEMO_SPEED", "50")
-    monkeypatch.setenv("LIVEBOARD_DEMO_SCALE", "0.2")
-    before_version = Store(user_store).snapshot().version
-    before_files = _files(user_store)
-    widget, board = build_page(store=user_store)  # no ?session: the demo LIVE
-    assert board is not None and board.writer is not None and board.scratch is not None
-    _run_demo(board)
-    assert board.writer.committed > 0  # it did save — somewhere else
-    scratch = Path(board.scratch.name)
-    assert not scratch.is_relative_to(user_store) and not user_store.is_relative_to(scratch)
-    assert board.source.session_id in set(liveboard.open(scratch / "store").sessions()["session_id"])
-    # the user's store: same version, same files, only their own session
-    assert Store(user_store).snapshot().version == before_version
-    assert _files(user_store) == before_files
-    assert list(liveboard.open(user_store).sessions()["session_id"]) == ["mine-1"]
-    assert "scratch store" in board.status.value and "never writes to your store" in board.status.value
-    board.scratch.cleanup()
-    assert not scratch.exists()
-
-
-def test_demo_does_not_create_a_missing_store(tmp_path, monkeypatch):
-    monkeypatch.delenv("LIVEBOARD_DEMO_PERSIST", raising=False)
-    monkeypatch.setenv("LIVEBOARD_DEMO_SCALE", "0.1")
-    missing = tmp_path / "no-store-yet"
-    _widget, board = build_page(store=missing)
-    _run_demo(board)
-    assert not missing.exists()
-    monkeypatch.setenv("LIVEBOARD_DEMO_PERSIST", "0")
-    _widget, board = build_page(store=missing)
-    assert board.writer is None and board.scratch is None and not missing.exists()
-
-
-@pytest.mark.parametrize(
-    ("session", "message"),
-    [
-        (HOSTILE, "session id"),
-        ("a b", "session id"),
-        ("x" * 300, "at most 128"),
-        ("abc\ndef", "session id"),
-        ("<script>", "session id"),
-    ],
-)
-def test_board_refuses_ids_that_break_the_one_rule(user_store, session, message):
-    widget, board = build_page(session=session, store=user_store)
-    assert board is None and "lb-error-page" in widget._dom_classes
-    assert message in widget.value and "<script>" not in widget.value.split("</style>", 1)[1]
-
-
-def test_board_opens_real_ids_and_says_unknown(user_store):
-    widget, board = build_page(session="mine-1", store=user_store, speed="10")
-    assert board is not None and board.source.session_id == "mine-1"
-    widget, board = build_page(session="1234567890123456789", store=user_store)  # a 19-digit API id
-    assert board is None and "Unknown session" in widget.value and str(user_store) not in widget.value
-    widget, board = build_page(query={"session": HOSTILE}, store=user_store)
-    assert board is None and "session id" in widget.value
-
-
-def test_board_follows_a_session_the_recorder_is_writing(tmp_path):
-    """``?session=ID`` of a LIVE being recorded follows its commits; it stops when the session seals."""
-    from liveboard.live.sources import FollowStore
-    from liveboard.live.writer import LiveWriter
-
-    path = tmp_path / "st"
-    store = Store(path, create=True)
-    ev = simulate_session("7301234567890123456", "glowlab", dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC), 600, seed=5)
-    ev = ev.filter(pc.invert(pc.is_in(ev["type"], pa.array(["order"]))))  # a recording sees no orders
-    writer = LiveWriter(store, "7301234567890123456", autoflush=False)
-    half = ev.num_rows // 2
-    writer.add(ev.slice(0, half))
-    writer.flush()
-    start = ev.filter(pc.equal(ev["type"], "session_start"))["ts"][0].as_py()
-    store.put_source(
-        "recorder",
-        pa.table(
-            {
-                "source_key": ["7301234567890123456"],
-                "account_id": ["glowlab"],
-                "start": pa.array([start], pa.timestamp("us", tz="UTC")),
-            }
-        ),
-    )
-    _, board = build_page(query={"session": "7301234567890123456"}, store=path)
-    assert board is not None and isinstance(board.source, FollowStore)
+def test_pause_resume_seek_and_speed_drive_the_replay(store_path):
+    now = [0.0]
+    source = Replay(Store(store_path), SID, 10, clock=lambda: now[0])
+    board = LiveBoard(source)
+    assert board.pause.description == "Pause" and board.speed.value == 10 and board.seek.max == source.duration_s
     board.tick()
-    assert board.state.event_count == half and not board.source.ended
-    writer.add(ev.slice(half))  # the rest, with session_end
-    writer.flush()
+    now[0] = 30.0  # 30 s of the kernel's time at 10×: the first 5 minutes of the LIVE
+    assert board.tick() > 0
+    before = board.state.event_count
+    board.pause.value = True
+    assert source.paused and board.pause.description == "Resume"
+    now[0] = 100.0
+    assert board.tick() == 0 and board.state.event_count == before  # paused: nothing comes
+    board.redraw()
+    assert "paused" in _words(board.status.value)
+    board.pause.value = False
+    now[0] = 130.0
+    assert board.tick() > 0 and board.state.event_count > before and not source.paused
+    board.seek.value = 0  # back to the start: the board starts over
     board.tick()
-    assert board.state.event_count == ev.num_rows and board.source.ended
+    assert board.state.event_count < before
+    board.speed.value = 100
+    assert source.speed == 100
+    board.seek.value = board.seek.max
+    while board.tick():
+        pass
+    assert board.state.event_count == liveboard.open(store_path).session(SID).events().num_rows

@@ -1,17 +1,18 @@
-"""The ``liveboard`` command, run as a user runs it: a subprocess of ``python -m liveboard``."""
+"""The ``liveboard`` command (liveboard/cli.py), run as a user runs it: a subprocess of ``python -m liveboard``
+(tests/cli_helpers.py), or ``main`` in this process for the many filter cases. What ``python -m liveboard``
+itself does (the exit status, the output) is in tests/test_main.py."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from cli_helpers import import_three, run, three_sessions
 from logbuilder import LogBuilder, write_lines
 
 from liveboard.cli import main
@@ -20,20 +21,6 @@ from liveboard.metrics import SESSION_METRICS
 HEADER = "session_id,title,account_id,live_event_id,start,end,duration_s," + ",".join(
     m for m in SESSION_METRICS if m not in ("start", "end", "duration_s")
 )
-DAY = 24 * 3600
-
-
-def run(*args, env: dict | None = None, check_rc: int | None = 0) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, "-m", "liveboard", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
-    if check_rc is not None:
-        assert proc.returncode == check_rc, (proc.returncode, proc.stdout, proc.stderr)
-    return proc
 
 
 def run_here(capsys, *args) -> tuple[int, str, str]:
@@ -48,34 +35,9 @@ def rows(csv_text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(csv_text)))
 
 
-def three_sessions() -> list[LogBuilder]:
-    a = LogBuilder("s1")
-    a.start(0, account_id="acctA", title='=HYPERLINK("http://x")')
-    a.enter(5, "u1", "feed", True)
-    a.order(10, "o1", "u1", amount="0.1")
-    a.order(11, "o2", "u1", amount=0.2)
-    a.end(100)
-    b = LogBuilder("s2", fmt="+08")
-    b.start(4 * DAY, account_id="acctB", title="Cooking 100% live", live_event_id="evt")
-    b.impression(4 * DAY + 1, "promoted")
-    b.enter(4 * DAY + 2, "u2", "promoted", False)
-    b.click(4 * DAY + 3, "u2")
-    b.end(4 * DAY + 600, fmt="ms")
-    c = LogBuilder("s3", fmt="z")
-    c.start(9 * DAY, account_id="acctA", title="cooking, part 2")  # no end: still running
-    c.ev("comment", 9 * DAY + 30, user_id="u3", text="@everyone +1 -1")
-    return [a, b, c]
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, Path, list[Path]]:
-    tmp = tmp_path_factory.mktemp("cli")
-    logs = three_sessions()
-    paths = [b.write(tmp / f"{b.session_id}.jsonl") for b in logs]
-    bad = write_lines(tmp / "bad.jsonl", ["", "{oops", logs[0].lines()[0]])  # a bad row and a duplicate
-    store = tmp / "store"
-    proc = run("import", *paths, bad, "--store", store, check_rc=1)
-    return store, tmp, [*paths, bad], proc
+def built(tmp_path_factory) -> tuple[Path, Path, list[Path], subprocess.CompletedProcess]:
+    return import_three(tmp_path_factory.mktemp("cli"))
 
 
 def test_import_reports_counts_and_fails_on_bad_rows(built):
@@ -189,14 +151,6 @@ def test_bad_dates_one_line_exit_2(built, capsys, args):
     assert rc == 2
     assert len(err.strip().splitlines()) == 1 and err.startswith("liveboard: ")
     assert out == ""
-
-
-def test_bad_since_subprocess_no_traceback(built):
-    proc = run("sessions", "--store", built[0], "--since", "last week", "--format", "csv", check_rc=2)
-    assert "Traceback" not in proc.stderr
-    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
-    assert "since" in proc.stderr and "last week" in proc.stderr
-    assert proc.stdout == ""
 
 
 def test_export_then_import_identical(built, tmp_path):

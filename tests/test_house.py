@@ -105,16 +105,7 @@ UNITS = {"eventlog", "live", "provenance", "recorder", "report", "simulator", "s
 
 #: Modules (or units, as ``name/``) without a test file named after them, with the file that tests them today.
 #: The list may only shrink: give a module its own ``tests/test_<module>.py`` and take its entry out.
-TESTED_ELSEWHERE: dict[str, str] = {
-    "__main__.py": "tests/test_cli.py",
-    "pages/analytics.py": "tests/test_analytics_views.py",
-    "pages/board.py": "tests/test_board_views.py",
-    "pages/reports.py": "tests/test_report.py",
-    "provenance/": "tests/test_sources_store.py",
-    "views/analytics_tabs.py": "tests/test_analytics_views.py",
-    "views/reports.py": "tests/test_analytics_views.py",
-    "views/session_detail.py": "tests/test_analytics_views.py",
-}
+TESTED_ELSEWHERE: dict[str, str] = {}
 
 
 def _units() -> set[str]:
@@ -128,12 +119,19 @@ def _units() -> set[str]:
     return found
 
 
+#: Modules whose name makes no test name: ``liveboard/__main__.py`` (``python -m liveboard``) is mirrored by
+#: ``tests/test_main.py``, not ``test___main__.py``.
+MIRROR_NAMES = {"__main__": "main"}
+
+
 def _own_test_files(unit: str) -> list[Path]:
     """The test files named after a unit: ``test_<m>.py`` / ``test_<m>_*.py`` for a module ``m.py`` or a unit
-    ``m/``; for ``pkg/m.py`` also ``test_<pkg>_<m>*.py``, ``test_<m>_<pkg>*.py`` or ``test_<m>.py``."""
+    ``m/``; for ``pkg/m.py`` also ``test_<pkg>_<m>*.py``, ``test_<m>_<pkg>*.py`` or ``test_<m>.py``. A top-level
+    module of MIRROR_NAMES goes by its name there (``__main__.py`` → ``test_main.py``)."""
     parts = unit.removesuffix("/").removesuffix(".py").split("/")
     if len(parts) == 1:
-        patterns = [f"test_{parts[0]}.py", f"test_{parts[0]}_*.py"]
+        name = MIRROR_NAMES.get(parts[0], parts[0])
+        patterns = [f"test_{name}.py", f"test_{name}_*.py"]
     else:
         pkg, name = parts[-2], parts[-1]
         patterns = [f"test_{pkg}_{name}*.py", f"test_{name}_{pkg}*.py", f"test_{name}.py"]
@@ -161,6 +159,8 @@ def test_the_mirror_checker_reads_names_as_it_says():
     assert not _mentions("from liveboard import cells\nx = '{}'.format(1)\n", "format.py")
     assert not _mentions("from liveboard.views import format\n", "format.py")
     assert [p.name for p in _own_test_files("views/board.py")] == ["test_board_views.py"]
+    assert [p.name for p in _own_test_files("__main__.py")] == ["test_main.py"]
+    assert _mentions('[sys.executable, "-m", "liveboard", "sessions"]', "__main__.py")
 
 
 def test_every_module_has_a_test_file_named_after_it_or_is_listed():

@@ -1,6 +1,8 @@
-"""Post-LIVE reports: the papermill template, the CLI, the standalone HTML in a browser with no network, batches.
+"""Post-LIVE reports (liveboard.report): the papermill template, the CLI, the standalone HTML in a browser with
+no network, batches. The dashboards' report runner (liveboard.pages.reports) is in tests/test_reports_pages.py.
 
-One store of 20 simulated sessions (2 accounts) serves the module; one session's title is hostile HTML.
+One store of 20 simulated sessions (2 accounts, tests/report_helpers.py) serves the module; one session's title is
+hostile HTML.
 """
 
 from __future__ import annotations
@@ -13,20 +15,16 @@ import sys
 from pathlib import Path
 
 import nbformat
-import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
 from conftest import publish_screenshot
+from report_helpers import HOSTILE_TITLE, N_SESSIONS, build_report_store
 
 import liveboard
 from liveboard import report as rp
 from liveboard.report import charts
-from liveboard.simulator import simulate
 from liveboard.store import Store
 from liveboard.workbench import InputError
 
-HOSTILE_TITLE = "<script>alert(1)</script> Flash sale & \"quotes\" 'x'"
-N_SESSIONS = 20
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -39,16 +37,7 @@ def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("report-store") / "store"
-    tables = list(simulate(seed=11, accounts=2, sessions=N_SESSIONS, scale=0.1))
-    # the newest session gets a hostile title (and has earlier sessions of its account to compare with)
-    last = tables[-1]
-    title = pc.if_else(
-        pc.equal(last["type"], "session_start"), pa.scalar(HOSTILE_TITLE, last["title"].type), last["title"]
-    )
-    tables[-1] = last.set_column(last.schema.get_field_index("title"), "title", title)
-    Store(root, create=True).append(pa.concat_tables(tables))
-    return root
+    return build_report_store(tmp_path_factory.mktemp("report-store") / "store")
 
 
 @pytest.fixture(scope="module")
@@ -391,59 +380,7 @@ def test_batch_of_20_in_parallel_with_a_broken_session(store_path, sessions, tmp
     )
 
 
-# ------------------------------------------------------------------ dashboards
-
-
-@pytest.mark.notebook
-def test_dashboard_generate_and_list(store_path, sessions, tmp_path):
-    from liveboard.pages import reports as vr
-    from liveboard.views.widgets import decode_data_url
-
-    sid = str(sessions["session_id"].iloc[3])
-    wb = liveboard.open(store_path)
-    path = vr.generate_report(wb, sid, tmp_path)
-    assert path.is_file() and (tmp_path / "index.html").is_file()
-    with pytest.raises(InputError):
-        vr.generate_report(wb, "not-a-session", tmp_path)
-
-    box = vr.report_button(store_path, sid, tmp_path / "b")
-    box.generate()
-    status = box.children[1].value
-    assert "lb-report-download" in status and "data:text/html;base64," in status
-    href = status.split('href="', 1)[1].split('"', 1)[0]
-    assert decode_data_url(href).startswith(b"<!DOCTYPE html>")
-
-    lst = vr.ReportList(tmp_path)
-    assert len(lst.choice.options) == 1 and sid in lst.table.value
-    assert lst.view(lst.choice.options[0][1]) and 'sandbox=""' in lst.detail.value
-    assert not lst.view("../../etc/passwd") and not lst.view(str(path))
-    assert "No reports" in vr.ReportList(tmp_path / "empty").table.value
-
-
-def test_dashboard_reports_folder_defaults(tmp_path, monkeypatch):
-    from liveboard.pages import reports as vr
-
-    monkeypatch.delenv(vr.REPORTS_ENV, raising=False)
-    assert vr.default_reports_dir(tmp_path / "data" / "store") == (tmp_path / "data" / "reports").resolve()
-    assert vr.default_reports_dir() == Path("reports")
-    monkeypatch.setenv(vr.REPORTS_ENV, str(tmp_path / "r"))
-    assert vr.default_reports_dir(tmp_path / "data" / "store") == tmp_path / "r"
-
-
-@pytest.mark.notebook
-def test_analytics_session_detail_has_a_report_button(store_path, sessions, tmp_path, monkeypatch):
-    from liveboard.pages import reports as vr
-    from liveboard.pages.analytics import view as live_analytics
-
-    monkeypatch.setenv(vr.REPORTS_ENV, str(tmp_path))
-    view = live_analytics(liveboard.open(store_path), tz="Not/AZone")
-    sid = str(sessions["session_id"].iloc[1])
-    assert view.open_session(sid)
-    boxes = [w for w in view.detail_box.children if "lb-report" in getattr(w, "_dom_classes", ())]
-    assert len(boxes) == 1
-    boxes[0].generate()
-    assert "lb-report-download" in boxes[0].children[1].value, boxes[0].children[1].value
-    assert (tmp_path / f"{rp.report_name(sid)}.html").is_file()
+# ------------------------------------------------------------------ sparse and hostile sessions, in process
 
 
 @pytest.mark.parametrize("shape", ["bare", "no_end", "one_order"])
