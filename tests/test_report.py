@@ -490,6 +490,7 @@ def test_reused_kernel_boots_with_the_charts_renderer_imported(tmp_path):
 
     kernel = rp.ReusedKernel(cwd=tmp_path)
     try:
+        assert kernel.kernel_name == nbformat.read(rp.TEMPLATE, as_version=4).metadata["kernelspec"]["name"]
         kernel.prepare()
         nb = nbformat.v4.new_notebook(
             cells=[nbformat.v4.new_code_cell("import sys; print('matplotlib.backends.backend_svg' in sys.modules)")]

@@ -5,6 +5,7 @@ kept for many reports of a batch (reset between them) instead of one start-up an
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import tempfile
@@ -40,6 +41,12 @@ def _quiet_kernel_stderr() -> Iterator[None]:
 WARM_UP = "import liveboard.report.charts\nliveboard.report.charts.matplotlib_modules()"
 
 
+def template_kernel_name() -> str:
+    """The report template's kernel, read as plain JSON: nbformat's import waits until the kernel is spawned."""
+    with TEMPLATE.open(encoding="utf-8") as f:
+        return str(json.load(f).get("metadata", {}).get("kernelspec", {}).get("name", "python3"))
+
+
 class ReusedKernel:
     """One kernel kept for many reports in one process (batches).
 
@@ -50,11 +57,10 @@ class ReusedKernel:
     """
 
     def __init__(self, kernel_name: str | None = None, cwd: str | os.PathLike | None = None, max_runs: int = 100):
-        import nbformat
         from jupyter_client.manager import KernelManager
 
         if kernel_name is None:
-            kernel_name = nbformat.read(TEMPLATE, as_version=4).metadata.get("kernelspec", {}).get("name", "python3")
+            kernel_name = template_kernel_name()
         self.kernel_name = kernel_name
         self.max_runs = max_runs
         self.runs = 0
