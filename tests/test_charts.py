@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from ipywidgets import Widget
 
-from liveboard.views.charts import TimeChart, plot_values, thin
+from liveboard.views.charts import BarChart, TimeChart, plot_values, thin
 
 
 def test_plot_values_makes_browser_safe_arrays():
@@ -45,3 +45,18 @@ def test_time_chart_updates_create_no_new_widgets():
         chart.update(x, {"gmv": np.arange(50.0) * i, "views": np.arange(50)})
     assert _widget_count() == before
     assert [a.label for a in chart.figure.axes[1:]] == ["gmv", "views"]
+
+
+def test_bar_chart_draws_categories_in_the_order_given_and_first_on_top_when_horizontal():
+    """A live board's channels arrive one by one: the bars follow the table's order of each update, not the
+    order the scale first saw them in; horizontal bars put the first category on top, as a table does."""
+    chart = BarChart("Views by traffic channel", horizontal=True)
+    chart.update(["shop", "feed"], [3, 10])
+    chart.update(["feed", "follow", "shop"], [40, 12, 5])
+    assert list(chart.bars.x) == ["feed", "follow", "shop"] and list(chart.bars.y) == [40, 12, 5]
+    assert chart.x_scale.domain == ["shop", "follow", "feed"]  # drawn bottom to top: "feed" on top
+    assert chart.bars.orientation == "horizontal" and chart.figure.axes[0].side == "left"
+    vertical = BarChart("Views per channel")
+    vertical.update(["b", "a"], [1, 2])
+    vertical.update(["a", "b"], [2, 1])
+    assert vertical.x_scale.domain == ["a", "b"]  # left to right as given

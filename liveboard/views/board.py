@@ -115,14 +115,17 @@ class LiveBoard:
         self._card_shown: dict[str, tuple[str, str]] = {}  # what each card shows: (value, note)
         self.alerts = _html("", "lb-alerts")
         self.time_filter = W.ToggleButtons(
-            options=[(label, v) for label, v in TIME_FILTERS], value=0, style={"button_width": "110px"}
+            options=[(label, v) for label, v in TIME_FILTERS], value=0, style={"button_width": "128px"}
         )
         self.time_filter.add_class("lb-time-filter")
         self.time_filter.observe(self._on_control, "value")
         self.traffic_chart = TimeChart("Traffic trend", height="240px", css_class="lb-traffic-chart")
         self.traffic = W.VBox([_html(p.heading("Traffic trend")), self.time_filter, self.traffic_chart.figure])
         self.traffic.add_class("lb-traffic")
-        self.channel_chart = BarChart("Views by traffic channel", height="220px", css_class="lb-channel-chart")
+        # horizontal bars: the channels' names read level in the narrow right column (nine side by side overlap)
+        self.channel_chart = BarChart(
+            "Views by traffic channel", height="260px", css_class="lb-channel-chart", horizontal=True
+        )
         self.channel_table = _html()
         self.channels = W.VBox([_html(p.heading("Traffic channels")), self.channel_chart.figure, self.channel_table])
         self.channels.add_class("lb-channels")

@@ -156,6 +156,7 @@ class BarChart:
     """Categories against one value (traffic channels, products, audience shares)."""
 
     def __init__(self, title: str = "", height: str = "240px", css_class: str = "lb-chart", horizontal=False):
+        self.horizontal = horizontal
         self.x_scale = bq.OrdinalScale()
         self.y_scale = bq.LinearScale(min=0.0)
         self.bars = bq.Bars(
@@ -181,7 +182,12 @@ class BarChart:
 
     def update(self, categories: Sequence[object], values: object, colors: Sequence[str] | None = None) -> None:
         with self.bars.hold_sync():
-            self.bars.x = plot_values(pd.Series(list(categories), dtype="string"))
+            x = plot_values(pd.Series(list(categories), dtype="string"))
+            # the bars in the order given (a table's order), not the order the scale first saw them in; a
+            # horizontal chart's domain runs bottom to top, so there it is reversed: the first category on top
+            domain = [str(c) for c in x]
+            self.x_scale.domain = domain[::-1] if self.horizontal else domain
+            self.bars.x = x
             self.bars.y = plot_values(values)
             if colors:
                 self.bars.colors = list(colors)
