@@ -33,6 +33,7 @@ import pyarrow as pa
 
 import liveboard
 from liveboard import report as rp
+from liveboard.report.kernels import _quiet_kernel_stderr
 from liveboard.simulator import simulate
 from liveboard.store import Store
 
@@ -71,7 +72,7 @@ def kernel_only(tmp: Path) -> float:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     src = tmp / "empty.ipynb"
     nbformat.write(nb, src)
-    with rp._quiet_kernel_stderr():
+    with _quiet_kernel_stderr():
         secs, _ = timed(
             pm.execute_notebook, str(src), str(tmp / "empty-out.ipynb"), parameters={"x": 2}, progress_bar=False
         )

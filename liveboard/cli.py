@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import logging
 import os
 import stat
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from liveboard.csvsafe import to_safe_csv
+from liveboard.defaults import default_store_path
 from liveboard.errors import DEBUG_ENV, LiveboardError, UserError
-from liveboard.eventlog import BAD_ROW_SCHEMA, iter_event_logs, os_problem, write_event_log
-from liveboard.metrics import MONEY_METRICS, REGISTRY, glossary
-from liveboard.store import Store, default_store_path, is_old_layout
-from liveboard.workbench import SESSION_COLUMNS, Workbench
+
+if TYPE_CHECKING:
+    from liveboard.store import Store
+
+# Each command imports what it needs (pandas, the store, DuckDB …) when it runs: building the parser and
+# starting loads none of it, so `liveboard report` starts its kernel first (tests/test_main.py checks it).
 
 #: Set to a file name to send the traceback of an unexpected error there instead of to stderr.
 LOG_ENV = "LIVEBOARD_LOG"
@@ -34,6 +36,8 @@ def _store_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _store(args, create: bool = False) -> Store:
+    from liveboard.store import Store
+
     return Store(args.store or default_store_path(), create=create)
 
 
@@ -71,6 +75,8 @@ def event_log_files(paths: list[Path]) -> list[Path]:
     """The files named on the command line, folders expanded to every event log inside (symlinked folders
     followed once: a loop ends there). Checked before anything is written: a path that does not exist or
     loops is a :class:`UsageError`, so a typo never leaves an empty store behind."""
+    from liveboard.eventlog import os_problem
+
     files: list[Path] = []
     for p in paths:
         try:
@@ -104,6 +110,8 @@ def import_paths(store: Store, paths: list[Path], *, progress: bool = True, keep
     the first ``keep_bad`` bad rows, and the store's report.
     """
     import pyarrow as pa
+
+    from liveboard.eventlog import BAD_ROW_SCHEMA, iter_event_logs
 
     stream = iter_event_logs(event_log_files(paths), progress=progress, ordered=False)
     first_bad: list = []
@@ -161,44 +169,24 @@ def cmd_import(args) -> int:
     return max(export_rc, 0 if report.ok and not result.file_errors else 1)
 
 
-def _format_for_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Readable figures for the terminal, through the same formatting as the dashboards."""
-    from liveboard.views import format as fmt
-
-    out = df.copy()
-    for col in out.columns:
-        if col in MONEY_METRICS:
-            out[col] = out[col].map(lambda x: fmt.MISSING if pd.isna(x) else f"{x:,.2f}")
-        elif col in REGISTRY and REGISTRY[col].unit in ("rate", "seconds"):
-            out[col] = out[col].map(lambda x, c=col: fmt.metric(c, x))
-        else:  # a figure no source knows reads as missing, never as None, NaN or <NA>
-            out[col] = out[col].astype(object).where(out[col].notna(), fmt.MISSING)
-    return out
-
-
-def sessions_csv_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """The CSV shape: spec column names, money with 2 decimals, ISO times, empty cells for nulls."""
-    out = df[list(SESSION_COLUMNS)].copy()
-    for col in ("start", "end"):
-        out[col] = out[col].map(lambda t: "" if pd.isna(t) else t.isoformat())
-    for col in MONEY_METRICS:
-        out[col] = out[col].map(lambda x: "" if pd.isna(x) else f"{x:.2f}")
-    return out
-
-
 def cmd_sessions(args) -> int:
+    import pandas as pd
+
+    from liveboard import listings
+    from liveboard.workbench import Workbench
+
     if args.spark_master is not None and args.engine != "spark":
         raise UsageError("--spark-master needs --engine spark")
     wb = Workbench(_store(args), engine=args.engine, spark_master=args.spark_master)
     df = wb.sessions(since=args.since, until=args.until, search=args.search, account=args.account)
     if args.format in ("csv", "json"):
-        _write_records(sessions_csv_frame(df), args.format)
+        listings.write_records(listings.sessions_csv_frame(df), args.format)
     else:
         if df.empty:
             print("no sessions")
             return 0
         cols = ["session_id", "title", "start", "duration_s", "gmv", "items_sold", "viewers", "live_ctr", "ctor"]
-        view = _format_for_table(df[cols])
+        view = listings.format_for_table(df[cols])
         view["start"] = df["start"].dt.strftime("%Y-%m-%d %H:%M")
         with pd.option_context("display.max_rows", 500, "display.width", 160, "display.max_colwidth", 40):
             print(view.to_string(index=False))
@@ -206,80 +194,21 @@ def cmd_sessions(args) -> int:
     return 0
 
 
-def _write_records(frame: pd.DataFrame, fmt: str) -> None:
-    """A CSV-shaped frame on stdout: as formula-safe CSV, or as JSON records (an empty cell is null)."""
-    if fmt == "csv":
-        sys.stdout.write(to_safe_csv(frame))
-        return
-    records = json.loads(frame.replace({"": None}).to_json(orient="records", force_ascii=False))
-    json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
-
-
-ACCOUNT_MONEY = ("gmv", "gmv_per_hour", "gmv_prev", "gmv_per_hour_prev")
-ACCOUNT_TABLE: tuple[str, ...] = (
-    "account_id",
-    "currency",
-    "sessions",
-    "hours_live",
-    "gmv",
-    "gmv_per_hour",
-    "items_sold",
-    "viewers",
-)
-ACCOUNT_TABLE += ("live_ctr", "ctor", "gmv_change")
-
-
-def accounts_csv_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """The accounts CSV shape: every column of ``Workbench.accounts``, money with 2 decimals, ISO times,
-    empty cells for nulls (a figure no session of the account has)."""
-    from liveboard.workbench import ACCOUNT_COLUMNS
-
-    out = df[list(ACCOUNT_COLUMNS)].copy()
-    for col in ("first_live", "last_live"):
-        out[col] = out[col].map(lambda t: "" if pd.isna(t) else t.isoformat())
-    for col in ACCOUNT_MONEY:
-        out[col] = out[col].map(lambda x: "" if pd.isna(x) else f"{x:.2f}")
-    return out
-
-
-def _accounts_table(df: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
-    """The terminal table; a figure only some of the account's sessions have is marked ``*``."""
-    from liveboard.views import format as fmt
-
-    out = pd.DataFrame(index=df.index)
-    partial = False
-    for col in ACCOUNT_TABLE:
-        values = df[col]
-        if col in ("gmv", "gmv_per_hour"):
-            text = values.map(lambda x: fmt.MISSING if pd.isna(x) else f"{x:,.2f}")
-        elif col == "hours_live":
-            text = values.map(lambda x: fmt.MISSING if pd.isna(x) else f"{x:,.1f}")
-        elif col in ("live_ctr", "ctor"):
-            text = values.map(fmt.rate)
-        elif col == "gmv_change":
-            text = values.map(lambda x: fmt.MISSING if pd.isna(x) else f"{x * 100:+.1f}%")
-        else:
-            text = values.astype(object).where(values.notna(), fmt.MISSING).astype(str)
-        have = f"{col}_sessions"
-        if have in df:
-            part = (df[have] < df["sessions"]) & values.notna()
-            partial |= bool(part.any())
-            text = text.where(~part, text + "*")
-        out[col] = text
-    return out, partial
-
-
 def cmd_accounts(args) -> int:
+    import pandas as pd
+
+    from liveboard import listings
+    from liveboard.workbench import Workbench
+
     wb = Workbench(_store(args))
     df = wb.accounts(since=args.since, until=args.until, search=args.search)
     if args.format in ("csv", "json"):
-        _write_records(accounts_csv_frame(df), args.format)
+        listings.write_records(listings.accounts_csv_frame(df), args.format)
     else:
         if df.empty:
             print("no sessions in this range")
             return 0
-        view, partial = _accounts_table(df)
+        view, partial = listings.accounts_table(df)
         with pd.option_context("display.max_rows", 2000, "display.width", 160, "display.max_colwidth", 40):
             print(view.to_string(index=False))
         print(
@@ -293,7 +222,9 @@ def cmd_accounts(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from liveboard.eventlog import write_event_log
     from liveboard.ids import check_session_id
+    from liveboard.workbench import Workbench
 
     session_id = check_session_id(args.session_id, "session_id")
     if args.out.is_dir():
@@ -307,6 +238,9 @@ def cmd_export(args) -> int:
 
 
 def cmd_metrics(args) -> int:
+    from liveboard.csvsafe import to_safe_csv
+    from liveboard.metrics import glossary
+
     g = glossary()
     if args.format == "csv":
         sys.stdout.write(to_safe_csv(g))
@@ -319,6 +253,10 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_quarantine(args) -> int:
+    import pandas as pd
+
+    from liveboard.workbench import Workbench
+
     df = Workbench(_store(args)).quarantine()
     if df.empty:
         print("no rows set aside")
@@ -330,6 +268,7 @@ def cmd_quarantine(args) -> int:
 
 def cmd_serve(args) -> int:
     from liveboard.serve import serve
+    from liveboard.store import Store, is_old_layout
 
     if args.max_kernels < 0:
         raise UsageError("--max-kernels must be 0 (no cap) or more")
@@ -368,12 +307,16 @@ def cmd_report(args) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out}: not a folder")
     options = report.check_options(args.window_days, args.currency_display, args.timezone)
-    report.parse_since(args.since, "--since")
-    report.parse_since(args.until, "--until")
     store = args.store or default_store_path()
     _writable_folder(args.out, "--out")
-    # Reports made in this process (one by one, or a single one) start their kernel before the store is read.
+    # Reports made in this process (one by one, or a single one) start their kernel first: it boots while this
+    # process loads pandas, DuckDB and the store, and reads the store.
     with report.kernel_started(args.out, enabled=args.jobs == 1 or len(args.session_ids) == 1):
+        from liveboard.store import Store
+        from liveboard.workbench import Workbench
+
+        report.parse_since(args.since, "--since")
+        report.parse_since(args.until, "--until")
         wb = Workbench(Store(store))
         sessions = report.select_sessions(
             wb, args.session_ids, since=args.since, until=args.until, account=args.account
@@ -430,6 +373,7 @@ def build_demo_store(store: Path, seed: int = 0) -> None:
     from tqdm.auto import tqdm
 
     from liveboard.simulator import simulate
+    from liveboard.store import Store
 
     target = Store(store, create=True)
     events = 0
@@ -546,10 +490,41 @@ def build_parser() -> argparse.ArgumentParser:
     _store_arg(p)
     p.set_defaults(func=cmd_record)
 
-    from liveboard.store_admin import add_commands as add_store_commands
-
-    add_store_commands(sub, _store_arg)  # store upgrade | info | check | repair
+    _add_store_commands(sub)
     return ap
+
+
+@dataclass(frozen=True)
+class _Command:
+    """The command ``module:function``, imported when it runs: building the parser loads no store code."""
+
+    target: str
+
+    def resolve(self) -> Callable[[argparse.Namespace], int]:
+        module, name = self.target.split(":")
+        return getattr(importlib.import_module(module), name)
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        return self.resolve()(args)
+
+
+def _add_store_commands(sub) -> None:
+    """``liveboard store upgrade | info | check | repair`` (the work: :mod:`liveboard.store_admin`)."""
+    p = sub.add_parser("store", help="the store itself: upgrade an old layout, info, check, repair")
+    group = p.add_subparsers(dest="store_command", required=True)
+    q = group.add_parser("upgrade", help="move a store of an older liveboard onto Delta Lake tables, in place")
+    _store_arg(q)
+    q.set_defaults(func=_Command("liveboard.store_upgrade:cmd_store_upgrade"))
+    q = group.add_parser("info", help="versions, files, sizes and rows of each table; sessions")
+    _store_arg(q)
+    q.add_argument("--format", choices=["table", "json"], default="table")
+    q.set_defaults(func=_Command("liveboard.store.info:cmd_store_info"))
+    q = group.add_parser("check", help="verify every log entry and data file; exit 1 naming what is damaged")
+    _store_arg(q)
+    q.set_defaults(func=_Command("liveboard.store.check:cmd_store_check"))
+    q = group.add_parser("repair", help="roll back to the last good version; damaged files are kept in _damaged/")
+    _store_arg(q)
+    q.set_defaults(func=_Command("liveboard.store.repair:cmd_store_repair"))
 
 
 def _writable_folder(folder: Path, name: str, target: Path | None = None) -> None:

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import liveboard
+from liveboard.defaults import STORE_ENV
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,6 @@ DEFAULT_MAX_KERNELS = 8
 KERNEL_MANAGER = "liveboard.kernel_cap.CappedKernelManager"
 #: Sets the ``_xsrf`` cookie that Voilà's close-page shutdown needs (see :mod:`liveboard.page_close`).
 IDENTITY_PROVIDER = "liveboard.page_close.XsrfCookieIdentityProvider"
-
-#: Environment variable through which kernels find the event store.
-STORE_ENV = "LIVEBOARD_STORE"
 
 
 #: The Voilà template the pages use (shipped in the package: lab's, without its CDN stylesheets).

@@ -14,7 +14,8 @@ versions can all be read; a damaged or missing data file of the current version 
 removed from its table in a new commit, and the catalog rows of the sessions whose events it held are
 recomputed from what is left.
 
-This module is the command group; the work is in :mod:`liveboard.store.delta_log` (reading a log),
+This module is the command group's work (its parser is in :mod:`liveboard.cli`, which imports each command
+when it runs); the work is in :mod:`liveboard.store.delta_log` (reading a log),
 :mod:`liveboard.store.check`, :mod:`liveboard.store.info` and :mod:`liveboard.store.repair` (with
 :mod:`liveboard.store.rollback` and :mod:`liveboard.store.aside`), whose names are importable from here too.
 """
@@ -36,7 +37,6 @@ __all__ = [
     "Files",
     "Log",
     "Repair",
-    "add_commands",
     "check",
     "cmd_store_check",
     "cmd_store_info",
@@ -47,24 +47,3 @@ __all__ = [
     "replay",
     "scan_log",
 ]
-
-
-def add_commands(sub, store_arg) -> None:
-    """``liveboard store upgrade | info | check | repair``."""
-    from liveboard.store_upgrade import cmd_store_upgrade
-
-    p = sub.add_parser("store", help="the store itself: upgrade an old layout, info, check, repair")
-    group = p.add_subparsers(dest="store_command", required=True)
-    q = group.add_parser("upgrade", help="move a store of an older liveboard onto Delta Lake tables, in place")
-    store_arg(q)
-    q.set_defaults(func=cmd_store_upgrade)
-    q = group.add_parser("info", help="versions, files, sizes and rows of each table; sessions")
-    store_arg(q)
-    q.add_argument("--format", choices=["table", "json"], default="table")
-    q.set_defaults(func=cmd_store_info)
-    q = group.add_parser("check", help="verify every log entry and data file; exit 1 naming what is damaged")
-    store_arg(q)
-    q.set_defaults(func=cmd_store_check)
-    q = group.add_parser("repair", help="roll back to the last good version; damaged files are kept in _damaged/")
-    store_arg(q)
-    q.set_defaults(func=cmd_store_repair)

@@ -251,3 +251,20 @@ def test_sessions_csv_with_a_bare_carriage_return_in_a_title(tmp_path, capsys):
     assert rc == 0
     assert rows(out)[0]["title"] == "hi\r'@SUM(1+1)"
     assert not any(line.startswith("@") for line in out.replace("\r", "\n").split("\n"))
+
+
+def test_the_store_group_adds_upgrade_info_check_and_repair_each_imported_when_it_runs():
+    from liveboard import store_admin, store_upgrade
+    from liveboard.cli import build_parser
+
+    ap = build_parser()
+    wanted = {
+        "upgrade": store_upgrade.cmd_store_upgrade,
+        "info": store_admin.cmd_store_info,
+        "check": store_admin.cmd_store_check,
+        "repair": store_admin.cmd_store_repair,
+    }
+    for name, command in wanted.items():
+        args = ap.parse_args(["store", name, "--store", "x"])
+        assert args.store_command == name and str(args.store) == "x" and args.func.resolve() is command
+    assert ap.parse_args(["store", "info", "--format", "json"]).format == "json"

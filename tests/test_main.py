@@ -52,3 +52,20 @@ def test_without_a_command_it_says_how_to_use_it():
         assert command in help_text, command
     proc = run("no-such-command", check_rc=2)
     assert "invalid choice: 'no-such-command'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_command_starts_before_pandas_duckdb_or_the_store_are_loaded():
+    """Building the parser and reaching ``liveboard report``'s kernel start import none of the heavy parts:
+    each command imports what it needs when it runs, and the report's kernel boots alongside that."""
+    import sys
+
+    code = (
+        "import sys\n"
+        "from liveboard.cli import build_parser\n"
+        "build_parser().parse_args(['report', 's1'])\n"
+        "from liveboard.report.kernels import kernel_started\n"
+        "heavy = ('pandas', 'duckdb', 'pyarrow', 'deltalake', 'matplotlib', 'nbformat', 'liveboard.store')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]", proc.stdout

@@ -504,17 +504,17 @@ def test_reused_kernel_boots_with_the_charts_renderer_imported(tmp_path):
 def test_kernel_started_early_serves_the_batch_and_is_closed_after_a_failure(store_path, sessions, tmp_path):
     """``liveboard report`` boots its kernel before reading the store: the batch inside runs in that kernel,
     and the kernel is shut down on leaving, also when picking the sessions fails."""
-    from liveboard.report import batch
+    from liveboard.report import kernels
 
     with rp.kernel_started(tmp_path / "out"):
-        early = batch._PROCESS_KERNEL.kernel
+        early = kernels._PROCESS_KERNEL.kernel
         assert early is not None and early.km.is_alive()
         results = rp.run_batch(sessions.iloc[[0]], tmp_path / "out", store_path, jobs=1, progress=False)
         assert results[0].ok, results[0].error
         assert early.runs == 1  # the report ran in the kernel started early, not in a new one
-    assert batch._PROCESS_KERNEL.kernel is None and not early.km.is_alive()
+    assert kernels._PROCESS_KERNEL.kernel is None and not early.km.is_alive()
 
     with pytest.raises(InputError, match="unknown session"), rp.kernel_started(tmp_path / "out"):
-        failed = batch._PROCESS_KERNEL.kernel
+        failed = kernels._PROCESS_KERNEL.kernel
         rp.select_sessions(liveboard.open(store_path), ["20990101-0000-nobody"])
-    assert batch._PROCESS_KERNEL.kernel is None and not failed.km.is_alive()
+    assert kernels._PROCESS_KERNEL.kernel is None and not failed.km.is_alive()

@@ -22,7 +22,8 @@ from logbuilder import LogBuilder, import_files
 from sources_helpers import _trend, api_row, events_session, sessions, store, summaries
 
 import liveboard
-from liveboard.cli import main, sessions_csv_frame
+from liveboard.cli import main
+from liveboard.listings import sessions_csv_frame
 from liveboard.store import Store
 
 # ------------------------------------------------------------------ reads

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 
@@ -19,15 +18,6 @@ def small_store(tmp_path):
     events = simulate_session("a1", "glow.lab", BASE + dt.timedelta(hours=1), 300, seed=4, scale=0.05)
     Store(root, create=True).append(events)
     return root, events.num_rows
-
-
-def test_the_group_adds_upgrade_info_check_and_repair():
-    ap = argparse.ArgumentParser()
-    store_admin.add_commands(ap.add_subparsers(dest="command"), lambda p: p.add_argument("--store"))
-    for name in ("upgrade", "info", "check", "repair"):
-        args = ap.parse_args(["store", name, "--store", "x"])
-        assert args.store_command == name and args.store == "x" and callable(args.func)
-    assert ap.parse_args(["store", "info", "--format", "json"]).format == "json"
 
 
 def test_check_info_and_repair_through_the_command_line(tmp_path, capsys):

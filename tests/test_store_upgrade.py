@@ -24,10 +24,11 @@ import pytest
 from logbuilder import BASE, LogBuilder, write_lines
 
 from liveboard import store_upgrade, tables
-from liveboard.cli import main, sessions_csv_frame
+from liveboard.cli import main
 from liveboard.csvsafe import to_safe_csv
 from liveboard.eventlog import BAD_ROW_SCHEMA, write_event_log
 from liveboard.events import EVENT_SCHEMA
+from liveboard.listings import sessions_csv_frame
 from liveboard.simulator import simulate_session
 from liveboard.store import OldLayoutError, Store, is_old_layout
 from liveboard.workbench import Workbench

@@ -25,60 +25,11 @@ together in :mod:`~liveboard.report.session_report`), :mod:`~liveboard.report.co
 :mod:`~liveboard.report.markup` (templates, tables, the page), :mod:`~liveboard.report.charts` (static SVG),
 :mod:`~liveboard.report.files` (names, side files, the index), :mod:`~liveboard.report.render` (one report),
 :mod:`~liveboard.report.kernels` and :mod:`~liveboard.report.batch` (many). Every name is importable from here.
+
+The names of ``__init__.pyi`` are imported on first use (``lazy_loader``, SPEC 1): the report's kernel can be
+started (:func:`~liveboard.report.kernels.kernel_started`) before pandas, DuckDB and the store are loaded.
 """
 
-from __future__ import annotations
+import lazy_loader
 
-from liveboard.report import charts
-from liveboard.report.batch import ProcessKernel, kernel_started, run_batch
-from liveboard.report.comments import STOP_WORDS, comment_emoji, comment_words
-from liveboard.report.data import ReportData
-from liveboard.report.files import list_reports, report_name, write_index
-from liveboard.report.kernels import ReusedKernel, _quiet_kernel_stderr  # noqa: F401 - benchmarks/bench_report.py
-from liveboard.report.markup import CSP, page
-from liveboard.report.options import (
-    COMPARE_METRICS,
-    CURRENCY_DISPLAYS,
-    EXECUTION_TIMEOUT_S,
-    MAX_WINDOW_DAYS,
-    SECTIONS,
-    TEMPLATE,
-    ReportOptions,
-    check_options,
-    parse_since,
-    select_sessions,
-)
-from liveboard.report.render import ReportError, ReportResult, notebook_to_html, render_report
-from liveboard.report.session_report import SessionReport
-
-__all__ = [
-    "COMPARE_METRICS",
-    "CSP",
-    "CURRENCY_DISPLAYS",
-    "EXECUTION_TIMEOUT_S",
-    "MAX_WINDOW_DAYS",
-    "SECTIONS",
-    "STOP_WORDS",
-    "TEMPLATE",
-    "ProcessKernel",
-    "kernel_started",
-    "ReportData",
-    "ReportError",
-    "ReportOptions",
-    "ReportResult",
-    "ReusedKernel",
-    "SessionReport",
-    "charts",
-    "check_options",
-    "comment_emoji",
-    "comment_words",
-    "list_reports",
-    "notebook_to_html",
-    "page",
-    "parse_since",
-    "render_report",
-    "report_name",
-    "run_batch",
-    "select_sessions",
-    "write_index",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

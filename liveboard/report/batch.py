@@ -1,65 +1,26 @@
 """Batches of reports: one by one in this process, or ``jobs`` at a time in spawned worker processes, with a
 tqdm bar; a failing session becomes a failed :class:`ReportResult` and the rest go on; ``index.html`` last.
 
-Each process keeps one :class:`ReusedKernel` for its reports (:class:`ProcessKernel`): a pool's initializer
-and its jobs share state only through their process, so that holder is the one per-process object here.
+Each process keeps one :class:`~liveboard.report.kernels.ReusedKernel` for its reports
+(:class:`~liveboard.report.kernels.ProcessKernel`): a pool's initializer and its jobs share state only through
+their process, so that holder is the one per-process object.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from liveboard.report.files import write_index
-from liveboard.report.kernels import ReusedKernel
+from liveboard.report.kernels import _PROCESS_KERNEL
 from liveboard.report.options import ReportOptions
 from liveboard.report.render import ReportError, ReportResult, _one_line, render_report
 
 #: One report to make: session id, out folder, store, options, the session's row for the side file, reuse.
 Job = tuple[str, str, str, ReportOptions, dict, bool]
-
-
-class ProcessKernel:
-    """This process's reused kernel: started when first needed, replaced when it broke or has run its
-    ``max_runs`` reports, closed at the end of a batch (and when a worker process exits)."""
-
-    def __init__(self) -> None:
-        self.kernel: ReusedKernel | None = None
-
-    def get(self, cwd: str) -> ReusedKernel:
-        if self.kernel is None or not self.kernel.usable:
-            if self.kernel is not None:
-                self.kernel.close()
-            self.kernel = None  # a kernel that fails to start leaves none behind, not the closed one
-            self.kernel = ReusedKernel(cwd=cwd)
-        return self.kernel
-
-    def close(self) -> None:
-        if self.kernel is not None:
-            self.kernel.close()
-            self.kernel = None
-
-
-_PROCESS_KERNEL = ProcessKernel()
-
-
-@contextlib.contextmanager
-def kernel_started(cwd: str | os.PathLike, enabled: bool = True) -> Iterator[None]:
-    """Boot this process's reused kernel now, so that it starts while the caller goes on (opens the store, picks
-    the sessions): ``liveboard report ID`` pays its start-up alongside that work instead of after it. A
-    :func:`run_batch` inside uses the kernel; it is closed on leaving, whatever happened."""
-    if enabled:
-        Path(cwd).mkdir(parents=True, exist_ok=True)  # the reports' folder, which run_batch makes too
-        _PROCESS_KERNEL.get(str(cwd))
-    try:
-        yield
-    finally:
-        _PROCESS_KERNEL.close()
 
 
 def _worker(job: Job) -> ReportResult:

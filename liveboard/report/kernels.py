@@ -1,5 +1,8 @@
-"""Kernels for reports: a fresh kernel's stderr kept off the terminal, and :class:`ReusedKernel`, one kernel
-kept for many reports of a batch (reset between them) instead of one start-up and import per report.
+"""Kernels for reports: a fresh kernel's stderr kept off the terminal; :class:`ReusedKernel`, one kernel kept
+for many reports of a batch (reset between them) instead of one start-up and import per report; and this
+process's one (:class:`ProcessKernel`, :func:`kernel_started`).
+
+Light to import (no pandas, DuckDB or store): ``liveboard report`` starts its kernel before it loads those.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 from liveboard.report.options import TEMPLATE
 
@@ -36,9 +40,11 @@ def _quiet_kernel_stderr() -> Iterator[None]:
             os.close(saved)
 
 
-#: What a reused kernel imports as it boots: the report package and the charts' matplotlib (its first chart
-#: would import it otherwise, in the middle of the report).
-WARM_UP = "import liveboard.report.charts\nliveboard.report.charts.matplotlib_modules()"
+#: What a reused kernel imports as it boots: the report's modules (pandas, DuckDB, the store) and the charts'
+#: matplotlib (its first chart would import it otherwise, in the middle of the report).
+WARM_UP = (
+    "import liveboard.report.session_report, liveboard.report.charts\nliveboard.report.charts.matplotlib_modules()"
+)
 
 
 def template_kernel_name() -> str:
@@ -104,4 +110,39 @@ class ReusedKernel:
             self.km.shutdown_kernel(now=True)
 
 
-_KERNEL: ReusedKernel | None = None
+class ProcessKernel:
+    """This process's reused kernel: started when first needed, replaced when it broke or has run its
+    ``max_runs`` reports, closed at the end of a batch (and when a worker process exits)."""
+
+    def __init__(self) -> None:
+        self.kernel: ReusedKernel | None = None
+
+    def get(self, cwd: str) -> ReusedKernel:
+        if self.kernel is None or not self.kernel.usable:
+            if self.kernel is not None:
+                self.kernel.close()
+            self.kernel = None  # a kernel that fails to start leaves none behind, not the closed one
+            self.kernel = ReusedKernel(cwd=cwd)
+        return self.kernel
+
+    def close(self) -> None:
+        if self.kernel is not None:
+            self.kernel.close()
+            self.kernel = None
+
+
+_PROCESS_KERNEL = ProcessKernel()
+
+
+@contextlib.contextmanager
+def kernel_started(cwd: str | os.PathLike, enabled: bool = True) -> Iterator[None]:
+    """Boot this process's reused kernel now, so that it starts while the caller goes on (opens the store, picks
+    the sessions): ``liveboard report ID`` pays its start-up alongside that work instead of after it. A
+    :func:`run_batch` inside uses the kernel; it is closed on leaving, whatever happened."""
+    if enabled:
+        Path(cwd).mkdir(parents=True, exist_ok=True)  # the reports' folder, which run_batch makes too
+        _PROCESS_KERNEL.get(str(cwd))
+    try:
+        yield
+    finally:
+        _PROCESS_KERNEL.close()

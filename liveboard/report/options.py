@@ -9,13 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pandas as pd
-
 import liveboard
+from liveboard.errors import InputError
 from liveboard.ids import check_session_id
-from liveboard.workbench import InputError, Workbench, parse_date
+
+if TYPE_CHECKING:  # imported where used: a report's kernel starts before pandas and the store are loaded
+    import pandas as pd
+
+    from liveboard.workbench import Workbench
 
 #: The report template, shipped with the repository beside the dashboards.
 TEMPLATE = Path(liveboard.__file__).resolve().parent / "notebooks" / "session_report.ipynb"
@@ -139,5 +143,7 @@ def select_sessions(
 def parse_since(value: str | None, name: str = "since") -> str | None:
     """Check a date given on the command line; return it unchanged (InputError with one line when bad)."""
     if value:
+        from liveboard.workbench import parse_date
+
         parse_date(value, name)
     return value

@@ -47,6 +47,7 @@ import os
 from pathlib import Path
 
 from liveboard import tables
+from liveboard.defaults import DEFAULT_STORE, default_store_path
 from liveboard.errors import os_error_message
 from liveboard.eventlog import BAD_ROW_SCHEMA
 from liveboard.events import DICTIONARY_COLUMNS, EVENT_SCHEMA
@@ -61,7 +62,6 @@ from liveboard.store.layout import (
     ALL_TABLES,
     COMMITS_SCHEMA,
     DATA_TABLES,
-    DEFAULT_STORE,
     EVENTS_TABLE_SCHEMA,
     FILES_SCHEMA,
     HEAD,
@@ -72,7 +72,6 @@ from liveboard.store.layout import (
     Snapshot,
     _partitions,
     _safe_part,
-    default_store_path,
     is_old_layout,
     table_schema,
 )

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from liveboard import tables
+from liveboard.defaults import default_store_path
 from liveboard.store.delta_log import Damage, _head_names, _strip, file_problem, replay, scan_log
-from liveboard.store.layout import ALL_TABLES, DAMAGED, DATA_TABLES, HEAD, MISSING_NOTE, _open_root, default_store_path
+from liveboard.store.layout import ALL_TABLES, DAMAGED, DATA_TABLES, HEAD, MISSING_NOTE, _open_root
 
 
 def _accounted(root: Path, table: str, rel: str) -> bool:

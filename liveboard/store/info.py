@@ -11,9 +11,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from liveboard import tables
+from liveboard.defaults import default_store_path
 from liveboard.store import Store
 from liveboard.store.errors import StoreError
-from liveboard.store.layout import ALL_TABLES, HEAD, _open_root, default_store_path
+from liveboard.store.layout import ALL_TABLES, HEAD, _open_root
 
 
 def _last_checkpoint(path: Path) -> int | None:

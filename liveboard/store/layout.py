@@ -3,7 +3,6 @@ committed version of every table)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from liveboard.eventlog import BAD_ROW_SCHEMA
 from liveboard.events import EVENT_SCHEMA
 from liveboard.store.errors import OldLayoutError, StoreError
 
-DEFAULT_STORE = Path("data/store")
 #: ``vacuum`` keeps every file a version of this many recent hours needs (a page open that long still reads).
 VACUUM_RETAIN_HOURS = 1
 PARTITIONS = ["account", "date"]
@@ -51,10 +49,6 @@ FILES_SCHEMA = pa.schema(
 DAMAGED = "_damaged"
 #: What ``repair`` leaves next to a file it took out of a table but could not move (it was missing).
 MISSING_NOTE = ".missing"
-
-
-def default_store_path() -> Path:
-    return Path(os.environ.get("LIVEBOARD_STORE") or DEFAULT_STORE)
 
 
 def table_schema(name: str) -> pa.Schema:

@@ -15,10 +15,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from liveboard import provenance, queries, tables
+from liveboard.defaults import default_store_path
 from liveboard.store import Store, event_file_rows, writer_lock
 from liveboard.store.aside import Repair, _catalog_or_none, _sessions_of
 from liveboard.store.delta_log import file_problem, replay, scan_log
-from liveboard.store.layout import DATA_TABLES, _open_root, default_store_path
+from liveboard.store.layout import DATA_TABLES, _open_root
 from liveboard.store.rollback import _repair_logs
 
 
