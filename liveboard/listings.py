@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -27,14 +28,19 @@ def format_for_table(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def sessions_csv_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """The CSV shape: spec column names, money with 2 decimals, ISO times, empty cells for nulls."""
-    out = df[list(SESSION_COLUMNS)].copy()
-    for col in ("start", "end"):
+def _csv_frame(df: pd.DataFrame, columns: Iterable[str], times: Iterable[str], money: Iterable[str]) -> pd.DataFrame:
+    """``columns`` of ``df`` as CSV cells: ISO times, money with 2 decimals, empty cells for nulls."""
+    out = df[list(columns)].copy()
+    for col in times:
         out[col] = out[col].map(lambda t: "" if pd.isna(t) else t.isoformat())
-    for col in MONEY_METRICS:
+    for col in money:
         out[col] = out[col].map(lambda x: "" if pd.isna(x) else f"{x:.2f}")
     return out
+
+
+def sessions_csv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The sessions CSV shape: the spec's column names, money with 2 decimals, ISO times, empty cells for nulls."""
+    return _csv_frame(df, SESSION_COLUMNS, ("start", "end"), MONEY_METRICS)
 
 
 def write_records(frame: pd.DataFrame, kind: str) -> None:
@@ -64,12 +70,7 @@ ACCOUNT_TABLE += ("live_ctr", "ctor", "gmv_change")
 def accounts_csv_frame(df: pd.DataFrame) -> pd.DataFrame:
     """The accounts CSV shape: every column of ``Workbench.accounts``, money with 2 decimals, ISO times,
     empty cells for nulls (a figure no session of the account has)."""
-    out = df[list(ACCOUNT_COLUMNS)].copy()
-    for col in ("first_live", "last_live"):
-        out[col] = out[col].map(lambda t: "" if pd.isna(t) else t.isoformat())
-    for col in ACCOUNT_MONEY:
-        out[col] = out[col].map(lambda x: "" if pd.isna(x) else f"{x:.2f}")
-    return out
+    return _csv_frame(df, ACCOUNT_COLUMNS, ("first_live", "last_live"), ACCOUNT_MONEY)
 
 
 def accounts_table(df: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
