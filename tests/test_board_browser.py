@@ -94,7 +94,9 @@ def test_replay_ends_on_analytics_figures(voila_server, page, open_voila, tmp_pa
     )
     page.set_viewport_size({"width": 1280, "height": 1900})
     page.evaluate(NEXT_FRAMES_JS)  # the re-layout after the resize is painted (the picture is for looking only)
-    assert _layout(page)["columns_side_by_side"], "at 1280 px the board has two columns"
+    wide = _layout(page)
+    assert wide["columns_side_by_side"], "at 1280 px the board has two columns"
+    assert not wide["overflowing"], wide
     shot = artifacts_dir / "board.png"
     page.screenshot(path=str(shot), full_page=True)
     publish_screenshot(shot)
@@ -104,7 +106,7 @@ def test_replay_ends_on_analytics_figures(voila_server, page, open_voila, tmp_pa
     seen = _layout(page)
     assert seen["scroll_width"] <= 800, seen
     assert seen["cards_bottom"] <= 900 and seen["cards_top"] < seen["traffic_top"], seen
-    assert not seen["columns_side_by_side"], seen
+    assert not seen["columns_side_by_side"] and not seen["overflowing"], seen
     page.screenshot(path=str(artifacts_dir / "board-800.png"), full_page=False)
     publish_screenshot(artifacts_dir / "board-800.png")
 
@@ -119,6 +121,11 @@ LAYOUT_JS = """() => {
         cards_bottom: Math.max(...cards.map(r => r.bottom)) + window.scrollY,
         traffic_top: box('.lb-traffic').top + window.scrollY,
         columns_side_by_side: box('.lb-board-side').top < box('.lb-board-main').bottom - 1,
+        // tables wider than the widget that frames them (which would scroll sideways inside it)
+        overflowing: [...document.querySelectorAll('.lb-board table.lb-table')]
+            .filter(t => t.getBoundingClientRect().width > t.closest('.widget-html').clientWidth + 1)
+            .map(t => `${[...t.closest('.widget-html').classList].filter(c => c.startsWith('lb-')).join(' ')}: `
+                + `${Math.round(t.getBoundingClientRect().width)} px in ${t.closest('.widget-html').clientWidth} px`),
     };
 }"""
 

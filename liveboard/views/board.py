@@ -173,14 +173,22 @@ class LiveBoard:
             list(self.cards.values()),
             layout=W.Layout(grid_template_columns="repeat(auto-fill, minmax(130px, 1fr))", grid_gap="8px"),
         )
-        left = W.VBox([self.traffic, self.trends, _html(p.heading("Products")), self.products])
+        # the giveaways' eight columns need the wide column (in the side one they scrolled at 1280 px)
+        left = W.VBox(
+            [
+                self.traffic,
+                self.trends,
+                _html(p.heading("Products")),
+                self.products,
+                _html(p.heading("Giveaways")),
+                self.giveaways,
+            ]
+        )
         right = W.VBox(
             [
                 _html(p.heading("Real-time tips")),
                 self.alerts,
                 self.channels,
-                _html(p.heading("Giveaways")),
-                self.giveaways,
                 _html(p.heading("Violations")),
                 self.violations,
                 _html(p.heading("Comments")),
